@@ -1,0 +1,13 @@
+//! Wire types shared by the MPC contract and every off-chain part (node hooks,
+//! backup service, tests, tooling). Nothing here depends on near-sdk: the
+//! contract uses these types directly in its method signatures, and clients use
+//! them to build arguments and read views without pulling in contract code.
+
+pub mod constants;
+pub mod errors;
+pub mod keys;
+pub mod methods;
+pub mod primitives;
+pub mod state;
+
+pub use near_account_id::AccountId;

@@ -1,0 +1,84 @@
+//! What `state()` returns: the protocol state with everything a node needs to act.
+
+use crate::primitives::{DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, ThresholdParameters};
+use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
+pub enum ProtocolStateView {
+    NotInitialized,
+    Initializing(InitializingView),
+    Running(RunningView),
+    Resharing(ResharingView),
+}
+
+impl ProtocolStateView {
+    /// The name of the state, as error messages and logs print it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::NotInitialized => "NotInitialized",
+            Self::Initializing(_) => "Initializing",
+            Self::Running(_) => "Running",
+            Self::Resharing(_) => "Resharing",
+        }
+    }
+
+    /// The participant set currently in charge (the old one while resharing).
+    pub fn current_parameters(&self) -> Option<&ThresholdParameters> {
+        match self {
+            Self::NotInitialized => None,
+            Self::Initializing(s) => Some(&s.parameters),
+            Self::Running(s) => Some(&s.parameters),
+            Self::Resharing(s) => Some(&s.previous.parameters),
+        }
+    }
+}
+
+/// Key generation: participants vote the public key of each domain in turn.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
+pub struct InitializingView {
+    pub epoch_id: EpochId,
+    pub parameters: ThresholdParameters,
+    pub domains: Vec<DomainConfig>,
+    /// Keys agreed so far, in domain order.
+    pub generated: Vec<KeyForDomain>,
+    /// The key event now being voted on.
+    pub current_event: KeyEventId,
+    /// How many participants have voted for the leading key of the current event.
+    pub leading_votes: u32,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
+pub struct RunningView {
+    pub parameters: ThresholdParameters,
+    pub domains: Vec<DomainConfig>,
+    pub keyset: Keyset,
+}
+
+impl RunningView {
+    pub fn epoch_id(&self) -> EpochId {
+        self.keyset.epoch_id
+    }
+}
+
+/// Resharing: the new participants confirm, domain by domain, that they hold
+/// shares of the unchanged keys.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
+pub struct ResharingView {
+    pub previous: RunningView,
+    pub proposal: ThresholdParameters,
+    /// The epoch the network enters when resharing completes.
+    pub epoch_id: EpochId,
+    /// Domains whose resharing all new participants confirmed.
+    pub reshared: Vec<DomainId>,
+    pub current_event: KeyEventId,
+    /// Participants that confirmed the current event.
+    pub current_event_votes: u32,
+    /// Old participants that voted to cancel.
+    pub cancel_votes: u32,
+}
