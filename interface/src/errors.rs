@@ -20,8 +20,14 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 6] =
-        [Self::WrongState, Self::Unauthorized, Self::WrongDeposit, Self::InvalidArgument, Self::Conflict, Self::Storage];
+    pub const ALL: [ErrorCode; 6] = [
+        Self::WrongState,
+        Self::Unauthorized,
+        Self::WrongDeposit,
+        Self::InvalidArgument,
+        Self::Conflict,
+        Self::Storage,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,7 +42,9 @@ impl ErrorCode {
 
     /// Finds the code in a failure message, wherever the runtime embedded it.
     pub fn find_in(message: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|code| message.contains(&format!("[{}] ", code.as_str())))
+        Self::ALL
+            .into_iter()
+            .find(|code| message.contains(&format!("[{}] ", code.as_str())))
     }
 }
 

@@ -65,7 +65,10 @@ pub fn by_name(name: &str) -> Option<&'static Method> {
 
 /// The methods a function-call access key for `role` must allow, in table order.
 pub fn change_methods_for(role: Role) -> Vec<&'static str> {
-    ALL.iter().filter(|m| m.kind == Kind::Change && m.role == role).map(|m| m.name).collect()
+    ALL.iter()
+        .filter(|m| m.kind == Kind::Change && m.role == role)
+        .map(|m| m.name)
+        .collect()
 }
 
 /// Deposit that proves a full-access key (function-call keys cannot attach one).
@@ -88,7 +91,11 @@ mod tests {
         for m in ALL {
             match m.role {
                 Role::Operator => assert!(m.deposit >= 1, "{} needs a deposit", m.name),
-                _ => assert_eq!(m.deposit, 0, "{} must work from a function-call key", m.name),
+                _ => assert_eq!(
+                    m.deposit, 0,
+                    "{} must work from a function-call key",
+                    m.name
+                ),
             }
             if m.kind == Kind::View {
                 assert_eq!(m.gas.as_gas(), 0, "{} is a view", m.name);

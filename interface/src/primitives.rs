@@ -43,8 +43,18 @@ impl EpochId {
 }
 
 /// How a node can be reached, and the key it proves its identity with over TLS.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 pub struct ParticipantInfo {
     pub url: String,
     pub tls_public_key: Ed25519PublicKey,
@@ -54,8 +64,18 @@ pub struct ParticipantInfo {
 pub const MAX_URL_LEN: usize = 256;
 
 /// One participant: who operates it, its id in the threshold scheme, and its node.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 pub struct Participant {
     pub account_id: AccountId,
     pub id: ParticipantId,
@@ -63,8 +83,18 @@ pub struct Participant {
 }
 
 /// A participant set and the number of them needed to sign.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 pub struct ThresholdParameters {
     pub participants: Vec<Participant>,
     pub threshold: u64,
@@ -78,35 +108,81 @@ impl ThresholdParameters {
     }
 
     pub fn participant(&self, account_id: &AccountId) -> Option<&Participant> {
-        self.participants.iter().find(|p| &p.account_id == account_id)
+        self.participants
+            .iter()
+            .find(|p| &p.account_id == account_id)
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 pub enum SignatureScheme {
     Secp256k1,
     Ed25519,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 pub struct DomainConfig {
     pub id: DomainId,
     pub scheme: SignatureScheme,
 }
 
 /// Names one key-generation or resharing step: the epoch and the domain.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 pub struct KeyEventId {
     pub epoch_id: EpochId,
     pub domain_id: DomainId,
 }
 
 /// A domain's public key; its curve must match the domain's scheme.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 #[serde(untagged)]
 pub enum DomainPublicKey {
     Secp256k1(Secp256k1PublicKey),
@@ -131,16 +207,37 @@ impl fmt::Display for DomainPublicKey {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 pub struct KeyForDomain {
     pub domain_id: DomainId,
     pub public_key: DomainPublicKey,
 }
 
 /// The public keys of one epoch, one per domain, in domain order.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 pub struct Keyset {
     pub epoch_id: EpochId,
     pub domains: Vec<KeyForDomain>,
@@ -153,7 +250,17 @@ mod tests {
 
     #[test]
     fn min_threshold__should_be_sixty_percent_rounded_up_and_at_least_two() {
-        let cases = [(2, 2), (3, 2), (4, 3), (5, 3), (6, 4), (10, 6), (16, 10), (64, 39), (100, 60)];
+        let cases = [
+            (2, 2),
+            (3, 2),
+            (4, 3),
+            (5, 3),
+            (6, 4),
+            (10, 6),
+            (16, 10),
+            (64, 39),
+            (100, 60),
+        ];
         for (n, t) in cases {
             assert_eq!(ThresholdParameters::min_threshold(n), t, "n = {n}");
         }
@@ -161,11 +268,16 @@ mod tests {
 
     #[test]
     fn domain_public_key__should_parse_by_prefix() {
-        let ed: DomainPublicKey = serde_json::from_value(serde_json::json!(Ed25519PublicKey([1; 32]).to_string())).unwrap();
+        let ed: DomainPublicKey =
+            serde_json::from_value(serde_json::json!(Ed25519PublicKey([1; 32]).to_string()))
+                .unwrap();
         assert_eq!(ed.scheme(), SignatureScheme::Ed25519);
         let secp: DomainPublicKey =
-            serde_json::from_value(serde_json::json!(Secp256k1PublicKey([2; 64]).to_string())).unwrap();
+            serde_json::from_value(serde_json::json!(Secp256k1PublicKey([2; 64]).to_string()))
+                .unwrap();
         assert_eq!(secp.scheme(), SignatureScheme::Secp256k1);
-        assert!(serde_json::from_value::<DomainPublicKey>(serde_json::json!("x25519:abc")).is_err());
+        assert!(
+            serde_json::from_value::<DomainPublicKey>(serde_json::json!("x25519:abc")).is_err()
+        );
     }
 }

@@ -1,12 +1,24 @@
 //! What `state()` returns: the protocol state with everything a node needs to act.
 
-use crate::primitives::{DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, ThresholdParameters};
+use crate::primitives::{
+    DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, ThresholdParameters,
+};
 use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+)]
 pub enum ProtocolStateView {
     NotInitialized,
     Initializing(InitializingView),
@@ -37,8 +49,18 @@ impl ProtocolStateView {
 }
 
 /// Key generation: participants vote the public key of each domain in turn.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+)]
 pub struct InitializingView {
     pub epoch_id: EpochId,
     pub parameters: ThresholdParameters,
@@ -47,16 +69,27 @@ pub struct InitializingView {
     pub generated: Vec<KeyForDomain>,
     /// The key event now being voted on.
     pub current_event: KeyEventId,
-    /// How many participants have voted for the leading key of the current event.
-    pub leading_votes: u32,
 }
 
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+)]
 pub struct RunningView {
     pub parameters: ThresholdParameters,
     pub domains: Vec<DomainConfig>,
     pub keyset: Keyset,
+    /// The epoch a resharing proposal must name (`vote_new_parameters`). It is
+    /// past `keyset.epoch_id + 1` when a resharing to that epoch was cancelled.
+    pub next_epoch_id: EpochId,
 }
 
 impl RunningView {
@@ -67,8 +100,18 @@ impl RunningView {
 
 /// Resharing: the new participants confirm, domain by domain, that they hold
 /// shares of the unchanged keys.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
-#[derive(BorshSerialize, BorshDeserialize, BorshSchema)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    BorshSerialize,
+    BorshDeserialize,
+    BorshSchema,
+)]
 pub struct ResharingView {
     pub previous: RunningView,
     pub proposal: ThresholdParameters,
@@ -77,8 +120,4 @@ pub struct ResharingView {
     /// Domains whose resharing all new participants confirmed.
     pub reshared: Vec<DomainId>,
     pub current_event: KeyEventId,
-    /// Participants that confirmed the current event.
-    pub current_event_votes: u32,
-    /// Old participants that voted to cancel.
-    pub cancel_votes: u32,
 }

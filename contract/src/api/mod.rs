@@ -1,0 +1,9 @@
+//! Entry points: `#[near]` methods only. Each checks its caller, hands the work
+//! to the state machine and applies the resulting step.
+
+mod guards;
+pub mod init;
+pub mod keygen;
+pub mod participants;
+pub mod resharing;
+pub mod views;

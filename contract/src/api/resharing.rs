@@ -1,0 +1,58 @@
+use super::guards::node_caller;
+use crate::errors::Error;
+use crate::state::ProtocolState;
+use crate::{MpcContract, MpcContractExt};
+use mpc_interface::methods::{VOTE_CANCEL_RESHARING, VOTE_NEW_PARAMETERS, VOTE_RESHARED};
+use mpc_interface::primitives::{EpochId, KeyEventId, ThresholdParameters};
+use near_sdk::near;
+
+#[near]
+impl MpcContract {
+    /// A vote to reshare the keys to `proposal`, which becomes epoch `epoch_id`
+    /// (the `next_epoch_id` of the Running view).
+    #[payable]
+    #[handle_result]
+    pub fn vote_new_parameters(
+        &mut self,
+        epoch_id: EpochId,
+        proposal: ThresholdParameters,
+    ) -> Result<(), Error> {
+        let voter = node_caller(VOTE_NEW_PARAMETERS)?;
+        let step = match &mut self.protocol {
+            ProtocolState::Running(s) => {
+                s.vote_new_parameters(&mut self.registry, &voter, epoch_id, proposal)?
+            }
+            other => return Err(other.wrong(VOTE_NEW_PARAMETERS, "Running")),
+        };
+        self.apply(step);
+        Ok(())
+    }
+
+    /// A new participant's confirmation that it holds its share for `key_event_id`.
+    #[payable]
+    #[handle_result]
+    pub fn vote_reshared(&mut self, key_event_id: KeyEventId) -> Result<(), Error> {
+        let voter = node_caller(VOTE_RESHARED)?;
+        let step = match &mut self.protocol {
+            ProtocolState::Resharing(s) => {
+                s.vote_reshared(&mut self.registry, &voter, key_event_id)?
+            }
+            other => return Err(other.wrong(VOTE_RESHARED, "Resharing")),
+        };
+        self.apply(step);
+        Ok(())
+    }
+
+    /// An old participant's vote to abandon the running resharing.
+    #[payable]
+    #[handle_result]
+    pub fn vote_cancel_resharing(&mut self) -> Result<(), Error> {
+        let voter = node_caller(VOTE_CANCEL_RESHARING)?;
+        let step = match &mut self.protocol {
+            ProtocolState::Resharing(s) => s.vote_cancel(&mut self.registry, &voter)?,
+            other => return Err(other.wrong(VOTE_CANCEL_RESHARING, "Resharing")),
+        };
+        self.apply(step);
+        Ok(())
+    }
+}

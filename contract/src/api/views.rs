@@ -1,0 +1,32 @@
+use crate::{MpcContract, MpcContractExt};
+use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
+use mpc_interface::state::ProtocolStateView;
+use near_sdk::{near, AccountId};
+
+#[near]
+impl MpcContract {
+    /// The protocol state, with the participant set in charge.
+    pub fn state(&self) -> ProtocolStateView {
+        self.protocol
+            .view(self.registry.participants.to_parameters(), &self.registry)
+    }
+
+    /// The participant set in charge (the old one while resharing).
+    pub fn participants(&self) -> ThresholdParameters {
+        self.registry.participants.to_parameters()
+    }
+
+    /// Nodes waiting to be included by a resharing.
+    pub fn candidates(&self) -> Vec<(AccountId, ParticipantInfo)> {
+        self.registry
+            .candidates
+            .iter()
+            .map(|(a, i)| (a.clone(), i.clone()))
+            .collect()
+    }
+
+    /// The contract's release.
+    pub fn version(&self) -> String {
+        env!("CARGO_PKG_VERSION").to_owned()
+    }
+}

@@ -1,0 +1,155 @@
+//! Typed errors, one enum per area. Every message says what was wrong and is
+//! prefixed with its `ErrorCode`, so clients can branch on it.
+
+use mpc_interface::errors::ErrorCode;
+use mpc_interface::keys::Ed25519PublicKey;
+use mpc_interface::primitives::{DomainId, EpochId, KeyEventId, ParticipantId, SignatureScheme};
+use near_sdk::{AccountId, FunctionError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("`{method}` is not allowed while the contract is {actual}; it needs {expected}")]
+    WrongState {
+        method: &'static str,
+        actual: &'static str,
+        expected: &'static str,
+    },
+    #[error("key event {given:?} is not the one being voted on ({current:?})")]
+    WrongKeyEvent {
+        given: KeyEventId,
+        current: KeyEventId,
+    },
+    #[error("proposals now are for epoch {expected}, not {given}")]
+    WrongEpoch { given: EpochId, expected: EpochId },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallerError {
+    #[error("calls must come straight from the signer: predecessor {predecessor} differs from signer {signer}")]
+    Forwarded {
+        predecessor: AccountId,
+        signer: AccountId,
+    },
+    #[error("{account_id} is not a participant")]
+    NotParticipant { account_id: AccountId },
+    #[error("{account_id} is neither a current participant nor part of the proposal")]
+    NotVoter { account_id: AccountId },
+    #[error(
+        "{account_id} is new to the network and may vote only after {threshold} current participants voted for \
+         this proposal ({votes} so far)"
+    )]
+    NewParticipantTooEarly {
+        account_id: AccountId,
+        threshold: u64,
+        votes: u32,
+    },
+    #[error("{account_id} is not part of the participant set being reshared to")]
+    NotInProposal { account_id: AccountId },
+    #[error("`{method}` needs at least 1 yoctoNEAR attached (proof of a full-access key)")]
+    DepositRequired { method: &'static str },
+    #[error("`{method}` takes no deposit, but {attached} yoctoNEAR were attached")]
+    DepositNotAccepted {
+        method: &'static str,
+        attached: u128,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParametersError {
+    #[error("a participant set needs between 2 and {max} participants, not {actual}")]
+    ParticipantCount { actual: usize, max: usize },
+    #[error("threshold {threshold} is outside [{min}, {max}] for {n} participants (at least 60%, rounded up)")]
+    Threshold {
+        threshold: u64,
+        min: u64,
+        max: u64,
+        n: usize,
+    },
+    #[error("{account_id} appears more than once")]
+    DuplicateAccount { account_id: AccountId },
+    #[error("participant id {id} is used more than once")]
+    DuplicateId { id: ParticipantId },
+    #[error("TLS key {key} is used by more than one participant")]
+    DuplicateTlsKey { key: Ed25519PublicKey },
+    #[error("url of {account_id} must be 1 to {max} bytes")]
+    BadUrl { account_id: AccountId, max: usize },
+    #[error(
+        "{account_id} has participant id {current}; a proposal cannot change it to {proposed}"
+    )]
+    IdChanged {
+        account_id: AccountId,
+        current: ParticipantId,
+        proposed: ParticipantId,
+    },
+    #[error("new participant {account_id} must get a fresh id (at least {next}), not {proposed}")]
+    IdReused {
+        account_id: AccountId,
+        proposed: ParticipantId,
+        next: ParticipantId,
+    },
+    #[error("the proposal keeps {kept} current participants; resharing needs at least the current threshold {threshold}")]
+    TooFewKept { kept: u64, threshold: u64 },
+    #[error("a network needs between 1 and {max} domains, not {actual}")]
+    DomainCount { actual: usize, max: usize },
+    #[error("domain ids must be strictly increasing; {id} is out of order")]
+    DomainOrder { id: DomainId },
+    #[error("the keyset must have exactly one key per domain, in domain order")]
+    KeysetDomains,
+    #[error("domain {domain_id} uses {expected:?}; a {actual:?} key does not fit it")]
+    SchemeMismatch {
+        domain_id: DomainId,
+        expected: SignatureScheme,
+        actual: SignatureScheme,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParticipantsError {
+    #[error("TLS key {key} already belongs to {owner}")]
+    TlsKeyInUse {
+        key: Ed25519PublicKey,
+        owner: AccountId,
+    },
+    #[error(
+        "{account_id} is a participant with another TLS key; a new machine must call \
+         `submit_participant_recovery_info` instead"
+    )]
+    UseRecovery { account_id: AccountId },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Caller(#[from] CallerError),
+    #[error(transparent)]
+    Parameters(#[from] ParametersError),
+    #[error(transparent)]
+    Participants(#[from] ParticipantsError),
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::State(_) => ErrorCode::WrongState,
+            Error::Caller(
+                CallerError::DepositRequired { .. } | CallerError::DepositNotAccepted { .. },
+            ) => ErrorCode::WrongDeposit,
+            Error::Caller(_) => ErrorCode::Unauthorized,
+            Error::Parameters(_) => ErrorCode::InvalidArgument,
+            Error::Participants(_) => ErrorCode::Conflict,
+        }
+    }
+
+    /// The text a failed call reports: `[Code] message`.
+    pub fn message(&self) -> String {
+        format!("[{}] {}", self.code(), self)
+    }
+}
+
+impl FunctionError for Error {
+    fn panic(&self) -> ! {
+        near_sdk::env::panic_str(&self.message())
+    }
+}

@@ -1,0 +1,55 @@
+//! The MPC signing network's contract: participants, keysets, the protocol
+//! state machine and its votes.
+//!
+//! Layout: `api/` holds the `#[near]` entry points, `state/` the state machine
+//! as plain Rust, `storage/` the stored structures, plus errors, events and
+//! storage keys.
+
+pub mod api;
+pub mod errors;
+pub mod events;
+pub mod state;
+pub mod storage;
+pub mod storage_keys;
+
+use near_sdk::near;
+use state::{ProtocolState, Step};
+use storage::registry::Registry;
+
+#[near(contract_state)]
+pub struct MpcContract {
+    protocol: ProtocolState,
+    registry: Registry,
+}
+
+/// An account with no state reads as `NotInitialized`; every mutating method
+/// refuses that state, so nothing is ever written before `init`.
+impl Default for MpcContract {
+    fn default() -> Self {
+        Self {
+            protocol: ProtocolState::NotInitialized,
+            registry: Registry::new(),
+        }
+    }
+}
+
+impl MpcContract {
+    fn from_step(registry: Registry, step: Step) -> Self {
+        let mut contract = Self {
+            protocol: ProtocolState::NotInitialized,
+            registry,
+        };
+        contract.apply(step);
+        contract
+    }
+
+    /// Emits the step's events and moves to its state.
+    fn apply(&mut self, step: Step) {
+        for event in step.events {
+            event.emit();
+        }
+        if let Some(next) = step.next {
+            self.protocol = next;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The protocol state machine as plain Rust. A transition takes the stored
+//! records it needs and returns a `Step`: the state to move to (if any) and the
+//! events to emit. Entry points in `api/` do the rest (caller checks, logging).
+
+pub mod candidates;
+pub mod initializing;
+pub mod resharing;
+pub mod running;
+pub mod validation;
+
+use crate::errors::{Error, StateError};
+use crate::events::Event;
+use mpc_interface::primitives::ThresholdParameters;
+use mpc_interface::state::ProtocolStateView;
+use near_sdk::near;
+
+pub use initializing::InitializingState;
+pub use resharing::ResharingState;
+pub use running::RunningState;
+
+#[near(serializers = [borsh])]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProtocolState {
+    NotInitialized,
+    Initializing(InitializingState),
+    Running(RunningState),
+    Resharing(ResharingState),
+}
+
+/// What a transition did.
+#[derive(Debug, Default)]
+pub struct Step {
+    pub next: Option<ProtocolState>,
+    pub events: Vec<Event>,
+}
+
+impl Step {
+    pub fn stay(events: Vec<Event>) -> Self {
+        Self { next: None, events }
+    }
+    pub fn to(next: ProtocolState, events: Vec<Event>) -> Self {
+        Self {
+            next: Some(next),
+            events,
+        }
+    }
+}
+
+impl ProtocolState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::NotInitialized => "NotInitialized",
+            Self::Initializing(_) => "Initializing",
+            Self::Running(_) => "Running",
+            Self::Resharing(_) => "Resharing",
+        }
+    }
+
+    /// The error for `method` called in this state when it needs `expected`.
+    pub fn wrong(&self, method: &'static str, expected: &'static str) -> Error {
+        StateError::WrongState {
+            method,
+            actual: self.name(),
+            expected,
+        }
+        .into()
+    }
+
+    /// The view `state()` returns, given the participant set in charge.
+    pub fn view(
+        &self,
+        current: ThresholdParameters,
+        registry: &crate::storage::registry::Registry,
+    ) -> ProtocolStateView {
+        match self {
+            Self::NotInitialized => ProtocolStateView::NotInitialized,
+            Self::Initializing(s) => ProtocolStateView::Initializing(s.view(current)),
+            Self::Running(s) => ProtocolStateView::Running(s.view(current)),
+            Self::Resharing(s) => ProtocolStateView::Resharing(s.view(current, registry)),
+        }
+    }
+}

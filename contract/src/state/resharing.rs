@@ -1,0 +1,168 @@
+//! Resharing: the new participants confirm, domain by domain, that they hold
+//! shares of the unchanged keys; a threshold of the old ones may cancel.
+
+use super::{ProtocolState, RunningState, Step};
+use crate::errors::{CallerError, Error, StateError};
+use crate::events::Event;
+use crate::storage::registry::Registry;
+use crate::storage::votes::{BallotKind, VoteBook, Weight};
+use mpc_interface::primitives::{EpochId, KeyEventId, Keyset, ThresholdParameters};
+use mpc_interface::state::ResharingView;
+use near_sdk::{near, AccountId};
+
+/// What `vote_cancel_resharing` votes for; the round makes each choice unique.
+const CANCEL: &[u8] = b"cancel";
+
+#[near(serializers = [borsh])]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResharingState {
+    /// The running state to return to if the resharing is cancelled.
+    pub previous: RunningState,
+    /// The epoch the network enters when resharing completes.
+    pub epoch_id: EpochId,
+    /// Domains done, in order; the next is `previous.domains[reshared]`.
+    pub reshared: u32,
+    pub event_round: u64,
+    pub cancel_round: u64,
+}
+
+impl ResharingState {
+    /// Opens a resharing to `proposal` (already voted through and validated).
+    pub fn start(
+        previous: RunningState,
+        epoch_id: EpochId,
+        proposal: ThresholdParameters,
+        registry: &mut Registry,
+    ) -> Self {
+        registry.pending_parameters.set(Some(proposal));
+        Self {
+            previous,
+            epoch_id,
+            reshared: 0,
+            event_round: registry.votes.new_round(),
+            cancel_round: registry.votes.new_round(),
+        }
+    }
+
+    pub fn current_event(&self) -> KeyEventId {
+        KeyEventId {
+            epoch_id: self.epoch_id,
+            domain_id: self.previous.domains[self.reshared as usize].id,
+        }
+    }
+
+    /// `vote_reshared`: a new participant confirms the current domain.
+    pub fn vote_reshared(
+        &mut self,
+        registry: &mut Registry,
+        voter: &AccountId,
+        key_event_id: KeyEventId,
+    ) -> Result<Step, Error> {
+        let proposal = registry
+            .pending_parameters
+            .get()
+            .clone()
+            .expect("resharing keeps its proposal");
+        if proposal.participant(voter).is_none() {
+            return Err(CallerError::NotInProposal {
+                account_id: voter.clone(),
+            }
+            .into());
+        }
+        let current = self.current_event();
+        if key_event_id != current {
+            return Err(StateError::WrongKeyEvent {
+                given: key_event_id,
+                current,
+            }
+            .into());
+        }
+        let choice = VoteBook::choice(
+            self.event_round,
+            &borsh::to_vec(&key_event_id).expect("borsh of an id"),
+        );
+        let cast = registry.votes.cast(
+            BallotKind::KeyEvent,
+            voter,
+            self.event_round,
+            choice,
+            Weight::PARTICIPANT,
+        );
+        if cast.tally.target as usize != proposal.participants.len() {
+            return Ok(Step::stay(Vec::new()));
+        }
+        self.reshared += 1;
+        self.event_round = registry.votes.close_round(BallotKind::KeyEvent);
+        let mut events = vec![Event::DomainReshared { key_event_id }];
+        if (self.reshared as usize) < self.previous.domains.len() {
+            return Ok(Step::stay(events));
+        }
+        registry.votes.close_round(BallotKind::Cancel);
+        registry.pending_parameters.set(None);
+        registry.install_participants(&proposal);
+        let keyset = Keyset {
+            epoch_id: self.epoch_id,
+            domains: self.previous.keyset.domains.clone(),
+        };
+        let running = RunningState::new(self.previous.domains.clone(), keyset, &mut registry.votes);
+        events.push(Event::Running {
+            epoch_id: self.epoch_id,
+        });
+        Ok(Step::to(ProtocolState::Running(running), events))
+    }
+
+    /// `vote_cancel_resharing`: an old participant's vote to abandon the
+    /// resharing; at the old threshold the network runs on as before.
+    pub fn vote_cancel(
+        &mut self,
+        registry: &mut Registry,
+        voter: &AccountId,
+    ) -> Result<Step, Error> {
+        if !registry.participants.contains(voter) {
+            return Err(CallerError::NotParticipant {
+                account_id: voter.clone(),
+            }
+            .into());
+        }
+        let choice = VoteBook::choice(self.cancel_round, CANCEL);
+        let cast = registry.votes.cast(
+            BallotKind::Cancel,
+            voter,
+            self.cancel_round,
+            choice,
+            Weight::PARTICIPANT,
+        );
+        if u64::from(cast.tally.current) < registry.participants.threshold() {
+            return Ok(Step::stay(Vec::new()));
+        }
+        registry.votes.close_round(BallotKind::Cancel);
+        registry.votes.close_round(BallotKind::KeyEvent);
+        registry.pending_parameters.set(None);
+        let mut running = self.previous.clone();
+        running.next_epoch_id = self.epoch_id.next();
+        running.round = registry.votes.new_round();
+        Ok(Step::to(
+            ProtocolState::Running(running),
+            vec![Event::ResharingCancelled {
+                epoch_id: self.epoch_id,
+            }],
+        ))
+    }
+
+    pub fn view(&self, current: ThresholdParameters, registry: &Registry) -> ResharingView {
+        ResharingView {
+            previous: self.previous.view(current),
+            proposal: registry
+                .pending_parameters
+                .get()
+                .clone()
+                .expect("resharing keeps its proposal"),
+            epoch_id: self.epoch_id,
+            reshared: self.previous.domains[..self.reshared as usize]
+                .iter()
+                .map(|d| d.id)
+                .collect(),
+            current_event: self.current_event(),
+        }
+    }
+}

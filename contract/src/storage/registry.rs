@@ -1,0 +1,96 @@
+//! Everything stored besides the protocol state: participants, candidates, the
+//! TLS key index, votes and the parameters being reshared to.
+
+use super::participants::ParticipantTable;
+use super::votes::VoteBook;
+use crate::errors::{Error, ParticipantsError};
+use crate::storage_keys::StorageKey;
+use mpc_interface::keys::Ed25519PublicKey;
+use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
+use near_sdk::store::{IterableMap, LazyOption, LookupMap};
+use near_sdk::{near, AccountId};
+
+#[near(serializers = [borsh])]
+pub struct Registry {
+    pub participants: ParticipantTable,
+    /// Nodes that announced themselves and wait to be included by a resharing.
+    pub candidates: IterableMap<AccountId, ParticipantInfo>,
+    /// Who holds each TLS key, among participants and candidates: keys are unique.
+    pub tls_owners: LookupMap<Ed25519PublicKey, AccountId>,
+    pub votes: VoteBook,
+    /// The participant set a running resharing moves to.
+    pub pending_parameters: LazyOption<ThresholdParameters>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self {
+            participants: ParticipantTable::new(),
+            candidates: IterableMap::new(StorageKey::Candidates),
+            tls_owners: LookupMap::new(StorageKey::TlsOwners),
+            votes: VoteBook::new(),
+            pending_parameters: LazyOption::new(StorageKey::PendingParameters, None),
+        }
+    }
+
+    /// Fails if `key` belongs to an account other than `account_id`.
+    pub fn ensure_tls_key_free_for(
+        &self,
+        key: &Ed25519PublicKey,
+        account_id: &AccountId,
+    ) -> Result<(), Error> {
+        match self.tls_owners.get(key) {
+            Some(owner) if owner != account_id => Err(ParticipantsError::TlsKeyInUse {
+                key: *key,
+                owner: owner.clone(),
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Moves `account_id`'s TLS key from `old` to `new` in the index.
+    pub fn move_tls_key(
+        &mut self,
+        account_id: &AccountId,
+        old: Option<&Ed25519PublicKey>,
+        new: &Ed25519PublicKey,
+    ) {
+        if let Some(old) = old {
+            if old != new && self.tls_owners.get(old) == Some(account_id) {
+                self.tls_owners.remove(old);
+            }
+        }
+        self.tls_owners.insert(*new, account_id.clone());
+    }
+
+    /// Installs a participant set (validated by the caller) and keeps every
+    /// index in step: departed participants lose their TLS keys and ballots, a
+    /// participant whose key changed loses the old one, and candidates that
+    /// joined stop being candidates.
+    pub fn install_participants(&mut self, parameters: &ThresholdParameters) {
+        let previous = self.participants.replace(parameters);
+        for old in &previous.participants {
+            let still_in = parameters.participant(&old.account_id);
+            if still_in.is_none() {
+                self.votes.forget(&old.account_id);
+            }
+            if still_in.map(|p| p.info.tls_public_key) != Some(old.info.tls_public_key)
+                && self.tls_owners.get(&old.info.tls_public_key) == Some(&old.account_id)
+            {
+                self.tls_owners.remove(&old.info.tls_public_key);
+            }
+        }
+        for participant in &parameters.participants {
+            let candidate_key = self
+                .candidates
+                .remove(&participant.account_id)
+                .map(|info| info.tls_public_key);
+            self.move_tls_key(
+                &participant.account_id,
+                candidate_key.as_ref(),
+                &participant.info.tls_public_key,
+            );
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Storage prefixes. Append-only: a deployed contract's data lives under these
+//! bytes, so reordering or removing a variant would orphan it.
+
+use near_sdk::{near, BorshStorageKey};
+
+#[near(serializers = [borsh])]
+#[derive(BorshStorageKey)]
+pub enum StorageKey {
+    ParticipantChunks,
+    ParticipantSlots,
+    Candidates,
+    TlsOwners,
+    Ballots,
+    Tallies,
+    OpenChoices,
+    PendingParameters,
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the contract to target/near/mpc_contract.wasm: compiled for
+# wasm32-unknown-unknown with `--cfg near` (.cargo/config.toml), the release
+# profile tuned for size, then `wasm-opt -Oz`. Fails if the result is larger
+# than a NEAR transaction can carry.
+#
+# Toolchain: rustup's wasm32 target when it can be had within a time limit,
+# otherwise Debian's rustc-web with -Zbuild-std (needs only Debian's archive).
+source "$(dirname "$0")/lib.sh"
+
+MAX_BYTES=1572864
+OUT_DIR="$CARGO_TARGET_DIR/near"
+OUT="$OUT_DIR/mpc_contract.wasm"
+RAW="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/mpc_contract.wasm"
+
+build_with_rustup() {
+    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+        say "adding the wasm32-unknown-unknown target (rustup)"
+        timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || return 1
+    fi
+    cargo build -p mpc-contract --release --locked --target wasm32-unknown-unknown
+}
+
+build_with_debian() {
+    say "falling back to Debian's rustc-web with -Zbuild-std"
+    apt_install rustc-web cargo-web rust-web-src rust-web-llvm
+    # /usr/bin/rust-lld points into an lld package that rustc-web does not pull in.
+    if [ ! -e "$(readlink -f /usr/bin/rust-lld)" ]; then
+        local llvm_version
+        llvm_version=$(readlink -f /usr/bin/rust-lld | sed -n 's#.*/llvm-\([0-9]*\)/.*#\1#p')
+        [ -n "$llvm_version" ] || die "cannot tell which lld package /usr/bin/rust-lld needs"
+        apt_install "lld-$llvm_version"
+    fi
+    RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo build -p mpc-contract --release --locked \
+        --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
+}
+
+build_with_rustup || build_with_debian || die "could not build the contract for wasm32"
+
+mkdir -p "$OUT_DIR"
+if [ "$RAW" -nt "$OUT" ] || [ ! -f "$OUT" ]; then
+    command -v wasm-opt >/dev/null || apt_install binaryen || true
+    if command -v wasm-opt >/dev/null; then
+        # Rust 1.95's wasm output uses these features; NEAR accepts them from protocol 84.
+        wasm-opt -Oz --strip-debug --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+            --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
+            "$RAW" -o "$OUT.tmp"
+        mv "$OUT.tmp" "$OUT"
+    else
+        warn "wasm-opt (Debian: binaryen) is not available; the wasm is not size-optimised"
+        cp "$RAW" "$OUT"
+    fi
+fi
+
+size=$(stat -c %s "$OUT")
+say "contract: $OUT ($size bytes; before wasm-opt $(stat -c %s "$RAW"))"
+[ "$size" -le "$MAX_BYTES" ] || die "the contract is $size bytes, over the $MAX_BYTES-byte transaction limit"
