@@ -13,11 +13,14 @@ OUT_DIR="$CARGO_TARGET_DIR/near"
 OUT="$OUT_DIR/mpc_contract.wasm"
 RAW="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/mpc_contract.wasm"
 
+have_rustup_target() {
+    command -v rustup >/dev/null || return 1
+    rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
+    say "adding the wasm32-unknown-unknown target (rustup)"
+    timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1
+}
+
 build_with_rustup() {
-    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-        say "adding the wasm32-unknown-unknown target (rustup)"
-        timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || return 1
-    fi
     cargo build -p mpc-contract --release --locked --target wasm32-unknown-unknown
 }
 
@@ -27,7 +30,7 @@ build_with_debian() {
     # /usr/bin/rust-lld points into an lld package that rustc-web does not pull in.
     if [ ! -e "$(readlink -f /usr/bin/rust-lld)" ]; then
         local llvm_version
-        llvm_version=$(readlink -f /usr/bin/rust-lld | sed -n 's#.*/llvm-\([0-9]*\)/.*#\1#p')
+        llvm_version=$(readlink -f /usr/bin/rust-lld | grep -oE '(lld|llvm)-[0-9]+' | grep -oE '[0-9]+' | head -n 1)
         [ -n "$llvm_version" ] || die "cannot tell which lld package /usr/bin/rust-lld needs"
         apt_install "lld-$llvm_version"
     fi
@@ -35,7 +38,12 @@ build_with_debian() {
         --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
 }
 
-build_with_rustup || build_with_debian || die "could not build the contract for wasm32"
+# A compile error is reported as it is; only a missing target sends us to Debian.
+if have_rustup_target; then
+    build_with_rustup || die "the contract does not compile for wasm32 (see above)"
+else
+    build_with_debian || die "could not build the contract with Debian's rustc-web"
+fi
 
 mkdir -p "$OUT_DIR"
 if [ "$RAW" -nt "$OUT" ] || [ ! -f "$OUT" ]; then

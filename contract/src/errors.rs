@@ -2,23 +2,17 @@
 //! prefixed with its `ErrorCode`, so clients can branch on it.
 
 use mpc_interface::errors::ErrorCode;
-use mpc_interface::keys::Ed25519PublicKey;
+use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::primitives::{DomainId, EpochId, KeyEventId, ParticipantId, SignatureScheme};
+use mpc_interface::recovery::Session;
 use near_sdk::{AccountId, FunctionError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("`{method}` is not allowed while the contract is {actual}; it needs {expected}")]
-    WrongState {
-        method: &'static str,
-        actual: &'static str,
-        expected: &'static str,
-    },
+    WrongState { method: &'static str, actual: &'static str, expected: &'static str },
     #[error("key event {given:?} is not the one being voted on ({current:?})")]
-    WrongKeyEvent {
-        given: KeyEventId,
-        current: KeyEventId,
-    },
+    WrongKeyEvent { given: KeyEventId, current: KeyEventId },
     #[error("proposals now are for epoch {expected}, not {given}")]
     WrongEpoch { given: EpochId, expected: EpochId },
 }
@@ -26,10 +20,7 @@ pub enum StateError {
 #[derive(Debug, thiserror::Error)]
 pub enum CallerError {
     #[error("calls must come straight from the signer: predecessor {predecessor} differs from signer {signer}")]
-    Forwarded {
-        predecessor: AccountId,
-        signer: AccountId,
-    },
+    Forwarded { predecessor: AccountId, signer: AccountId },
     #[error("{account_id} is not a participant")]
     NotParticipant { account_id: AccountId },
     #[error("{account_id} is neither a current participant nor part of the proposal")]
@@ -38,20 +29,13 @@ pub enum CallerError {
         "{account_id} is new to the network and may vote only after {threshold} current participants voted for \
          this proposal ({votes} so far)"
     )]
-    NewParticipantTooEarly {
-        account_id: AccountId,
-        threshold: u64,
-        votes: u32,
-    },
+    NewParticipantTooEarly { account_id: AccountId, threshold: u64, votes: u32 },
     #[error("{account_id} is not part of the participant set being reshared to")]
     NotInProposal { account_id: AccountId },
     #[error("`{method}` needs at least 1 yoctoNEAR attached (proof of a full-access key)")]
     DepositRequired { method: &'static str },
     #[error("`{method}` takes no deposit, but {attached} yoctoNEAR were attached")]
-    DepositNotAccepted {
-        method: &'static str,
-        attached: u128,
-    },
+    DepositNotAccepted { method: &'static str, attached: u128 },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,12 +43,7 @@ pub enum ParametersError {
     #[error("a participant set needs between 2 and {max} participants, not {actual}")]
     ParticipantCount { actual: usize, max: usize },
     #[error("threshold {threshold} is outside [{min}, {max}] for {n} participants (at least 60%, rounded up)")]
-    Threshold {
-        threshold: u64,
-        min: u64,
-        max: u64,
-        n: usize,
-    },
+    Threshold { threshold: u64, min: u64, max: u64, n: usize },
     #[error("{account_id} appears more than once")]
     DuplicateAccount { account_id: AccountId },
     #[error("participant id {id} is used more than once")]
@@ -73,21 +52,13 @@ pub enum ParametersError {
     DuplicateTlsKey { key: Ed25519PublicKey },
     #[error("url of {account_id} must be 1 to {max} bytes")]
     BadUrl { account_id: AccountId, max: usize },
-    #[error(
-        "{account_id} has participant id {current}; a proposal cannot change it to {proposed}"
-    )]
-    IdChanged {
-        account_id: AccountId,
-        current: ParticipantId,
-        proposed: ParticipantId,
-    },
+    #[error("{account_id} has participant id {current}; a proposal cannot change it to {proposed}")]
+    IdChanged { account_id: AccountId, current: ParticipantId, proposed: ParticipantId },
     #[error("new participant {account_id} must get a fresh id (at least {next}), not {proposed}")]
-    IdReused {
-        account_id: AccountId,
-        proposed: ParticipantId,
-        next: ParticipantId,
-    },
-    #[error("the proposal keeps {kept} current participants; resharing needs at least the current threshold {threshold}")]
+    IdReused { account_id: AccountId, proposed: ParticipantId, next: ParticipantId },
+    #[error(
+        "the proposal keeps {kept} current participants; resharing needs at least the current threshold {threshold}"
+    )]
     TooFewKept { kept: u64, threshold: u64 },
     #[error("a network needs between 1 and {max} domains, not {actual}")]
     DomainCount { actual: usize, max: usize },
@@ -96,25 +67,62 @@ pub enum ParametersError {
     #[error("the keyset must have exactly one key per domain, in domain order")]
     KeysetDomains,
     #[error("domain {domain_id} uses {expected:?}; a {actual:?} key does not fit it")]
-    SchemeMismatch {
-        domain_id: DomainId,
-        expected: SignatureScheme,
-        actual: SignatureScheme,
-    },
+    SchemeMismatch { domain_id: DomainId, expected: SignatureScheme, actual: SignatureScheme },
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ParticipantsError {
     #[error("TLS key {key} already belongs to {owner}")]
-    TlsKeyInUse {
-        key: Ed25519PublicKey,
-        owner: AccountId,
-    },
+    TlsKeyInUse { key: Ed25519PublicKey, owner: AccountId },
     #[error(
         "{account_id} is a participant with another TLS key; a new machine must call \
          `submit_participant_recovery_info` instead"
     )]
     UseRecovery { account_id: AccountId },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    #[error("{account_id} is recovering already; a second recovery cannot open until this one ends")]
+    AlreadyOpen { account_id: AccountId },
+    #[error("{account_id} already runs with TLS key {key}; a recovery needs a new machine's key")]
+    SameTlsKey { account_id: AccountId, key: Ed25519PublicKey },
+    #[error("the open recovery is {recovering}'s; {caller} cannot {action} it")]
+    NotRecoveringAccount { recovering: AccountId, caller: AccountId, action: &'static str },
+    #[error("`{method}` must be signed by {expected}, not {actual}")]
+    WrongSignerKey { method: &'static str, expected: AccessPublicKey, actual: AccessPublicKey },
+    #[error("the recovery of {account_id} is approved already")]
+    AlreadyApproved { account_id: AccountId },
+    #[error("the recovery of {account_id} awaits its operator's approval (`approve_recovery` with 1 yoctoNEAR)")]
+    NotApproved { account_id: AccountId },
+    #[error("the backup service of {account_id} has not confirmed delivery yet (`confirm_recovery_delivery`)")]
+    NotDelivered { account_id: AccountId },
+    #[error(
+        "the keyset given is not the current one (epoch {current}); shares of another keyset cannot recover this node"
+    )]
+    StaleKeyset { current: EpochId },
+    #[error("{account_id} has no registered backup service")]
+    NoBackupService { account_id: AccountId },
+    #[error("the signer key {actual} is not the registered backup service key of {account_id}")]
+    NotBackupService { account_id: AccountId, actual: AccessPublicKey },
+    #[error("session {given:?} is not newer than the published {published:?}")]
+    StaleSession { given: Session, published: Session },
+    #[error("session epoch {given} is not the current epoch {current}")]
+    SessionEpoch { given: EpochId, current: EpochId },
+    #[error("a recovery session needs an approved recovery of {account_id}")]
+    NoApprovedRecovery { account_id: AccountId },
+    #[error("{account_id} is neither a participant nor a candidate")]
+    NotParticipantOrCandidate { account_id: AccountId },
+    #[error("the signer's public key could not be read")]
+    UnreadableSignerKey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("there is no contract state to migrate")]
+    NoState,
+    #[error("the stored state is neither the pre-recovery layout nor the current one: {reason}")]
+    UnknownLayout { reason: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,18 +135,40 @@ pub enum Error {
     Parameters(#[from] ParametersError),
     #[error(transparent)]
     Participants(#[from] ParticipantsError),
+    #[error(transparent)]
+    Recovery(#[from] RecoveryError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
 impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::State(_) => ErrorCode::WrongState,
-            Error::Caller(
-                CallerError::DepositRequired { .. } | CallerError::DepositNotAccepted { .. },
-            ) => ErrorCode::WrongDeposit,
+            Error::Caller(CallerError::DepositRequired { .. } | CallerError::DepositNotAccepted { .. }) => {
+                ErrorCode::WrongDeposit
+            }
             Error::Caller(_) => ErrorCode::Unauthorized,
             Error::Parameters(_) => ErrorCode::InvalidArgument,
             Error::Participants(_) => ErrorCode::Conflict,
+            Error::Recovery(e) => match e {
+                RecoveryError::AlreadyOpen { .. }
+                | RecoveryError::AlreadyApproved { .. }
+                | RecoveryError::NotApproved { .. }
+                | RecoveryError::NotDelivered { .. }
+                | RecoveryError::NoApprovedRecovery { .. } => ErrorCode::WrongState,
+                RecoveryError::SameTlsKey { .. }
+                | RecoveryError::StaleKeyset { .. }
+                | RecoveryError::StaleSession { .. }
+                | RecoveryError::SessionEpoch { .. } => ErrorCode::InvalidArgument,
+                RecoveryError::NotRecoveringAccount { .. }
+                | RecoveryError::WrongSignerKey { .. }
+                | RecoveryError::NoBackupService { .. }
+                | RecoveryError::NotBackupService { .. }
+                | RecoveryError::NotParticipantOrCandidate { .. }
+                | RecoveryError::UnreadableSignerKey => ErrorCode::Unauthorized,
+            },
+            Error::Storage(_) => ErrorCode::Storage,
         }
     }
 

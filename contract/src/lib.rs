@@ -15,30 +15,27 @@ pub mod storage_keys;
 use near_sdk::near;
 use state::{ProtocolState, Step};
 use storage::registry::Registry;
+use storage::services::ServiceRegistry;
 
 #[near(contract_state)]
 pub struct MpcContract {
     protocol: ProtocolState,
     registry: Registry,
+    /// Added by the recovery release (`migrate` creates it empty).
+    services: ServiceRegistry,
 }
 
 /// An account with no state reads as `NotInitialized`; every mutating method
 /// refuses that state, so nothing is ever written before `init`.
 impl Default for MpcContract {
     fn default() -> Self {
-        Self {
-            protocol: ProtocolState::NotInitialized,
-            registry: Registry::new(),
-        }
+        Self { protocol: ProtocolState::NotInitialized, registry: Registry::new(), services: ServiceRegistry::new() }
     }
 }
 
 impl MpcContract {
     fn from_step(registry: Registry, step: Step) -> Self {
-        let mut contract = Self {
-            protocol: ProtocolState::NotInitialized,
-            registry,
-        };
+        let mut contract = Self { protocol: ProtocolState::NotInitialized, registry, services: ServiceRegistry::new() };
         contract.apply(step);
         contract
     }

@@ -4,7 +4,7 @@
 use near_sdk::{near, BorshStorageKey};
 
 #[near(serializers = [borsh])]
-#[derive(BorshStorageKey)]
+#[derive(BorshStorageKey, Debug)]
 pub enum StorageKey {
     ParticipantChunks,
     ParticipantSlots,
@@ -14,4 +14,6 @@ pub enum StorageKey {
     Tallies,
     OpenChoices,
     PendingParameters,
+    BackupServices,
+    EphemeralKeys,
 }

@@ -42,9 +42,7 @@ impl ErrorCode {
 
     /// Finds the code in a failure message, wherever the runtime embedded it.
     pub fn find_in(message: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|code| message.contains(&format!("[{}] ", code.as_str())))
+        Self::ALL.into_iter().find(|code| message.contains(&format!("[{}] ", code.as_str())))
     }
 }
 

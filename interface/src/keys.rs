@@ -15,30 +15,17 @@ pub enum KeyParseError {
     #[error("key `{key}` is not valid base58")]
     NotBase58 { key: String },
     #[error("key `{key}` must decode to {expected} bytes, not {actual}")]
-    WrongLength {
-        key: String,
-        expected: usize,
-        actual: usize,
-    },
+    WrongLength { key: String, expected: usize, actual: usize },
 }
 
 fn decode_fixed<const N: usize>(s: &str, prefix: &'static str) -> Result<[u8; N], KeyParseError> {
     let body = s
         .strip_prefix(prefix)
         .and_then(|rest| rest.strip_prefix(':'))
-        .ok_or_else(|| KeyParseError::WrongPrefix {
-            expected: prefix,
-            got: s.to_owned(),
-        })?;
-    let bytes = bs58::decode(body)
-        .into_vec()
-        .map_err(|_| KeyParseError::NotBase58 { key: s.to_owned() })?;
+        .ok_or_else(|| KeyParseError::WrongPrefix { expected: prefix, got: s.to_owned() })?;
+    let bytes = bs58::decode(body).into_vec().map_err(|_| KeyParseError::NotBase58 { key: s.to_owned() })?;
     let actual = bytes.len();
-    bytes.try_into().map_err(|_| KeyParseError::WrongLength {
-        key: s.to_owned(),
-        expected: N,
-        actual,
-    })
+    bytes.try_into().map_err(|_| KeyParseError::WrongLength { key: s.to_owned(), expected: N, actual })
 }
 
 /// Declares a fixed-size key newtype with `prefix:base58` text form.
@@ -117,19 +104,7 @@ fixed_key!(
 /// A NEAR access key's public half, as `env::signer_account_pk()` reports it.
 /// The borsh form (curve byte, then the key) is the one the runtime uses, so the
 /// contract can compare it byte for byte with the signer's key.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub enum AccessPublicKey {
     Ed25519(Ed25519PublicKey),
     Secp256k1(Secp256k1PublicKey),
@@ -181,9 +156,7 @@ impl JsonSchema for AccessPublicKey {
         schemars::schema::SchemaObject {
             instance_type: Some(schemars::schema::InstanceType::String.into()),
             metadata: Some(Box::new(schemars::schema::Metadata {
-                description: Some(
-                    "A NEAR access key: `ed25519:<base58>` or `secp256k1:<base58>`".to_owned(),
-                ),
+                description: Some("A NEAR access key: `ed25519:<base58>` or `secp256k1:<base58>`".to_owned()),
                 ..Default::default()
             })),
             ..Default::default()
@@ -202,29 +175,17 @@ mod tests {
         let key = Ed25519PublicKey([7; 32]);
         let json = serde_json::to_string(&key).unwrap();
         assert!(json.starts_with("\"ed25519:"));
-        assert_eq!(
-            serde_json::from_str::<Ed25519PublicKey>(&json).unwrap(),
-            key
-        );
+        assert_eq!(serde_json::from_str::<Ed25519PublicKey>(&json).unwrap(), key);
         assert_eq!(borsh::to_vec(&key).unwrap(), vec![7; 32]);
     }
 
     #[test]
     fn ed25519_key__should_reject_wrong_prefix_length_and_alphabet() {
         let short = format!("ed25519:{}", bs58::encode([1u8; 31]).into_string());
-        assert!(matches!(
-            short.parse::<Ed25519PublicKey>(),
-            Err(KeyParseError::WrongLength { actual: 31, .. })
-        ));
+        assert!(matches!(short.parse::<Ed25519PublicKey>(), Err(KeyParseError::WrongLength { actual: 31, .. })));
         let x = X25519PublicKey([1; 32]).to_string();
-        assert!(matches!(
-            x.parse::<Ed25519PublicKey>(),
-            Err(KeyParseError::WrongPrefix { .. })
-        ));
-        assert!(matches!(
-            "ed25519:0OIl".parse::<Ed25519PublicKey>(),
-            Err(KeyParseError::NotBase58 { .. })
-        ));
+        assert!(matches!(x.parse::<Ed25519PublicKey>(), Err(KeyParseError::WrongPrefix { .. })));
+        assert!(matches!("ed25519:0OIl".parse::<Ed25519PublicKey>(), Err(KeyParseError::NotBase58 { .. })));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod keys;
 pub mod methods;
 pub mod primitives;
+pub mod recovery;
 pub mod state;
 
 pub use near_account_id::AccountId;

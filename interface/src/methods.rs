@@ -1,6 +1,6 @@
-//! Every contract method, once: its name, who may call it, the gas a client
-//! attaches and the deposit it requires. Access-key method lists for each role
-//! are derived from this table, never typed a second time.
+//! Every contract method, once: its name, who may call it and the gas a client
+//! attaches. The deposit follows from the role, and the method lists of each
+//! kind of access key are derived from this table, never typed a second time.
 
 use crate::constants::{Gas, ONE_YOCTO};
 
@@ -11,10 +11,27 @@ pub enum Role {
     Contract,
     /// A node, signing with a function-call access key of its operator's account.
     Node,
+    /// A backup service, signing with its own function-call access key on the
+    /// operator's account (registered with `register_backup_service`).
+    BackupService,
     /// The operator, signing with a full-access key (proved by a 1 yoctoNEAR deposit).
     Operator,
     /// Anyone (views).
     Anyone,
+}
+
+impl Role {
+    /// Yocto a caller in this role attaches: function-call keys cannot attach
+    /// any, and operator methods require one to prove a full-access key.
+    pub const fn deposit(self) -> u128 {
+        match self {
+            Role::Operator => ONE_YOCTO,
+            _ => 0,
+        }
+    }
+
+    /// Roles that sign with a function-call access key limited to a method list.
+    pub const FUNCTION_CALL_KEYS: [Role; 2] = [Role::Node, Role::BackupService];
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -27,35 +44,51 @@ pub enum Kind {
 pub struct Method {
     pub name: &'static str,
     pub kind: Kind,
-    pub role: Role,
+    pub roles: &'static [Role],
     /// Gas a client attaches (views: none).
     pub gas: Gas,
-    /// Yocto a client attaches: 0 for node methods, at least 1 for operator methods.
-    pub deposit: u128,
+}
+
+impl Method {
+    pub fn allows(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
 }
 
 macro_rules! methods {
-    ($($ident:ident = $name:literal, $kind:ident, $role:ident, $tgas:expr, $deposit:expr;)*) => {
+    ($($ident:ident = $name:literal, $kind:ident, [$($role:ident),+], $tgas:expr;)*) => {
         $(pub const $ident: &str = $name;)*
         /// The contract's whole public surface.
         pub const ALL: &[Method] = &[
-            $(Method { name: $name, kind: Kind::$kind, role: Role::$role, gas: Gas::from_tgas($tgas), deposit: $deposit },)*
+            $(Method { name: $name, kind: Kind::$kind, roles: &[$(Role::$role),+], gas: Gas::from_tgas($tgas) },)*
         ];
     };
 }
 
 methods! {
-    INIT = "init", Change, Contract, 30, 0;
-    INIT_RUNNING = "init_running", Change, Contract, 100, 0;
-    VOTE_PK = "vote_pk", Change, Node, 30, 0;
-    VOTE_NEW_PARAMETERS = "vote_new_parameters", Change, Node, 100, 0;
-    VOTE_RESHARED = "vote_reshared", Change, Node, 150, 0;
-    VOTE_CANCEL_RESHARING = "vote_cancel_resharing", Change, Node, 30, 0;
-    SUBMIT_PARTICIPANT_INFO = "submit_participant_info", Change, Node, 30, 0;
-    STATE = "state", View, Anyone, 0, 0;
-    PARTICIPANTS = "participants", View, Anyone, 0, 0;
-    CANDIDATES = "candidates", View, Anyone, 0, 0;
-    VERSION = "version", View, Anyone, 0, 0;
+    INIT = "init", Change, [Contract], 30;
+    INIT_RUNNING = "init_running", Change, [Contract], 100;
+    MIGRATE = "migrate", Change, [Contract], 100;
+    VOTE_PK = "vote_pk", Change, [Node], 30;
+    VOTE_NEW_PARAMETERS = "vote_new_parameters", Change, [Node], 100;
+    VOTE_RESHARED = "vote_reshared", Change, [Node], 150;
+    VOTE_CANCEL_RESHARING = "vote_cancel_resharing", Change, [Node], 30;
+    SUBMIT_PARTICIPANT_INFO = "submit_participant_info", Change, [Node], 30;
+    SUBMIT_PARTICIPANT_RECOVERY_INFO = "submit_participant_recovery_info", Change, [Node, Operator], 30;
+    APPROVE_RECOVERY = "approve_recovery", Change, [Operator], 30;
+    REGISTER_BACKUP_SERVICE = "register_backup_service", Change, [Operator], 30;
+    PUBLISH_BACKUP_EPHEMERAL_KEY = "publish_backup_ephemeral_key", Change, [Node, BackupService], 30;
+    CONFIRM_RECOVERY_DELIVERY = "confirm_recovery_delivery", Change, [BackupService], 30;
+    CONCLUDE_RECOVERY = "conclude_recovery", Change, [Node], 30;
+    CANCEL_RECOVERY = "cancel_recovery", Change, [Operator, Node], 30;
+    STATE = "state", View, [Anyone], 0;
+    PARTICIPANTS = "participants", View, [Anyone], 0;
+    CANDIDATES = "candidates", View, [Anyone], 0;
+    RECOVERY = "recovery", View, [Anyone], 0;
+    BACKUP_SERVICE = "backup_service", View, [Anyone], 0;
+    BACKUP_SERVICES = "backup_services", View, [Anyone], 0;
+    EPHEMERAL_KEYS = "ephemeral_keys", View, [Anyone], 0;
+    VERSION = "version", View, [Anyone], 0;
 }
 
 /// A method by name.
@@ -65,14 +98,11 @@ pub fn by_name(name: &str) -> Option<&'static Method> {
 
 /// The methods a function-call access key for `role` must allow, in table order.
 pub fn change_methods_for(role: Role) -> Vec<&'static str> {
-    ALL.iter()
-        .filter(|m| m.kind == Kind::Change && m.role == role)
-        .map(|m| m.name)
-        .collect()
+    ALL.iter().filter(|m| m.kind == Kind::Change && m.allows(role)).map(|m| m.name).collect()
 }
 
 /// Deposit that proves a full-access key (function-call keys cannot attach one).
-pub const OPERATOR_DEPOSIT: u128 = ONE_YOCTO;
+pub const OPERATOR_DEPOSIT: u128 = Role::Operator.deposit();
 
 #[cfg(test)]
 #[allow(non_snake_case)]
@@ -87,27 +117,28 @@ mod tests {
     }
 
     #[test]
-    fn method_table__should_require_deposit_exactly_for_operator_methods() {
+    fn method_table__should_give_views_no_gas_and_changes_some() {
         for m in ALL {
-            match m.role {
-                Role::Operator => assert!(m.deposit >= 1, "{} needs a deposit", m.name),
-                _ => assert_eq!(
-                    m.deposit, 0,
-                    "{} must work from a function-call key",
-                    m.name
-                ),
-            }
-            if m.kind == Kind::View {
-                assert_eq!(m.gas.as_gas(), 0, "{} is a view", m.name);
+            match m.kind {
+                Kind::View => assert_eq!(m.gas.as_gas(), 0, "{} is a view", m.name),
+                Kind::Change => assert!(m.gas.as_gas() > 0, "{} needs gas", m.name),
             }
         }
     }
 
     #[test]
-    fn node_methods__should_be_the_node_change_methods() {
-        let node = change_methods_for(Role::Node);
-        assert!(node.contains(&VOTE_PK));
-        assert!(!node.contains(&INIT));
-        assert!(!node.contains(&STATE));
+    fn function_call_keys__should_never_allow_operator_only_methods() {
+        for role in Role::FUNCTION_CALL_KEYS {
+            for name in change_methods_for(role) {
+                let m = by_name(name).unwrap();
+                assert!(m.roles != [Role::Operator], "{name} is operator-only but on a {role:?} key");
+            }
+        }
+        assert!(!change_methods_for(Role::Node).contains(&APPROVE_RECOVERY));
+        assert!(!change_methods_for(Role::BackupService).contains(&REGISTER_BACKUP_SERVICE));
+        assert_eq!(
+            change_methods_for(Role::BackupService),
+            vec![PUBLISH_BACKUP_EPHEMERAL_KEY, CONFIRM_RECOVERY_DELIVERY]
+        );
     }
 }

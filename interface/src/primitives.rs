@@ -44,16 +44,7 @@ impl EpochId {
 
 /// How a node can be reached, and the key it proves its identity with over TLS.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 pub struct ParticipantInfo {
     pub url: String,
@@ -65,16 +56,7 @@ pub const MAX_URL_LEN: usize = 256;
 
 /// One participant: who operates it, its id in the threshold scheme, and its node.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 pub struct Participant {
     pub account_id: AccountId,
@@ -84,16 +66,7 @@ pub struct Participant {
 
 /// A participant set and the number of them needed to sign.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 pub struct ThresholdParameters {
     pub participants: Vec<Participant>,
@@ -108,24 +81,12 @@ impl ThresholdParameters {
     }
 
     pub fn participant(&self, account_id: &AccountId) -> Option<&Participant> {
-        self.participants
-            .iter()
-            .find(|p| &p.account_id == account_id)
+        self.participants.iter().find(|p| &p.account_id == account_id)
     }
 }
 
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 pub enum SignatureScheme {
     Secp256k1,
@@ -133,17 +94,7 @@ pub enum SignatureScheme {
 }
 
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 pub struct DomainConfig {
     pub id: DomainId,
@@ -152,17 +103,7 @@ pub struct DomainConfig {
 
 /// Names one key-generation or resharing step: the epoch and the domain.
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 pub struct KeyEventId {
     pub epoch_id: EpochId,
@@ -171,17 +112,7 @@ pub struct KeyEventId {
 
 /// A domain's public key; its curve must match the domain's scheme.
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(untagged)]
 pub enum DomainPublicKey {
@@ -208,17 +139,7 @@ impl fmt::Display for DomainPublicKey {
 }
 
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 pub struct KeyForDomain {
     pub domain_id: DomainId,
@@ -227,16 +148,7 @@ pub struct KeyForDomain {
 
 /// The public keys of one epoch, one per domain, in domain order.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
 pub struct Keyset {
     pub epoch_id: EpochId,
@@ -250,17 +162,7 @@ mod tests {
 
     #[test]
     fn min_threshold__should_be_sixty_percent_rounded_up_and_at_least_two() {
-        let cases = [
-            (2, 2),
-            (3, 2),
-            (4, 3),
-            (5, 3),
-            (6, 4),
-            (10, 6),
-            (16, 10),
-            (64, 39),
-            (100, 60),
-        ];
+        let cases = [(2, 2), (3, 2), (4, 3), (5, 3), (6, 4), (10, 6), (16, 10), (64, 39), (100, 60)];
         for (n, t) in cases {
             assert_eq!(ThresholdParameters::min_threshold(n), t, "n = {n}");
         }
@@ -269,15 +171,11 @@ mod tests {
     #[test]
     fn domain_public_key__should_parse_by_prefix() {
         let ed: DomainPublicKey =
-            serde_json::from_value(serde_json::json!(Ed25519PublicKey([1; 32]).to_string()))
-                .unwrap();
+            serde_json::from_value(serde_json::json!(Ed25519PublicKey([1; 32]).to_string())).unwrap();
         assert_eq!(ed.scheme(), SignatureScheme::Ed25519);
         let secp: DomainPublicKey =
-            serde_json::from_value(serde_json::json!(Secp256k1PublicKey([2; 64]).to_string()))
-                .unwrap();
+            serde_json::from_value(serde_json::json!(Secp256k1PublicKey([2; 64]).to_string())).unwrap();
         assert_eq!(secp.scheme(), SignatureScheme::Secp256k1);
-        assert!(
-            serde_json::from_value::<DomainPublicKey>(serde_json::json!("x25519:abc")).is_err()
-        );
+        assert!(serde_json::from_value::<DomainPublicKey>(serde_json::json!("x25519:abc")).is_err());
     }
 }

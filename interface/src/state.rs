@@ -1,29 +1,21 @@
 //! What `state()` returns: the protocol state with everything a node needs to act.
 
-use crate::primitives::{
-    DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, ThresholdParameters,
-};
+use crate::primitives::{DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, ThresholdParameters};
+use crate::recovery::RecoveryStateView;
 use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
-    Serialize,
-    Deserialize,
-    JsonSchema,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
+    Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
 pub enum ProtocolStateView {
     NotInitialized,
     Initializing(InitializingView),
     Running(RunningView),
     Resharing(ResharingView),
+    /// One participant moves to a new machine; everything else stays.
+    Recovery(RecoveryStateView),
 }
 
 impl ProtocolStateView {
@@ -34,6 +26,7 @@ impl ProtocolStateView {
             Self::Initializing(_) => "Initializing",
             Self::Running(_) => "Running",
             Self::Resharing(_) => "Resharing",
+            Self::Recovery(_) => "Recovery",
         }
     }
 
@@ -44,22 +37,14 @@ impl ProtocolStateView {
             Self::Initializing(s) => Some(&s.parameters),
             Self::Running(s) => Some(&s.parameters),
             Self::Resharing(s) => Some(&s.previous.parameters),
+            Self::Recovery(s) => Some(&s.previous.parameters),
         }
     }
 }
 
 /// Key generation: participants vote the public key of each domain in turn.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
-    Serialize,
-    Deserialize,
-    JsonSchema,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
+    Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
 pub struct InitializingView {
     pub epoch_id: EpochId,
@@ -72,16 +57,7 @@ pub struct InitializingView {
 }
 
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
-    Serialize,
-    Deserialize,
-    JsonSchema,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
+    Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
 pub struct RunningView {
     pub parameters: ThresholdParameters,
@@ -101,16 +77,7 @@ impl RunningView {
 /// Resharing: the new participants confirm, domain by domain, that they hold
 /// shares of the unchanged keys.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
-    Serialize,
-    Deserialize,
-    JsonSchema,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
+    Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
 pub struct ResharingView {
     pub previous: RunningView,

@@ -13,10 +13,7 @@ impl MpcContract {
     #[init]
     #[private]
     #[handle_result]
-    pub fn init(
-        parameters: ThresholdParameters,
-        domains: Vec<DomainConfig>,
-    ) -> Result<Self, Error> {
+    pub fn init(parameters: ThresholdParameters, domains: Vec<DomainConfig>) -> Result<Self, Error> {
         let mut registry = Registry::new();
         let step = InitializingState::start(&mut registry, &parameters, domains)?;
         Ok(Self::from_step(registry, step))
@@ -38,10 +35,7 @@ impl MpcContract {
         registry.install_participants(&parameters);
         let epoch_id = keyset.epoch_id;
         let running = RunningState::new(domains, keyset, &mut registry.votes);
-        let step = crate::state::Step::to(
-            ProtocolState::Running(running),
-            vec![Event::Running { epoch_id }],
-        );
+        let step = crate::state::Step::to(ProtocolState::Running(running), vec![Event::Running { epoch_id }]);
         Ok(Self::from_step(registry, step))
     }
 }

@@ -11,16 +11,10 @@ impl MpcContract {
     /// A participant's vote for the public key generated in `key_event_id`.
     #[payable]
     #[handle_result]
-    pub fn vote_pk(
-        &mut self,
-        key_event_id: KeyEventId,
-        public_key: DomainPublicKey,
-    ) -> Result<(), Error> {
+    pub fn vote_pk(&mut self, key_event_id: KeyEventId, public_key: DomainPublicKey) -> Result<(), Error> {
         let voter = node_caller(VOTE_PK)?;
         let step = match &mut self.protocol {
-            ProtocolState::Initializing(s) => {
-                s.vote_pk(&mut self.registry, &voter, key_event_id, public_key)?
-            }
+            ProtocolState::Initializing(s) => s.vote_pk(&mut self.registry, &voter, key_event_id, public_key)?,
             other => return Err(other.wrong(VOTE_PK, "Initializing")),
         };
         self.apply(step);

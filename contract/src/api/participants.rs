@@ -15,9 +15,7 @@ impl MpcContract {
     pub fn submit_participant_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
         let caller = node_caller(SUBMIT_PARTICIPANT_INFO)?;
         if let ProtocolState::NotInitialized = self.protocol {
-            return Err(self
-                .protocol
-                .wrong(SUBMIT_PARTICIPANT_INFO, "an initialized contract"));
+            return Err(self.protocol.wrong(SUBMIT_PARTICIPANT_INFO, "an initialized contract"));
         }
         let step = candidates::submit_participant_info(&mut self.registry, &caller, info)?;
         self.apply(step);

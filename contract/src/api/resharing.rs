@@ -12,17 +12,14 @@ impl MpcContract {
     /// (the `next_epoch_id` of the Running view).
     #[payable]
     #[handle_result]
-    pub fn vote_new_parameters(
-        &mut self,
-        epoch_id: EpochId,
-        proposal: ThresholdParameters,
-    ) -> Result<(), Error> {
+    pub fn vote_new_parameters(&mut self, epoch_id: EpochId, proposal: ThresholdParameters) -> Result<(), Error> {
         let voter = node_caller(VOTE_NEW_PARAMETERS)?;
         let step = match &mut self.protocol {
-            ProtocolState::Running(s) => {
-                s.vote_new_parameters(&mut self.registry, &voter, epoch_id, proposal)?
+            ProtocolState::Running(s) => s.vote_new_parameters(&mut self.registry, &voter, epoch_id, proposal)?,
+            ProtocolState::Recovery(s) => {
+                s.vote_new_parameters(&mut self.registry, &mut self.services, &voter, epoch_id, proposal)?
             }
-            other => return Err(other.wrong(VOTE_NEW_PARAMETERS, "Running")),
+            other => return Err(other.wrong(VOTE_NEW_PARAMETERS, "Running or Recovery")),
         };
         self.apply(step);
         Ok(())
@@ -34,9 +31,7 @@ impl MpcContract {
     pub fn vote_reshared(&mut self, key_event_id: KeyEventId) -> Result<(), Error> {
         let voter = node_caller(VOTE_RESHARED)?;
         let step = match &mut self.protocol {
-            ProtocolState::Resharing(s) => {
-                s.vote_reshared(&mut self.registry, &voter, key_event_id)?
-            }
+            ProtocolState::Resharing(s) => s.vote_reshared(&mut self.registry, &voter, key_event_id)?,
             other => return Err(other.wrong(VOTE_RESHARED, "Resharing")),
         };
         self.apply(step);

@@ -7,8 +7,7 @@ use near_sdk::{near, AccountId};
 impl MpcContract {
     /// The protocol state, with the participant set in charge.
     pub fn state(&self) -> ProtocolStateView {
-        self.protocol
-            .view(self.registry.participants.to_parameters(), &self.registry)
+        self.protocol.view(self.registry.participants.to_parameters(), &self.registry)
     }
 
     /// The participant set in charge (the old one while resharing).
@@ -18,11 +17,7 @@ impl MpcContract {
 
     /// Nodes waiting to be included by a resharing.
     pub fn candidates(&self) -> Vec<(AccountId, ParticipantInfo)> {
-        self.registry
-            .candidates
-            .iter()
-            .map(|(a, i)| (a.clone(), i.clone()))
-            .collect()
+        self.registry.candidates.iter().map(|(a, i)| (a.clone(), i.clone())).collect()
     }
 
     /// The contract's release.

@@ -41,22 +41,11 @@ impl InitializingState {
             threshold: parameters.threshold,
             domains: domains.len() as u32,
         };
-        Ok(Step::to(
-            ProtocolState::Initializing(Self {
-                epoch_id,
-                domains,
-                generated: Vec::new(),
-                round,
-            }),
-            vec![event],
-        ))
+        Ok(Step::to(ProtocolState::Initializing(Self { epoch_id, domains, generated: Vec::new(), round }), vec![event]))
     }
 
     pub fn current_event(&self) -> KeyEventId {
-        KeyEventId {
-            epoch_id: self.epoch_id,
-            domain_id: self.domains[self.generated.len()].id,
-        }
+        KeyEventId { epoch_id: self.epoch_id, domain_id: self.domains[self.generated.len()].id }
     }
 
     /// `vote_pk`: a participant's vote for the current domain's public key.
@@ -68,18 +57,11 @@ impl InitializingState {
         public_key: DomainPublicKey,
     ) -> Result<Step, Error> {
         if !registry.participants.contains(voter) {
-            return Err(CallerError::NotParticipant {
-                account_id: voter.clone(),
-            }
-            .into());
+            return Err(CallerError::NotParticipant { account_id: voter.clone() }.into());
         }
         let current = self.current_event();
         if key_event_id != current {
-            return Err(StateError::WrongKeyEvent {
-                given: key_event_id,
-                current,
-            }
-            .into());
+            return Err(StateError::WrongKeyEvent { given: key_event_id, current }.into());
         }
         let domain = self.domains[self.generated.len()];
         if public_key.scheme() != domain.scheme {
@@ -90,44 +72,20 @@ impl InitializingState {
             }
             .into());
         }
-        let choice = VoteBook::choice(
-            self.round,
-            &borsh::to_vec(&public_key).expect("borsh of a key"),
-        );
-        let cast = registry.votes.cast(
-            BallotKind::KeyEvent,
-            voter,
-            self.round,
-            choice,
-            Weight::PARTICIPANT,
-        );
+        let choice = VoteBook::choice(self.round, &borsh::to_vec(&public_key).expect("borsh of a key"));
+        let cast = registry.votes.cast(BallotKind::KeyEvent, voter, self.round, choice, Weight::PARTICIPANT);
         if u64::from(cast.tally.target) < u64::from(registry.participants.len()) {
             return Ok(Step::stay(Vec::new()));
         }
-        self.generated.push(KeyForDomain {
-            domain_id: domain.id,
-            public_key,
-        });
+        self.generated.push(KeyForDomain { domain_id: domain.id, public_key });
         self.round = registry.votes.close_round(BallotKind::KeyEvent);
-        let mut events = vec![Event::KeyGenerated {
-            key_event_id,
-            public_key,
-        }];
+        let mut events = vec![Event::KeyGenerated { key_event_id, public_key }];
         if self.generated.len() < self.domains.len() {
             return Ok(Step::stay(events));
         }
-        let keyset = Keyset {
-            epoch_id: self.epoch_id,
-            domains: std::mem::take(&mut self.generated),
-        };
-        let running = RunningState::new(
-            std::mem::take(&mut self.domains),
-            keyset,
-            &mut registry.votes,
-        );
-        events.push(Event::Running {
-            epoch_id: self.epoch_id,
-        });
+        let keyset = Keyset { epoch_id: self.epoch_id, domains: std::mem::take(&mut self.generated) };
+        let running = RunningState::new(std::mem::take(&mut self.domains), keyset, &mut registry.votes);
+        events.push(Event::Running { epoch_id: self.epoch_id });
         Ok(Step::to(ProtocolState::Running(running), events))
     }
 

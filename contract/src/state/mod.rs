@@ -2,19 +2,23 @@
 //! records it needs and returns a `Step`: the state to move to (if any) and the
 //! events to emit. Entry points in `api/` do the rest (caller checks, logging).
 
+pub mod backup;
 pub mod candidates;
 pub mod initializing;
+pub mod recovery;
 pub mod resharing;
 pub mod running;
 pub mod validation;
 
 use crate::errors::{Error, StateError};
 use crate::events::Event;
+use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::primitives::ThresholdParameters;
 use mpc_interface::state::ProtocolStateView;
-use near_sdk::near;
+use near_sdk::{near, AccountId};
 
 pub use initializing::InitializingState;
+pub use recovery::RecoveryState;
 pub use resharing::ResharingState;
 pub use running::RunningState;
 
@@ -25,6 +29,23 @@ pub enum ProtocolState {
     Initializing(InitializingState),
     Running(RunningState),
     Resharing(ResharingState),
+    /// Appended after the pre-recovery release: earlier variants keep their tags.
+    Recovery(RecoveryState),
+}
+
+/// Who signs a call: the account, the access key it signs with, and the
+/// deposit (at least 1 yoctoNEAR proves a full-access key).
+#[derive(Debug, Clone)]
+pub struct Signer {
+    pub account_id: AccountId,
+    pub public_key: AccessPublicKey,
+    pub deposit: u128,
+}
+
+impl Signer {
+    pub fn is_operator(&self) -> bool {
+        self.deposit >= 1
+    }
 }
 
 /// What a transition did.
@@ -39,10 +60,7 @@ impl Step {
         Self { next: None, events }
     }
     pub fn to(next: ProtocolState, events: Vec<Event>) -> Self {
-        Self {
-            next: Some(next),
-            events,
-        }
+        Self { next: Some(next), events }
     }
 }
 
@@ -53,17 +71,13 @@ impl ProtocolState {
             Self::Initializing(_) => "Initializing",
             Self::Running(_) => "Running",
             Self::Resharing(_) => "Resharing",
+            Self::Recovery(_) => "Recovery",
         }
     }
 
     /// The error for `method` called in this state when it needs `expected`.
     pub fn wrong(&self, method: &'static str, expected: &'static str) -> Error {
-        StateError::WrongState {
-            method,
-            actual: self.name(),
-            expected,
-        }
-        .into()
+        StateError::WrongState { method, actual: self.name(), expected }.into()
     }
 
     /// The view `state()` returns, given the participant set in charge.
@@ -77,6 +91,7 @@ impl ProtocolState {
             Self::Initializing(s) => ProtocolStateView::Initializing(s.view(current)),
             Self::Running(s) => ProtocolStateView::Running(s.view(current)),
             Self::Resharing(s) => ProtocolStateView::Resharing(s.view(current, registry)),
+            Self::Recovery(s) => ProtocolStateView::Recovery(s.view(current, registry)),
         }
     }
 }

@@ -45,10 +45,7 @@ impl ResharingState {
     }
 
     pub fn current_event(&self) -> KeyEventId {
-        KeyEventId {
-            epoch_id: self.epoch_id,
-            domain_id: self.previous.domains[self.reshared as usize].id,
-        }
+        KeyEventId { epoch_id: self.epoch_id, domain_id: self.previous.domains[self.reshared as usize].id }
     }
 
     /// `vote_reshared`: a new participant confirms the current domain.
@@ -58,36 +55,16 @@ impl ResharingState {
         voter: &AccountId,
         key_event_id: KeyEventId,
     ) -> Result<Step, Error> {
-        let proposal = registry
-            .pending_parameters
-            .get()
-            .clone()
-            .expect("resharing keeps its proposal");
+        let proposal = registry.pending_parameters.get().clone().expect("resharing keeps its proposal");
         if proposal.participant(voter).is_none() {
-            return Err(CallerError::NotInProposal {
-                account_id: voter.clone(),
-            }
-            .into());
+            return Err(CallerError::NotInProposal { account_id: voter.clone() }.into());
         }
         let current = self.current_event();
         if key_event_id != current {
-            return Err(StateError::WrongKeyEvent {
-                given: key_event_id,
-                current,
-            }
-            .into());
+            return Err(StateError::WrongKeyEvent { given: key_event_id, current }.into());
         }
-        let choice = VoteBook::choice(
-            self.event_round,
-            &borsh::to_vec(&key_event_id).expect("borsh of an id"),
-        );
-        let cast = registry.votes.cast(
-            BallotKind::KeyEvent,
-            voter,
-            self.event_round,
-            choice,
-            Weight::PARTICIPANT,
-        );
+        let choice = VoteBook::choice(self.event_round, &borsh::to_vec(&key_event_id).expect("borsh of an id"));
+        let cast = registry.votes.cast(BallotKind::KeyEvent, voter, self.event_round, choice, Weight::PARTICIPANT);
         if cast.tally.target as usize != proposal.participants.len() {
             return Ok(Step::stay(Vec::new()));
         }
@@ -100,38 +77,20 @@ impl ResharingState {
         registry.votes.close_round(BallotKind::Cancel);
         registry.pending_parameters.set(None);
         registry.install_participants(&proposal);
-        let keyset = Keyset {
-            epoch_id: self.epoch_id,
-            domains: self.previous.keyset.domains.clone(),
-        };
+        let keyset = Keyset { epoch_id: self.epoch_id, domains: self.previous.keyset.domains.clone() };
         let running = RunningState::new(self.previous.domains.clone(), keyset, &mut registry.votes);
-        events.push(Event::Running {
-            epoch_id: self.epoch_id,
-        });
+        events.push(Event::Running { epoch_id: self.epoch_id });
         Ok(Step::to(ProtocolState::Running(running), events))
     }
 
     /// `vote_cancel_resharing`: an old participant's vote to abandon the
     /// resharing; at the old threshold the network runs on as before.
-    pub fn vote_cancel(
-        &mut self,
-        registry: &mut Registry,
-        voter: &AccountId,
-    ) -> Result<Step, Error> {
+    pub fn vote_cancel(&mut self, registry: &mut Registry, voter: &AccountId) -> Result<Step, Error> {
         if !registry.participants.contains(voter) {
-            return Err(CallerError::NotParticipant {
-                account_id: voter.clone(),
-            }
-            .into());
+            return Err(CallerError::NotParticipant { account_id: voter.clone() }.into());
         }
         let choice = VoteBook::choice(self.cancel_round, CANCEL);
-        let cast = registry.votes.cast(
-            BallotKind::Cancel,
-            voter,
-            self.cancel_round,
-            choice,
-            Weight::PARTICIPANT,
-        );
+        let cast = registry.votes.cast(BallotKind::Cancel, voter, self.cancel_round, choice, Weight::PARTICIPANT);
         if u64::from(cast.tally.current) < registry.participants.threshold() {
             return Ok(Step::stay(Vec::new()));
         }
@@ -141,27 +100,15 @@ impl ResharingState {
         let mut running = self.previous.clone();
         running.next_epoch_id = self.epoch_id.next();
         running.round = registry.votes.new_round();
-        Ok(Step::to(
-            ProtocolState::Running(running),
-            vec![Event::ResharingCancelled {
-                epoch_id: self.epoch_id,
-            }],
-        ))
+        Ok(Step::to(ProtocolState::Running(running), vec![Event::ResharingCancelled { epoch_id: self.epoch_id }]))
     }
 
     pub fn view(&self, current: ThresholdParameters, registry: &Registry) -> ResharingView {
         ResharingView {
             previous: self.previous.view(current),
-            proposal: registry
-                .pending_parameters
-                .get()
-                .clone()
-                .expect("resharing keeps its proposal"),
+            proposal: registry.pending_parameters.get().clone().expect("resharing keeps its proposal"),
             epoch_id: self.epoch_id,
-            reshared: self.previous.domains[..self.reshared as usize]
-                .iter()
-                .map(|d| d.id)
-                .collect(),
+            reshared: self.previous.domains[..self.reshared as usize].iter().map(|d| d.id).collect(),
             current_event: self.current_event(),
         }
     }

@@ -25,12 +25,7 @@ pub struct RunningState {
 impl RunningState {
     pub fn new(domains: Vec<DomainConfig>, keyset: Keyset, votes: &mut VoteBook) -> Self {
         let next_epoch_id = keyset.epoch_id.next();
-        Self {
-            domains,
-            keyset,
-            next_epoch_id,
-            round: votes.new_round(),
-        }
+        Self { domains, keyset, next_epoch_id, round: votes.new_round() }
     }
 
     /// `vote_new_parameters`: a vote for a resharing to `proposal` at `epoch_id`.
@@ -47,22 +42,13 @@ impl RunningState {
         proposal: ThresholdParameters,
     ) -> Result<Step, Error> {
         if epoch_id != self.next_epoch_id {
-            return Err(StateError::WrongEpoch {
-                given: epoch_id,
-                expected: self.next_epoch_id,
-            }
-            .into());
+            return Err(StateError::WrongEpoch { given: epoch_id, expected: self.next_epoch_id }.into());
         }
         check_shape(&proposal)?;
-        let weight = Weight {
-            current: registry.participants.contains(voter),
-            target: proposal.participant(voter).is_some(),
-        };
+        let weight =
+            Weight { current: registry.participants.contains(voter), target: proposal.participant(voter).is_some() };
         if !weight.current && !weight.target {
-            return Err(CallerError::NotVoter {
-                account_id: voter.clone(),
-            }
-            .into());
+            return Err(CallerError::NotVoter { account_id: voter.clone() }.into());
         }
         let proposal_bytes = borsh::to_vec(&(epoch_id, &proposal)).expect("borsh of a proposal");
         let choice = VoteBook::choice(self.round, &proposal_bytes);
@@ -79,9 +65,7 @@ impl RunningState {
             }
             .into());
         }
-        let cast = registry
-            .votes
-            .cast(BallotKind::Parameters, voter, self.round, choice, weight);
+        let cast = registry.votes.cast(BallotKind::Parameters, voter, self.round, choice, weight);
         let everyone_in = cast.tally.target as usize == proposal.participants.len();
         if !everyone_in || u64::from(cast.tally.current) < threshold {
             return Ok(Step::stay(Vec::new()));

@@ -12,40 +12,25 @@ use std::collections::BTreeSet;
 pub fn check_shape(parameters: &ThresholdParameters) -> Result<(), ParametersError> {
     let n = parameters.participants.len();
     if !(2..=MAX_PARTICIPANTS).contains(&n) {
-        return Err(ParametersError::ParticipantCount {
-            actual: n,
-            max: MAX_PARTICIPANTS,
-        });
+        return Err(ParametersError::ParticipantCount { actual: n, max: MAX_PARTICIPANTS });
     }
     let min = ThresholdParameters::min_threshold(n as u64);
     if parameters.threshold < min || parameters.threshold > n as u64 {
-        return Err(ParametersError::Threshold {
-            threshold: parameters.threshold,
-            min,
-            max: n as u64,
-            n,
-        });
+        return Err(ParametersError::Threshold { threshold: parameters.threshold, min, max: n as u64, n });
     }
     let (mut accounts, mut ids, mut keys) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for p in &parameters.participants {
         if !accounts.insert(&p.account_id) {
-            return Err(ParametersError::DuplicateAccount {
-                account_id: p.account_id.clone(),
-            });
+            return Err(ParametersError::DuplicateAccount { account_id: p.account_id.clone() });
         }
         if !ids.insert(p.id) {
             return Err(ParametersError::DuplicateId { id: p.id });
         }
         if !keys.insert(p.info.tls_public_key) {
-            return Err(ParametersError::DuplicateTlsKey {
-                key: p.info.tls_public_key,
-            });
+            return Err(ParametersError::DuplicateTlsKey { key: p.info.tls_public_key });
         }
         if p.info.url.is_empty() || p.info.url.len() > MAX_URL_LEN {
-            return Err(ParametersError::BadUrl {
-                account_id: p.account_id.clone(),
-                max: MAX_URL_LEN,
-            });
+            return Err(ParametersError::BadUrl { account_id: p.account_id.clone(), max: MAX_URL_LEN });
         }
     }
     Ok(())
@@ -54,10 +39,7 @@ pub fn check_shape(parameters: &ThresholdParameters) -> Result<(), ParametersErr
 /// A proposal against the set in charge: continuing participants keep their
 /// ids, new ones get fresh ids, enough current participants stay to reshare,
 /// and no TLS key belongs to an account outside the proposal.
-pub fn check_against_current(
-    registry: &Registry,
-    proposal: &ThresholdParameters,
-) -> Result<(), Error> {
+pub fn check_against_current(registry: &Registry, proposal: &ThresholdParameters) -> Result<(), Error> {
     let table = &registry.participants;
     let mut kept = 0u64;
     for p in &proposal.participants {
@@ -84,21 +66,14 @@ pub fn check_against_current(
         registry.ensure_tls_key_free_for(&p.info.tls_public_key, &p.account_id)?;
     }
     if kept < table.threshold() {
-        return Err(ParametersError::TooFewKept {
-            kept,
-            threshold: table.threshold(),
-        }
-        .into());
+        return Err(ParametersError::TooFewKept { kept, threshold: table.threshold() }.into());
     }
     Ok(())
 }
 
 pub fn check_domains(domains: &[DomainConfig]) -> Result<(), ParametersError> {
     if domains.is_empty() || domains.len() > MAX_DOMAINS {
-        return Err(ParametersError::DomainCount {
-            actual: domains.len(),
-            max: MAX_DOMAINS,
-        });
+        return Err(ParametersError::DomainCount { actual: domains.len(), max: MAX_DOMAINS });
     }
     for pair in domains.windows(2) {
         if pair[1].id <= pair[0].id {

@@ -3,4 +3,5 @@
 
 pub mod participants;
 pub mod registry;
+pub mod services;
 pub mod votes;

@@ -51,57 +51,33 @@ impl ParticipantTable {
 
     pub fn get(&self, account_id: &AccountId) -> Option<&Participant> {
         let slot = *self.slots.get(account_id)?;
-        self.chunks
-            .get(&(slot / CHUNK_SIZE))
-            .and_then(|chunk| chunk.get((slot % CHUNK_SIZE) as usize))
+        self.chunks.get(&(slot / CHUNK_SIZE)).and_then(|chunk| chunk.get((slot % CHUNK_SIZE) as usize))
     }
 
     /// Replaces a participant's node details; account and id stay. Returns the old details.
-    pub fn set_info(
-        &mut self,
-        account_id: &AccountId,
-        info: ParticipantInfo,
-    ) -> Option<ParticipantInfo> {
+    pub fn set_info(&mut self, account_id: &AccountId, info: ParticipantInfo) -> Option<ParticipantInfo> {
         let slot = *self.slots.get(account_id)?;
-        let entry = self
-            .chunks
-            .get_mut(&(slot / CHUNK_SIZE))?
-            .get_mut((slot % CHUNK_SIZE) as usize)?;
+        let entry = self.chunks.get_mut(&(slot / CHUNK_SIZE))?.get_mut((slot % CHUNK_SIZE) as usize)?;
         Some(std::mem::replace(&mut entry.info, info))
     }
 
     /// The whole set, in slot order.
     pub fn to_parameters(&self) -> ThresholdParameters {
         let chunks = self.len.div_ceil(CHUNK_SIZE);
-        let participants = (0..chunks)
-            .filter_map(|c| self.chunks.get(&c))
-            .flatten()
-            .cloned()
-            .collect();
-        ThresholdParameters {
-            participants,
-            threshold: self.threshold,
-        }
+        let participants = (0..chunks).filter_map(|c| self.chunks.get(&c)).flatten().cloned().collect();
+        ThresholdParameters { participants, threshold: self.threshold }
     }
 
     /// Installs a new set (validated by the caller) and returns the previous
     /// one, so the caller can reconcile the records that hang off it.
     pub fn replace(&mut self, parameters: &ThresholdParameters) -> ThresholdParameters {
         let previous = self.to_parameters();
-        for departed in previous
-            .participants
-            .iter()
-            .filter(|p| parameters.participant(&p.account_id).is_none())
-        {
+        for departed in previous.participants.iter().filter(|p| parameters.participant(&p.account_id).is_none()) {
             self.slots.remove(&departed.account_id);
         }
         let old_chunks = self.len.div_ceil(CHUNK_SIZE);
         let new_chunks = (parameters.participants.len() as u32).div_ceil(CHUNK_SIZE);
-        for (chunk_no, chunk) in parameters
-            .participants
-            .chunks(CHUNK_SIZE as usize)
-            .enumerate()
-        {
+        for (chunk_no, chunk) in parameters.participants.chunks(CHUNK_SIZE as usize).enumerate() {
             self.chunks.insert(chunk_no as u32, chunk.to_vec());
         }
         for stale in new_chunks..old_chunks {
@@ -109,18 +85,12 @@ impl ParticipantTable {
         }
         for (slot, participant) in parameters.participants.iter().enumerate() {
             if self.slots.get(&participant.account_id) != Some(&(slot as u32)) {
-                self.slots
-                    .insert(participant.account_id.clone(), slot as u32);
+                self.slots.insert(participant.account_id.clone(), slot as u32);
             }
         }
         self.len = parameters.participants.len() as u32;
         self.threshold = parameters.threshold;
-        let highest = parameters
-            .participants
-            .iter()
-            .map(|p| p.id.0 + 1)
-            .max()
-            .unwrap_or(0);
+        let highest = parameters.participants.iter().map(|p| p.id.0 + 1).max().unwrap_or(0);
         self.next_id = ParticipantId(self.next_id.0.max(highest));
         previous
     }

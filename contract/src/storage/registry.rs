@@ -34,28 +34,17 @@ impl Registry {
     }
 
     /// Fails if `key` belongs to an account other than `account_id`.
-    pub fn ensure_tls_key_free_for(
-        &self,
-        key: &Ed25519PublicKey,
-        account_id: &AccountId,
-    ) -> Result<(), Error> {
+    pub fn ensure_tls_key_free_for(&self, key: &Ed25519PublicKey, account_id: &AccountId) -> Result<(), Error> {
         match self.tls_owners.get(key) {
-            Some(owner) if owner != account_id => Err(ParticipantsError::TlsKeyInUse {
-                key: *key,
-                owner: owner.clone(),
+            Some(owner) if owner != account_id => {
+                Err(ParticipantsError::TlsKeyInUse { key: *key, owner: owner.clone() }.into())
             }
-            .into()),
             _ => Ok(()),
         }
     }
 
     /// Moves `account_id`'s TLS key from `old` to `new` in the index.
-    pub fn move_tls_key(
-        &mut self,
-        account_id: &AccountId,
-        old: Option<&Ed25519PublicKey>,
-        new: &Ed25519PublicKey,
-    ) {
+    pub fn move_tls_key(&mut self, account_id: &AccountId, old: Option<&Ed25519PublicKey>, new: &Ed25519PublicKey) {
         if let Some(old) = old {
             if old != new && self.tls_owners.get(old) == Some(account_id) {
                 self.tls_owners.remove(old);
@@ -82,15 +71,8 @@ impl Registry {
             }
         }
         for participant in &parameters.participants {
-            let candidate_key = self
-                .candidates
-                .remove(&participant.account_id)
-                .map(|info| info.tls_public_key);
-            self.move_tls_key(
-                &participant.account_id,
-                candidate_key.as_ref(),
-                &participant.info.tls_public_key,
-            );
+            let candidate_key = self.candidates.remove(&participant.account_id).map(|info| info.tls_public_key);
+            self.move_tls_key(&participant.account_id, candidate_key.as_ref(), &participant.info.tls_public_key);
         }
     }
 }

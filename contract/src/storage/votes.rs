@@ -48,10 +48,7 @@ pub struct Weight {
 }
 
 impl Weight {
-    pub const PARTICIPANT: Weight = Weight {
-        current: true,
-        target: true,
-    };
+    pub const PARTICIPANT: Weight = Weight { current: true, target: true };
 }
 
 #[near(serializers = [borsh])]
@@ -100,22 +97,12 @@ impl VoteBook {
     }
 
     /// Records `voter`'s vote of `kind` for `choice` in `round`.
-    pub fn cast(
-        &mut self,
-        kind: BallotKind,
-        voter: &AccountId,
-        round: u64,
-        choice: Choice,
-        weight: Weight,
-    ) -> Cast {
+    pub fn cast(&mut self, kind: BallotKind, voter: &AccountId, round: u64, choice: Choice, weight: Weight) -> Cast {
         let key = (kind, voter.clone());
         if let Some((previous, previous_weight)) = self.ballots.get(&key).copied() {
             if previous.round == round {
                 if previous.choice == choice {
-                    return Cast {
-                        tally: self.tally(&choice),
-                        first_for_choice: false,
-                    };
+                    return Cast { tally: self.tally(&choice), first_for_choice: false };
                 }
                 self.withdraw(kind, &previous.choice, previous_weight);
             }
@@ -129,10 +116,7 @@ impl VoteBook {
         tally.target += weight.target as u32;
         self.tallies.insert(choice, tally);
         self.ballots.insert(key, (Ballot { round, choice }, weight));
-        Cast {
-            tally,
-            first_for_choice,
-        }
+        Cast { tally, first_for_choice }
     }
 
     fn withdraw(&mut self, kind: BallotKind, choice: &Choice, weight: Weight) {
@@ -160,11 +144,7 @@ impl VoteBook {
 
     /// Drops an account's ballots (it left the participant set).
     pub fn forget(&mut self, voter: &AccountId) {
-        for kind in [
-            BallotKind::KeyEvent,
-            BallotKind::Parameters,
-            BallotKind::Cancel,
-        ] {
+        for kind in [BallotKind::KeyEvent, BallotKind::Parameters, BallotKind::Cancel] {
             self.ballots.remove(&(kind, voter.clone()));
         }
     }

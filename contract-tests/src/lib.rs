@@ -1,0 +1,27 @@
+//! Runs the compiled MPC contract wasm in-process under NEAR's own VM (`near-vm-runner`),
+//! with real gas metering, at the protocol version that crate is built for.
+//!
+//! ```ignore
+//! use contract_tests::{contract_wasm, Call, Harness};
+//! use serde_json::json;
+//!
+//! let mut h = Harness::new(contract_wasm(), "mpc.near");
+//! h.call(Call::new("init").args(json!({ /* ... */ })).by("mpc.near")).assert_ok();
+//! let state: serde_json::Value = h.view("state", json!({})).json();
+//! let err = h.call(Call::new("vote_pk").by("mallory.near")).unwrap_err().to_string();
+//! ```
+//!
+//! See [`Harness`] for what is modelled (storage, balance, storage staking, block clock,
+//! yields) and [`Outcome`] for what a call reports.
+
+pub mod harness;
+/// Deterministic MPC networks on top of the harness (written with the contract).
+pub mod scenario;
+pub mod wasm;
+
+pub use harness::{
+    base58, protocol_version, runtime_config, Call, Failure, Harness, MockAction, Outcome, PromiseResult, Receipt,
+    SignerPk, YieldInfo, BLOCK_TIME_NS, DEFAULT_BALANCE, DEFAULT_CALLER, DEFAULT_GAS, GENESIS_HEIGHT,
+    GENESIS_TIMESTAMP_NS, ONE_NEAR, TGAS,
+};
+pub use wasm::{contract_wasm, pre_recovery_wasm, workspace_root};

@@ -1,0 +1,245 @@
+//! Deterministic networks for tests and benchmarks: accounts, keys, parameters,
+//! and a `Network` that drives the contract wasm through the harness.
+
+use crate::harness::{Call, Harness, Outcome};
+use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, Secp256k1PublicKey};
+use mpc_interface::methods;
+use mpc_interface::primitives::{
+    DomainConfig, DomainId, DomainPublicKey, EpochId, KeyEventId, KeyForDomain, Keyset, Participant, ParticipantId,
+    ParticipantInfo, SignatureScheme, ThresholdParameters,
+};
+use mpc_interface::state::ProtocolStateView;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+pub const CONTRACT: &str = "mpc-contract.near";
+
+pub fn account(i: usize) -> String {
+    format!("node{i}.near")
+}
+
+fn bytes32(label: &str) -> [u8; 32] {
+    Sha256::digest(label.as_bytes()).into()
+}
+
+/// The TLS key of `account`'s machine number `machine` (a new machine, a new key).
+pub fn tls_key(account: &str, machine: u32) -> Ed25519PublicKey {
+    Ed25519PublicKey(bytes32(&format!("tls/{account}/{machine}")))
+}
+
+/// A NEAR access key of `account`, numbered (node key, operator key, ...).
+pub fn access_key(account: &str, label: &str) -> AccessPublicKey {
+    AccessPublicKey::Ed25519(Ed25519PublicKey(bytes32(&format!("access/{account}/{label}"))))
+}
+
+pub fn info(account: &str, machine: u32) -> ParticipantInfo {
+    ParticipantInfo { url: format!("https://{account}:{}", 3000 + machine), tls_public_key: tls_key(account, machine) }
+}
+
+pub fn participant(i: usize) -> Participant {
+    let account_id = account(i);
+    Participant { account_id: account_id.parse().unwrap(), id: ParticipantId(i as u32), info: info(&account_id, 0) }
+}
+
+/// Participants 0..n with the smallest threshold the contract accepts.
+pub fn parameters(n: usize) -> ThresholdParameters {
+    ThresholdParameters {
+        participants: (0..n).map(participant).collect(),
+        threshold: ThresholdParameters::min_threshold(n as u64),
+    }
+}
+
+pub fn domains() -> Vec<DomainConfig> {
+    vec![
+        DomainConfig { id: DomainId(0), scheme: SignatureScheme::Secp256k1 },
+        DomainConfig { id: DomainId(1), scheme: SignatureScheme::Ed25519 },
+    ]
+}
+
+pub fn domain_key(domain: &DomainConfig, seed: &str) -> DomainPublicKey {
+    let a = bytes32(&format!("domain/{}/{seed}/a", domain.id));
+    match domain.scheme {
+        SignatureScheme::Ed25519 => DomainPublicKey::Ed25519(Ed25519PublicKey(a)),
+        SignatureScheme::Secp256k1 => {
+            let b = bytes32(&format!("domain/{}/{seed}/b", domain.id));
+            let mut key = [0u8; 64];
+            key[..32].copy_from_slice(&a);
+            key[32..].copy_from_slice(&b);
+            DomainPublicKey::Secp256k1(Secp256k1PublicKey(key))
+        }
+    }
+}
+
+pub fn keyset(epoch: u64) -> Keyset {
+    Keyset {
+        epoch_id: EpochId(epoch),
+        domains: domains()
+            .iter()
+            .map(|d| KeyForDomain { domain_id: d.id, public_key: domain_key(d, "genesis") })
+            .collect(),
+    }
+}
+
+pub fn key_event(epoch: u64, domain: u64) -> KeyEventId {
+    KeyEventId { epoch_id: EpochId(epoch), domain_id: DomainId(domain) }
+}
+
+/// Keys of one operator's parts, by role.
+pub fn node_key(account: &str) -> AccessPublicKey {
+    access_key(account, "node")
+}
+/// The access key of `account`'s replacement machine.
+pub fn new_node_key(account: &str) -> AccessPublicKey {
+    access_key(account, "node-new")
+}
+pub fn operator_key(account: &str) -> AccessPublicKey {
+    access_key(account, "operator")
+}
+pub fn backup_key(account: &str) -> AccessPublicKey {
+    access_key(account, "backup")
+}
+/// The backup service's Ed25519 identity.
+pub fn backup_identity(account: &str) -> Ed25519PublicKey {
+    Ed25519PublicKey(bytes32(&format!("backup-identity/{account}")))
+}
+pub fn backup_info(account: &str) -> mpc_interface::recovery::BackupServiceInfo {
+    mpc_interface::recovery::BackupServiceInfo {
+        public_key: backup_identity(account),
+        signer_public_key: backup_key(account),
+    }
+}
+
+/// A contract deployed in the harness, with helpers that call it as given accounts.
+pub struct Network {
+    pub harness: Harness,
+}
+
+impl Network {
+    pub fn deploy(wasm: Vec<u8>) -> Self {
+        Self { harness: Harness::new(wasm, CONTRACT) }
+    }
+
+    /// Deployed and initialised straight into Running at epoch 0 with `n` participants.
+    pub fn running(wasm: Vec<u8>, n: usize) -> Self {
+        let mut network = Self::deploy(wasm);
+        network
+            .contract_call(
+                methods::INIT_RUNNING,
+                json!({"parameters": parameters(n), "domains": domains(), "keyset": keyset(0)}),
+            )
+            .expect_ok();
+        network
+    }
+
+    /// A call signed by the contract account itself (deploy-time methods).
+    pub fn contract_call(&mut self, method: &str, args: Value) -> Outcome {
+        self.harness
+            .call(Call::new(method).args(args).by(CONTRACT).signer_pk(key_bytes(&access_key(CONTRACT, "deploy"))))
+    }
+
+    /// A call signed by `account` with `key`, attaching `deposit` yocto.
+    pub fn signed_call(
+        &mut self,
+        account: &str,
+        key: &AccessPublicKey,
+        deposit: u128,
+        method: &str,
+        args: Value,
+    ) -> Outcome {
+        self.harness.call(Call::new(method).args(args).by(account).signer_pk(key_bytes(key)).deposit(deposit))
+    }
+
+    /// A call from `account`'s node key, no deposit.
+    pub fn node_call(&mut self, account: &str, method: &str, args: Value) -> Outcome {
+        self.harness.call(Call::new(method).args(args).by(account).signer_pk(key_bytes(&node_key(account))))
+    }
+
+    /// A call from `account`'s full-access key, with 1 yoctoNEAR attached.
+    pub fn operator_call(&mut self, account: &str, method: &str, args: Value) -> Outcome {
+        self.harness.call(
+            Call::new(method)
+                .args(args)
+                .by(account)
+                .signer_pk(key_bytes(&operator_key(account)))
+                .deposit(methods::OPERATOR_DEPOSIT),
+        )
+    }
+
+    pub fn state(&self) -> ProtocolStateView {
+        self.harness.view(methods::STATE, json!({})).json()
+    }
+
+    pub fn view_json(&self, method: &str, args: Value) -> Value {
+        self.harness.view(method, args).json()
+    }
+
+    pub fn recovery(&self) -> Option<mpc_interface::recovery::RecoveryView> {
+        self.harness.view(methods::RECOVERY, json!({})).json()
+    }
+
+    /// Everything a caller can observe, to prove a failed call changed nothing.
+    pub fn observable(&self) -> Observable {
+        Observable {
+            views: [
+                methods::STATE,
+                methods::PARTICIPANTS,
+                methods::CANDIDATES,
+                methods::RECOVERY,
+                methods::BACKUP_SERVICES,
+            ]
+            .map(|m| self.view_json(m, json!({}))),
+            storage: self.harness.raw_storage(),
+        }
+    }
+
+    /// Runs key generation to completion: every participant votes every domain.
+    pub fn complete_keygen(&mut self, n: usize) {
+        for domain in domains() {
+            for i in 0..n {
+                self.node_call(
+                    &account(i),
+                    methods::VOTE_PK,
+                    json!({"key_event_id": key_event(0, domain.id.0), "public_key": domain_key(&domain, "genesis")}),
+                )
+                .expect_ok();
+            }
+        }
+    }
+}
+
+/// What a caller can see of the contract, plus its raw storage.
+#[derive(Debug, PartialEq)]
+pub struct Observable {
+    pub views: [Value; 5],
+    pub storage: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+pub fn key_bytes(key: &AccessPublicKey) -> Vec<u8> {
+    borsh::to_vec(key).expect("borsh of a key")
+}
+
+/// Assertions on call outcomes, with the call's logs in every failure message.
+pub trait OutcomeExt {
+    fn expect_ok(&self) -> &Self;
+    /// Asserts failure with the contract error `code` and a message containing `fragment`.
+    fn expect_error(&self, code: &str, fragment: &str);
+}
+
+impl OutcomeExt for Outcome {
+    fn expect_ok(&self) -> &Self {
+        if let Err(e) = &self.result {
+            panic!("call failed: {e}\nlogs: {:#?}", self.logs);
+        }
+        self
+    }
+
+    fn expect_error(&self, code: &str, fragment: &str) {
+        match &self.result {
+            Ok(_) => panic!("call succeeded, expected [{code}] {fragment}\nlogs: {:#?}", self.logs),
+            Err(e) => {
+                assert!(e.contains(&format!("[{code}] ")), "expected code [{code}] in: {e}");
+                assert!(e.contains(fragment), "expected {fragment:?} in: {e}");
+            }
+        }
+    }
+}

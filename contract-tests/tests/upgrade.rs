@@ -1,0 +1,124 @@
+#![allow(non_snake_case)]
+//! The recovery release as an in-place upgrade of the pre-recovery contract:
+//! the archived wasm runs to epoch 1 with candidates, the code is swapped
+//! keeping storage, `migrate` rewrites the state, and nothing is lost.
+
+use contract_tests::harness::Call;
+use contract_tests::scenario::*;
+use contract_tests::wasm::{contract_wasm, pre_recovery_wasm};
+use mpc_interface::methods::*;
+use mpc_interface::primitives::{EpochId, Participant, ParticipantId, ThresholdParameters};
+use mpc_interface::state::ProtocolStateView;
+use serde_json::{json, Value};
+
+const N: usize = 4;
+
+/// The pre-recovery contract at epoch 1 with participants 0..=N and a candidate.
+fn old_network_at_epoch_1() -> Network {
+    let mut net = Network::running(pre_recovery_wasm(), N);
+    let newcomer = account(N);
+    net.node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
+    let mut proposal = parameters(N);
+    proposal.participants.push(Participant {
+        account_id: newcomer.parse().unwrap(),
+        id: ParticipantId(N as u32),
+        info: info(&newcomer, 0),
+    });
+    proposal.threshold = ThresholdParameters::min_threshold(N as u64 + 1);
+    for i in 0..=N {
+        net.node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
+    }
+    for domain in 0..2 {
+        for i in 0..=N {
+            net.node_call(&account(i), VOTE_RESHARED, json!({"key_event_id": key_event(1, domain)})).expect_ok();
+        }
+    }
+    let late = "late.near";
+    net.node_call(late, SUBMIT_PARTICIPANT_INFO, json!({"info": info(late, 0)})).expect_ok();
+    net
+}
+
+fn views(net: &Network) -> [Value; 3] {
+    [STATE, PARTICIPANTS, CANDIDATES].map(|m| net.view_json(m, json!({})))
+}
+
+#[test]
+fn migrate__should_keep_every_view_of_the_pre_recovery_contract() {
+    let mut net = old_network_at_epoch_1();
+    let before = views(&net);
+    assert!(matches!(net.state(), ProtocolStateView::Running(ref r) if r.keyset.epoch_id == EpochId(1)));
+    assert_eq!(net.view_json(VERSION, json!({})), json!("0.1.0"));
+
+    net.harness.replace_code(contract_wasm());
+    let migrated = net.contract_call(MIGRATE, json!({}));
+    migrated.expect_ok();
+    assert_eq!(views(&net), before, "migrate lost or changed state");
+    assert_eq!(net.view_json(VERSION, json!({})), json!("0.2.0"));
+    assert_eq!(net.view_json(BACKUP_SERVICES, json!({})), json!([]));
+    assert_eq!(net.recovery(), None);
+
+    // A second migrate is harmless.
+    net.contract_call(MIGRATE, json!({})).expect_ok();
+    assert_eq!(views(&net), before);
+}
+
+#[test]
+fn migrate__should_be_private_and_refuse_unknown_state() {
+    let mut net = old_network_at_epoch_1();
+    net.harness.replace_code(contract_wasm());
+    // The new code cannot read the old state before `migrate` (that is why the
+    // upgrade deploys and migrates in one transaction), so compare raw storage.
+    let before = net.harness.raw_storage();
+    let out = net.node_call(&account(0), MIGRATE, json!({}));
+    assert!(out.unwrap_err().contains("Method migrate is private"), "{:?}", out.result);
+    assert_eq!(net.harness.raw_storage(), before);
+    net.harness.view(STATE, json!({})).assert_err_contains("Cannot deserialize the contract state");
+
+    // A contract account holding some other contract's state.
+    let mut foreign = Network::deploy(contract_wasm());
+    foreign.harness.set_raw_storage(b"STATE".to_vec(), b"not an MPC contract".to_vec());
+    foreign
+        .contract_call(MIGRATE, json!({}))
+        .expect_error("Storage", "neither the pre-recovery layout nor the current one");
+    let mut empty = Network::deploy(contract_wasm());
+    empty.contract_call(MIGRATE, json!({})).expect_error("Storage", "there is no contract state to migrate");
+}
+
+#[test]
+fn migrated_contract__should_run_a_full_recovery() {
+    let mut net = old_network_at_epoch_1();
+    net.harness.replace_code(contract_wasm());
+    net.contract_call(MIGRATE, json!({})).expect_ok();
+    let lost = account(2);
+    net.operator_call(&lost, REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&lost)})).expect_ok();
+    net.signed_call(&lost, &new_node_key(&lost), 0, SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({"info": info(&lost, 1)}))
+        .expect_ok();
+    net.operator_call(&lost, APPROVE_RECOVERY, json!({})).expect_ok();
+    let keyset = match net.state() {
+        ProtocolStateView::Recovery(r) => r.previous.keyset,
+        other => panic!("expected Recovery, got {}", other.name()),
+    };
+    assert_eq!(keyset.epoch_id, EpochId(1));
+    net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset})).expect_ok();
+    net.harness
+        .call(
+            Call::new(CONCLUDE_RECOVERY)
+                .args(json!({"keyset": keyset}))
+                .by(&lost)
+                .signer_pk(key_bytes(&new_node_key(&lost))),
+        )
+        .expect_ok();
+    let state = net.state();
+    let ProtocolStateView::Running(running) = &state else { panic!("expected Running, got {}", state.name()) };
+    assert_eq!(running.parameters.participant(&lost.parse().unwrap()).unwrap().info, info(&lost, 1));
+    assert_eq!(running.keyset.epoch_id, EpochId(1));
+}
+
+#[test]
+fn pre_recovery_wasm__should_be_the_archived_release() {
+    use sha2::Digest;
+    let note = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../contract-history/README.md")).unwrap();
+    let recorded = note.split("sha256: `").nth(1).and_then(|s| s.split('`').next()).expect("the note records a sha256");
+    let actual = hex::encode(sha2::Sha256::digest(pre_recovery_wasm()));
+    assert_eq!(actual, recorded, "contract-history/pre_recovery.wasm changed; released wasm is never rebuilt");
+}

@@ -1,0 +1,47 @@
+use super::guards::{node_signer, signer};
+use crate::errors::Error;
+use crate::state::{backup, ProtocolState};
+use crate::{MpcContract, MpcContractExt};
+use mpc_interface::keys::X25519PublicKey;
+use mpc_interface::methods::{PUBLISH_BACKUP_EPHEMERAL_KEY, REGISTER_BACKUP_SERVICE};
+use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys, Session};
+use near_sdk::{near, AccountId};
+
+#[near]
+impl MpcContract {
+    /// The operator (1 yoctoNEAR, full-access key) registers its backup service.
+    #[payable]
+    #[handle_result]
+    pub fn register_backup_service(&mut self, info: BackupServiceInfo) -> Result<(), Error> {
+        let signer = signer()?;
+        if let ProtocolState::NotInitialized = self.protocol {
+            return Err(self.protocol.wrong(REGISTER_BACKUP_SERVICE, "an initialized contract"));
+        }
+        let step = backup::register(&self.registry, &mut self.services, &signer, info)?;
+        self.apply(step);
+        Ok(())
+    }
+
+    /// A node or backup service publishes its X25519 key for one session.
+    #[payable]
+    #[handle_result]
+    pub fn publish_backup_ephemeral_key(&mut self, session: Session, public_key: X25519PublicKey) -> Result<(), Error> {
+        let signer = node_signer(PUBLISH_BACKUP_EPHEMERAL_KEY)?;
+        let step = backup::publish(&self.protocol, &self.registry, &mut self.services, &signer, session, public_key)?;
+        self.apply(step);
+        Ok(())
+    }
+
+    pub fn backup_service(&self, account_id: AccountId) -> Option<BackupServiceInfo> {
+        self.services.backup_services.get(&account_id).copied()
+    }
+
+    pub fn backup_services(&self) -> Vec<(AccountId, BackupServiceInfo)> {
+        self.services.backup_services.iter().map(|(a, i)| (a.clone(), *i)).collect()
+    }
+
+    /// The keys `account_id`'s node and backup service published for their sessions.
+    pub fn ephemeral_keys(&self, account_id: AccountId) -> EphemeralKeys {
+        self.services.ephemeral_keys.get(&account_id).copied().unwrap_or_default()
+    }
+}

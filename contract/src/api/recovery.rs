@@ -1,0 +1,99 @@
+use super::guards::{node_signer, operator_signer, signer};
+use crate::errors::{Error, RecoveryError};
+use crate::state::{recovery, ProtocolState};
+use crate::{MpcContract, MpcContractExt};
+use mpc_interface::methods::{
+    APPROVE_RECOVERY, CANCEL_RECOVERY, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, SUBMIT_PARTICIPANT_RECOVERY_INFO,
+};
+use mpc_interface::primitives::{Keyset, ParticipantInfo};
+use mpc_interface::recovery::RecoveryView;
+use near_sdk::near;
+
+#[near]
+impl MpcContract {
+    /// A participant's new machine asks to take its place: moves Running to
+    /// Recovery. With 1 yoctoNEAR (the operator's full-access key) the recovery
+    /// is approved at once; without, it waits for `approve_recovery`.
+    #[payable]
+    #[handle_result]
+    pub fn submit_participant_recovery_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
+        let signer = signer()?;
+        let step = match &self.protocol {
+            ProtocolState::Running(running) => recovery::enter(running, &mut self.registry, &signer, info)?,
+            ProtocolState::Recovery(open) => {
+                return Err(RecoveryError::AlreadyOpen { account_id: open.account_id.clone() }.into())
+            }
+            other => return Err(other.wrong(SUBMIT_PARTICIPANT_RECOVERY_INFO, "Running")),
+        };
+        self.apply(step);
+        Ok(())
+    }
+
+    /// The recovering account's operator approves a pending recovery.
+    #[payable]
+    #[handle_result]
+    pub fn approve_recovery(&mut self) -> Result<(), Error> {
+        let signer = operator_signer(APPROVE_RECOVERY)?;
+        let step = self.recovery_mut(APPROVE_RECOVERY)?.approve(&signer)?;
+        self.apply(step);
+        Ok(())
+    }
+
+    /// The backup service confirms it delivered the shares of `keyset`.
+    #[payable]
+    #[handle_result]
+    pub fn confirm_recovery_delivery(&mut self, keyset: Keyset) -> Result<(), Error> {
+        let signer = node_signer(CONFIRM_RECOVERY_DELIVERY)?;
+        let services = &self.services;
+        let step = match &mut self.protocol {
+            ProtocolState::Recovery(r) => r.confirm_delivery(services, &signer, &keyset)?,
+            other => return Err(other.wrong(CONFIRM_RECOVERY_DELIVERY, "Recovery")),
+        };
+        self.apply(step);
+        Ok(())
+    }
+
+    /// The new node, holding the shares of `keyset`, takes its place.
+    #[payable]
+    #[handle_result]
+    pub fn conclude_recovery(&mut self, keyset: Keyset) -> Result<(), Error> {
+        let signer = node_signer(CONCLUDE_RECOVERY)?;
+        let step = match &mut self.protocol {
+            ProtocolState::Recovery(r) => r.conclude(&mut self.registry, &mut self.services, &signer, &keyset)?,
+            other => return Err(other.wrong(CONCLUDE_RECOVERY, "Recovery")),
+        };
+        self.apply(step);
+        Ok(())
+    }
+
+    /// Abandons the open recovery: at once from the recovering operator (1
+    /// yoctoNEAR), or as a vote of the other participants.
+    #[payable]
+    #[handle_result]
+    pub fn cancel_recovery(&mut self) -> Result<(), Error> {
+        let signer = signer()?;
+        let step = match &mut self.protocol {
+            ProtocolState::Recovery(r) => r.cancel(&mut self.registry, &mut self.services, &signer)?,
+            other => return Err(other.wrong(CANCEL_RECOVERY, "Recovery")),
+        };
+        self.apply(step);
+        Ok(())
+    }
+
+    /// The open recovery, or null outside Recovery.
+    pub fn recovery(&self) -> Option<RecoveryView> {
+        match &self.protocol {
+            ProtocolState::Recovery(r) => Some(r.recovery_view(&self.registry)),
+            _ => None,
+        }
+    }
+}
+
+impl MpcContract {
+    fn recovery_mut(&mut self, method: &'static str) -> Result<&mut crate::state::RecoveryState, Error> {
+        match &mut self.protocol {
+            ProtocolState::Recovery(r) => Ok(r),
+            other => Err(other.wrong(method, "Recovery")),
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Recovery: one participant moves to a new machine (a new TLS key) while the
+//! participant set, the ids and the threshold stay exactly as they are.
+//!
+//! Path: `submit_participant_recovery_info` (pending, or approved when the
+//! operator's key entered it) -> `approve_recovery` -> the backup service
+//! delivers and `confirm_recovery_delivery` -> `conclude_recovery` from the new
+//! node's key. No share may leave a backup service before approval.
+
+use super::running::RunningState;
+use super::{ProtocolState, Signer, Step};
+use crate::errors::{CallerError, Error, ParametersError, RecoveryError};
+use crate::events::{Event, RecoveryCancelledBy};
+use crate::storage::registry::Registry;
+use crate::storage::services::ServiceRegistry;
+use crate::storage::votes::{BallotKind, VoteBook, Weight};
+use mpc_interface::keys::AccessPublicKey;
+use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters, MAX_URL_LEN};
+use mpc_interface::recovery::{RecoveryStateView, RecoveryStatus, RecoveryView};
+use near_sdk::{near, AccountId};
+
+const CANCEL: &[u8] = b"cancel recovery";
+
+#[near(serializers = [borsh])]
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryState {
+    /// The running network, resumed unchanged (or with the new machine) after.
+    pub previous: RunningState,
+    pub account_id: AccountId,
+    pub new_info: ParticipantInfo,
+    /// The new node's access key: the only key that may conclude.
+    pub new_signer: AccessPublicKey,
+    pub status: RecoveryStatus,
+    pub cancel_round: u64,
+}
+
+/// `submit_participant_recovery_info` from Running: a participant whose
+/// machine changed. Entered with a deposit (the operator's full-access key) the
+/// recovery is approved at once; with a node key it waits for approval.
+pub fn enter(
+    running: &RunningState,
+    registry: &mut Registry,
+    signer: &Signer,
+    new_info: ParticipantInfo,
+) -> Result<Step, Error> {
+    let account_id = &signer.account_id;
+    let participant = registry
+        .participants
+        .get(account_id)
+        .ok_or_else(|| CallerError::NotParticipant { account_id: account_id.clone() })?;
+    if participant.info.tls_public_key == new_info.tls_public_key {
+        return Err(RecoveryError::SameTlsKey { account_id: account_id.clone(), key: new_info.tls_public_key }.into());
+    }
+    if new_info.url.is_empty() || new_info.url.len() > MAX_URL_LEN {
+        return Err(ParametersError::BadUrl { account_id: account_id.clone(), max: MAX_URL_LEN }.into());
+    }
+    registry.ensure_tls_key_free_for(&new_info.tls_public_key, account_id)?;
+    // Reserve the new key so no one else can claim it while the recovery runs.
+    registry.tls_owners.insert(new_info.tls_public_key, account_id.clone());
+    let approved = signer.is_operator();
+    let event = Event::RecoveryStarted {
+        account_id: account_id.clone(),
+        new_tls_public_key: new_info.tls_public_key,
+        approved,
+    };
+    let recovery = RecoveryState {
+        previous: running.clone(),
+        account_id: account_id.clone(),
+        new_info,
+        new_signer: signer.public_key,
+        status: if approved { RecoveryStatus::Approved } else { RecoveryStatus::PendingApproval },
+        cancel_round: registry.votes.new_round(),
+    };
+    Ok(Step::to(ProtocolState::Recovery(recovery), vec![event]))
+}
+
+impl RecoveryState {
+    fn ensure_recovering(&self, caller: &AccountId, action: &'static str) -> Result<(), Error> {
+        if caller != &self.account_id {
+            return Err(RecoveryError::NotRecoveringAccount {
+                recovering: self.account_id.clone(),
+                caller: caller.clone(),
+                action,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn ensure_keyset(&self, keyset: &Keyset) -> Result<(), Error> {
+        if keyset != &self.previous.keyset {
+            return Err(RecoveryError::StaleKeyset { current: self.previous.keyset.epoch_id }.into());
+        }
+        Ok(())
+    }
+
+    /// `approve_recovery`: the operator lets the shares move.
+    pub fn approve(&mut self, signer: &Signer) -> Result<Step, Error> {
+        self.ensure_recovering(&signer.account_id, "approve")?;
+        if self.status != RecoveryStatus::PendingApproval {
+            return Err(RecoveryError::AlreadyApproved { account_id: self.account_id.clone() }.into());
+        }
+        self.status = RecoveryStatus::Approved;
+        Ok(Step::stay(vec![Event::RecoveryApproved { account_id: self.account_id.clone() }]))
+    }
+
+    /// `confirm_recovery_delivery`: the operator's backup service handed the
+    /// shares of exactly `keyset` to the new machine.
+    pub fn confirm_delivery(
+        &mut self,
+        services: &ServiceRegistry,
+        signer: &Signer,
+        keyset: &Keyset,
+    ) -> Result<Step, Error> {
+        self.ensure_recovering(&signer.account_id, "confirm delivery for")?;
+        let service = services
+            .backup_services
+            .get(&signer.account_id)
+            .ok_or_else(|| RecoveryError::NoBackupService { account_id: signer.account_id.clone() })?;
+        if service.signer_public_key != signer.public_key {
+            return Err(RecoveryError::NotBackupService {
+                account_id: signer.account_id.clone(),
+                actual: signer.public_key,
+            }
+            .into());
+        }
+        if self.status == RecoveryStatus::PendingApproval {
+            return Err(RecoveryError::NotApproved { account_id: self.account_id.clone() }.into());
+        }
+        self.ensure_keyset(keyset)?;
+        self.status = RecoveryStatus::Delivered;
+        Ok(Step::stay(vec![Event::RecoveryDelivered {
+            account_id: self.account_id.clone(),
+            epoch_id: keyset.epoch_id,
+        }]))
+    }
+
+    /// `conclude_recovery`: the new node, holding its shares, takes its place.
+    pub fn conclude(
+        &mut self,
+        registry: &mut Registry,
+        services: &mut ServiceRegistry,
+        signer: &Signer,
+        keyset: &Keyset,
+    ) -> Result<Step, Error> {
+        self.ensure_recovering(&signer.account_id, "conclude")?;
+        if signer.public_key != self.new_signer {
+            return Err(RecoveryError::WrongSignerKey {
+                method: mpc_interface::methods::CONCLUDE_RECOVERY,
+                expected: self.new_signer,
+                actual: signer.public_key,
+            }
+            .into());
+        }
+        match self.status {
+            RecoveryStatus::PendingApproval => {
+                return Err(RecoveryError::NotApproved { account_id: self.account_id.clone() }.into())
+            }
+            RecoveryStatus::Approved => {
+                return Err(RecoveryError::NotDelivered { account_id: self.account_id.clone() }.into())
+            }
+            RecoveryStatus::Delivered => {}
+        }
+        self.ensure_keyset(keyset)?;
+        let old = registry
+            .participants
+            .set_info(&self.account_id, self.new_info.clone())
+            .expect("recovering account is a participant");
+        if registry.tls_owners.get(&old.tls_public_key) == Some(&self.account_id) {
+            registry.tls_owners.remove(&old.tls_public_key);
+        }
+        self.finish(registry, services);
+        let event = Event::RecoveryConcluded {
+            account_id: self.account_id.clone(),
+            tls_public_key: self.new_info.tls_public_key,
+        };
+        Ok(Step::to(ProtocolState::Running(self.previous.clone()), vec![event]))
+    }
+
+    /// `cancel_recovery`: at once from the recovering operator's full-access
+    /// key; from other participants a vote that takes effect at the threshold.
+    pub fn cancel(
+        &mut self,
+        registry: &mut Registry,
+        services: &mut ServiceRegistry,
+        signer: &Signer,
+    ) -> Result<Step, Error> {
+        let by = if signer.account_id == self.account_id {
+            if !signer.is_operator() {
+                return Err(CallerError::DepositRequired { method: mpc_interface::methods::CANCEL_RECOVERY }.into());
+            }
+            RecoveryCancelledBy::Operator
+        } else {
+            if !registry.participants.contains(&signer.account_id) {
+                return Err(CallerError::NotParticipant { account_id: signer.account_id.clone() }.into());
+            }
+            let choice = VoteBook::choice(self.cancel_round, CANCEL);
+            let cast = registry.votes.cast(
+                BallotKind::Cancel,
+                &signer.account_id,
+                self.cancel_round,
+                choice,
+                Weight::PARTICIPANT,
+            );
+            if u64::from(cast.tally.current) < registry.participants.threshold() {
+                return Ok(Step::stay(Vec::new()));
+            }
+            RecoveryCancelledBy::ParticipantVote
+        };
+        self.release_new_key(registry);
+        self.finish(registry, services);
+        let event = Event::RecoveryCancelled { account_id: self.account_id.clone(), by };
+        Ok(Step::to(ProtocolState::Running(self.previous.clone()), vec![event]))
+    }
+
+    /// `vote_new_parameters` while recovering: as from Running; a resharing
+    /// voted through closes the recovery (the proposal decides the machine).
+    pub fn vote_new_parameters(
+        &mut self,
+        registry: &mut Registry,
+        services: &mut ServiceRegistry,
+        voter: &AccountId,
+        epoch_id: EpochId,
+        proposal: ThresholdParameters,
+    ) -> Result<Step, Error> {
+        let keeps_new_key = proposal
+            .participant(&self.account_id)
+            .is_some_and(|p| p.info.tls_public_key == self.new_info.tls_public_key);
+        let mut step = self.previous.vote_new_parameters(registry, voter, epoch_id, proposal)?;
+        if step.next.is_none() {
+            return Ok(step);
+        }
+        if !keeps_new_key {
+            self.release_new_key(registry);
+        }
+        self.finish(registry, services);
+        step.events
+            .push(Event::RecoveryCancelled { account_id: self.account_id.clone(), by: RecoveryCancelledBy::Resharing });
+        Ok(step)
+    }
+
+    fn release_new_key(&self, registry: &mut Registry) {
+        let key = &self.new_info.tls_public_key;
+        if registry.tls_owners.get(key) == Some(&self.account_id) {
+            registry.tls_owners.remove(key);
+        }
+    }
+
+    /// Ends the recovery's sessions and cancel votes.
+    fn finish(&self, registry: &mut Registry, services: &mut ServiceRegistry) {
+        registry.votes.close_round(BallotKind::Cancel);
+        services.clear_sessions(&self.account_id);
+    }
+
+    pub fn recovery_view(&self, registry: &Registry) -> RecoveryView {
+        let participant = registry.participants.get(&self.account_id).expect("recovering account is a participant");
+        RecoveryView {
+            account_id: self.account_id.clone(),
+            participant_id: participant.id,
+            previous_info: participant.info.clone(),
+            new_info: self.new_info.clone(),
+            new_signer_public_key: self.new_signer,
+            status: self.status,
+            cancel_votes: registry.votes.tally(&VoteBook::choice(self.cancel_round, CANCEL)).current,
+        }
+    }
+
+    pub fn view(&self, current: ThresholdParameters, registry: &Registry) -> RecoveryStateView {
+        RecoveryStateView { previous: self.previous.view(current), recovery: self.recovery_view(registry) }
+    }
+}

@@ -1,0 +1,26 @@
+//! Backup-service registrations and the ephemeral keys of share transfers.
+
+use crate::storage_keys::StorageKey;
+use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys};
+use near_sdk::store::{IterableMap, LookupMap};
+use near_sdk::{near, AccountId};
+
+#[near(serializers = [borsh])]
+pub struct ServiceRegistry {
+    pub backup_services: IterableMap<AccountId, BackupServiceInfo>,
+    pub ephemeral_keys: LookupMap<AccountId, EphemeralKeys>,
+}
+
+impl ServiceRegistry {
+    pub fn new() -> Self {
+        Self {
+            backup_services: IterableMap::new(StorageKey::BackupServices),
+            ephemeral_keys: LookupMap::new(StorageKey::EphemeralKeys),
+        }
+    }
+
+    /// Ends every share-transfer session of `account_id`.
+    pub fn clear_sessions(&mut self, account_id: &AccountId) {
+        self.ephemeral_keys.remove(account_id);
+    }
+}
