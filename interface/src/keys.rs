@@ -44,7 +44,7 @@ macro_rules! fixed_key {
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}:{}", $prefix, bs58::encode(&self.0).into_string())
+                write!(f, "{}:{}", $prefix, crate::base58::encode(&self.0))
             }
         }
         impl fmt::Debug for $name {

@@ -111,10 +111,8 @@ pub struct KeyEventId {
 }
 
 /// A domain's public key; its curve must match the domain's scheme.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(untagged)]
+/// In JSON it is the key's `curve:base58` string; the curve prefix tells the variant.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub enum DomainPublicKey {
     Secp256k1(Secp256k1PublicKey),
     Ed25519(Ed25519PublicKey),
@@ -126,6 +124,50 @@ impl DomainPublicKey {
             Self::Secp256k1(_) => SignatureScheme::Secp256k1,
             Self::Ed25519(_) => SignatureScheme::Ed25519,
         }
+    }
+}
+
+impl std::str::FromStr for DomainPublicKey {
+    type Err = crate::keys::KeyParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("secp256k1:") {
+            s.parse().map(Self::Secp256k1)
+        } else {
+            s.parse().map(Self::Ed25519)
+        }
+    }
+}
+
+// Hand-written rather than `#[serde(untagged)]`: untagged enums buffer their
+// input generically, which pulls float parsing and formatting into the wasm
+// and reports a vague error. The prefix decides, and the error names the key.
+impl Serialize for DomainPublicKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DomainPublicKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for DomainPublicKey {
+    fn schema_name() -> String {
+        "DomainPublicKey".to_owned()
+    }
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            metadata: Some(Box::new(schemars::schema::Metadata {
+                description: Some("`secp256k1:<base58 of 64 bytes>` or `ed25519:<base58 of 32 bytes>`".to_owned()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
     }
 }
 

@@ -83,8 +83,11 @@ impl ParticipantTable {
         for stale in new_chunks..old_chunks {
             self.chunks.remove(&stale);
         }
+        // The previous set tells every old slot, so unchanged index entries are
+        // neither read nor rewritten.
         for (slot, participant) in parameters.participants.iter().enumerate() {
-            if self.slots.get(&participant.account_id) != Some(&(slot as u32)) {
+            let old_slot = previous.participants.iter().position(|p| p.account_id == participant.account_id);
+            if old_slot != Some(slot) {
                 self.slots.insert(participant.account_id.clone(), slot as u32);
             }
         }

@@ -71,7 +71,12 @@ impl Registry {
             }
         }
         for participant in &parameters.participants {
-            let candidate_key = self.candidates.remove(&participant.account_id).map(|info| info.tls_public_key);
+            // `len` is in memory: with no candidates (as at `init`) nothing is read.
+            let candidate_key = if self.candidates.is_empty() {
+                None
+            } else {
+                self.candidates.remove(&participant.account_id).map(|info| info.tls_public_key)
+            };
             self.move_tls_key(&participant.account_id, candidate_key.as_ref(), &participant.info.tls_public_key);
         }
     }

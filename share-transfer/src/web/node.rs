@@ -1,0 +1,255 @@
+//! The node's HTTP side. Every request is authenticated against the contract
+//! at request time before any secret is touched; the order of checks is:
+//! headers → clock → registered identity + signature → replay/nonce →
+//! published ephemeral key → what this endpoint is waiting for → record →
+//! crypto → keyset.
+
+use super::auth::{now_ms, ReplayGuard, RequestAuth};
+use super::crypto::{EphemeralKeyPair, Sealed};
+use super::{BackupResponse, RecoveryAck, WebConfig, WebError, BACKUP_PATH, RECOVER_PATH};
+use crate::authority::{EphemeralKeyDirectory, PeerAuthority};
+use crate::payload::SharesPayload;
+use crate::session::{describe, Party, Session, SessionKind};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bytes::Bytes;
+use mpc_interface::primitives::Keyset;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use zeroize::Zeroizing;
+
+type Outcome = Result<SharesPayload, WebError>;
+
+struct PendingRecovery {
+    session: Session,
+    keyset: Keyset,
+    keypair: EphemeralKeyPair,
+    done: oneshot::Sender<Outcome>,
+}
+
+struct NodeState {
+    /// Answers with the backup service's registered identity key.
+    authority: Arc<dyn PeerAuthority>,
+    directory: Arc<dyn EphemeralKeyDirectory>,
+    config: WebConfig,
+    shares: Mutex<Option<SharesPayload>>,
+    recovery: Mutex<Option<PendingRecovery>>,
+    replay: Mutex<ReplayGuard>,
+}
+
+#[derive(Clone)]
+pub struct WebNode {
+    state: Arc<NodeState>,
+}
+
+/// Resolves when a recovery session ends: with the verified shares, or with
+/// why they were refused.
+pub struct RecoveryHandle {
+    session: Session,
+    done: oneshot::Receiver<Outcome>,
+}
+
+impl RecoveryHandle {
+    pub fn session(&self) -> Session {
+        self.session
+    }
+
+    pub async fn wait(self) -> Outcome {
+        self.done.await.unwrap_or(Err(WebError::RecoveryAbandoned))
+    }
+}
+
+impl WebNode {
+    /// `authority` must answer with the backup service's registered key;
+    /// `directory` must act for the node.
+    pub fn new(
+        authority: Arc<dyn PeerAuthority>,
+        directory: Arc<dyn EphemeralKeyDirectory>,
+        config: WebConfig,
+    ) -> Self {
+        Self {
+            state: Arc::new(NodeState {
+                authority,
+                directory,
+                config,
+                shares: Mutex::new(None),
+                recovery: Mutex::new(None),
+                replay: Mutex::new(ReplayGuard::default()),
+            }),
+        }
+    }
+
+    /// The shares `GET /shares_backup` hands out (None: refuse backups).
+    pub fn set_backup_shares(&self, shares: Option<SharesPayload>) {
+        *self.state.shares.lock().expect("shares lock") = shares;
+    }
+
+    /// Starts a recovery session: publishes a fresh node key for it and waits
+    /// for the backup service to post shares matching `keyset`. A new call
+    /// replaces (and abandons) the previous session.
+    pub async fn begin_recovery(&self, session: Session, keyset: Keyset) -> Result<RecoveryHandle, WebError> {
+        if session.kind != SessionKind::Recovery {
+            return Err(WebError::WrongKind { path: RECOVER_PATH, expected: SessionKind::Recovery, got: session.kind });
+        }
+        if session.epoch_id != keyset.epoch_id {
+            return Err(WebError::EpochMismatch { session_epoch: session.epoch_id, held: keyset.epoch_id });
+        }
+        let keypair = EphemeralKeyPair::generate();
+        self.state.directory.publish_my_key(session, keypair.public_key()).await?;
+        let (done, rx) = oneshot::channel();
+        *self.state.recovery.lock().expect("recovery lock") = Some(PendingRecovery { session, keyset, keypair, done });
+        tracing::info!(session = %describe(&session), "recovery session open");
+        Ok(RecoveryHandle { session, done: rx })
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route(BACKUP_PATH, get(shares_backup))
+            .route(RECOVER_PATH, post(shares_recover))
+            .layer(DefaultBodyLimit::max(self.state.config.max_body_len))
+            .with_state(self.clone())
+    }
+
+    /// Serves until the listener fails.
+    pub async fn serve(&self, listener: TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).await
+    }
+
+    /// Everything up to, but not including, recording the request as accepted.
+    async fn authenticate(
+        &self,
+        method: &str,
+        path: &'static str,
+        expected: SessionKind,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<RequestAuth, WebError> {
+        let auth = RequestAuth::from_headers(headers)?;
+        if auth.session.kind != expected {
+            return Err(WebError::WrongKind { path, expected, got: auth.session.kind });
+        }
+        let now = now_ms();
+        let max_skew_ms = self.state.config.max_clock_skew.as_millis() as u64;
+        if auth.timestamp_ms.abs_diff(now) > max_skew_ms {
+            return Err(WebError::ClockSkew { timestamp_ms: auth.timestamp_ms, now_ms: now, max_skew_ms });
+        }
+        let registered = self
+            .state
+            .authority
+            .expected_peer_key()
+            .await?
+            .ok_or(WebError::NoRegisteredIdentity { claimed: auth.identity })?;
+        if !auth.verify(&registered, method, path, body) {
+            return Err(WebError::BadSignature { registered, claimed: auth.identity });
+        }
+        self.state.replay.lock().expect("replay lock").check(&auth)?;
+        // A key the backup service replaced (or never published) is refused:
+        // only the currently published key may be used for the session.
+        let published = self.state.directory.peer_key(auth.session).await?;
+        if published != Some(auth.ephemeral_key) {
+            return Err(WebError::EphemeralKeyMismatch {
+                party: Party::BackupService,
+                session: auth.session,
+                used: auth.ephemeral_key,
+                published,
+            });
+        }
+        Ok(auth)
+    }
+
+    fn record(&self, auth: &RequestAuth) -> Result<(), WebError> {
+        let window = 2 * self.state.config.max_clock_skew.as_millis() as u64;
+        self.state.replay.lock().expect("replay lock").accept(auth, now_ms().saturating_sub(window))
+    }
+
+    async fn backup(&self, headers: &HeaderMap) -> Result<Vec<u8>, WebError> {
+        let auth = self.authenticate("GET", BACKUP_PATH, SessionKind::Backup, headers, &[]).await?;
+        let shares = self.state.shares.lock().expect("shares lock").clone().ok_or(WebError::NoShares)?;
+        if shares.epoch_id != auth.session.epoch_id {
+            return Err(WebError::EpochMismatch { session_epoch: auth.session.epoch_id, held: shares.epoch_id });
+        }
+        self.record(&auth)?;
+
+        let keypair = EphemeralKeyPair::generate();
+        self.state.directory.publish_my_key(auth.session, keypair.public_key()).await?;
+        let keys = keypair.server_keys(&auth.ephemeral_key)?;
+        let plaintext = encode_secret(&shares);
+        let sealed = keys.seal(&auth.session, &plaintext)?;
+        tracing::info!(session = %describe(&auth.session), domains = ?shares.domain_ids(), "sealed shares for the backup service");
+        Ok(borsh::to_vec(&BackupResponse { node_ephemeral_key: keypair.public_key(), sealed })
+            .expect("borsh to a Vec cannot fail"))
+    }
+
+    async fn recover(&self, headers: &HeaderMap, body: &[u8]) -> Result<RecoveryAck, WebError> {
+        let auth = self.authenticate("POST", RECOVER_PATH, SessionKind::Recovery, headers, body).await?;
+        let pending = {
+            let mut slot = self.state.recovery.lock().expect("recovery lock");
+            match slot.as_ref() {
+                None => return Err(WebError::NoRecoveryPending),
+                Some(p) if p.session != auth.session => {
+                    return Err(WebError::SessionMismatch { pending: p.session, requested: auth.session })
+                }
+                Some(_) => {}
+            }
+            self.record(&auth)?;
+            // One authenticated attempt per session: success or failure ends it.
+            slot.take().expect("checked above")
+        };
+        let outcome = open_recovery(&pending, &auth, body);
+        let reply = outcome.as_ref().map(|p| RecoveryAck { epoch_id: p.epoch_id, domains: p.shares.len() as u32 });
+        let reply = reply.map_err(Clone::clone);
+        match &outcome {
+            Ok(p) => {
+                tracing::info!(session = %describe(&auth.session), domains = ?p.domain_ids(), "recovered shares verified against the keyset")
+            }
+            Err(e) => tracing::warn!(session = %describe(&auth.session), error = %e, "recovery refused"),
+        }
+        let _ = pending.done.send(outcome);
+        reply
+    }
+}
+
+fn open_recovery(pending: &PendingRecovery, auth: &RequestAuth, body: &[u8]) -> Result<SharesPayload, WebError> {
+    let sealed: Sealed =
+        borsh::from_slice(body).map_err(|e| WebError::Malformed(format!("body is not a sealed payload: {e}")))?;
+    let keys = pending.keypair.server_keys(&auth.ephemeral_key)?;
+    let plaintext = keys.open(&auth.session, &sealed)?;
+    let payload: SharesPayload = borsh::from_slice(&plaintext)
+        .map_err(|e| WebError::Malformed(format!("sealed payload does not decode: {e}")))?;
+    payload.check_against(&pending.keyset)?;
+    Ok(payload)
+}
+
+/// Borsh into a buffer sized up front and wiped on drop.
+pub(crate) fn encode_secret(payload: &SharesPayload) -> Zeroizing<Vec<u8>> {
+    let len = borsh::object_length(payload).expect("in-memory length");
+    let mut buf = Zeroizing::new(Vec::with_capacity(len));
+    borsh::to_writer(&mut *buf, payload).expect("borsh to a Vec cannot fail");
+    buf
+}
+
+/// A refusal also closes the connection: a caller that just failed
+/// authentication (say, after its registration changed) keeps no open
+/// keep-alive connection to the node.
+fn refusal(path: &str, e: WebError) -> Response {
+    tracing::warn!(path, error = %e, "refused share-transfer request");
+    (e.status(), [(header::CONNECTION, "close")], e.to_string()).into_response()
+}
+
+async fn shares_backup(State(node): State<WebNode>, headers: HeaderMap) -> Response {
+    match node.backup(&headers).await {
+        Ok(body) => (StatusCode::OK, body).into_response(),
+        Err(e) => refusal(BACKUP_PATH, e),
+    }
+}
+
+async fn shares_recover(State(node): State<WebNode>, headers: HeaderMap, body: Bytes) -> Response {
+    match node.recover(&headers, &body).await {
+        Ok(ack) => (StatusCode::OK, borsh::to_vec(&ack).expect("borsh to a Vec cannot fail")).into_response(),
+        Err(e) => refusal(RECOVER_PATH, e),
+    }
+}
