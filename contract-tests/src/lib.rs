@@ -15,6 +15,7 @@
 //! yields) and [`Outcome`] for what a call reports.
 
 pub mod harness;
+pub mod in_process;
 /// Deterministic MPC networks on top of the harness (written with the contract).
 pub mod scenario;
 pub mod wasm;

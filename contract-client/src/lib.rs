@@ -1,0 +1,15 @@
+//! How the node hooks, the backup service and the drill talk to the MPC
+//! contract. One trait, [`ContractClient`], signs as one identity (an account
+//! and one of its access keys); adapters implement it over NEAR JSON-RPC or,
+//! in tests and the local drill, over the contract wasm run in-process.
+//!
+//! A transaction that failed on chain is always an error
+//! ([`ClientError::Contract`]); only transport failures are retried.
+
+mod client;
+mod retry;
+mod typed;
+
+pub use client::{CallOutcome, ClientError, ContractClient, Signer};
+pub use retry::{with_backoff, Backoff};
+pub use typed::MpcContract;

@@ -1,0 +1,50 @@
+//! Typed views and role-aware calls on top of any [`ContractClient`]: the
+//! method table in `mpc-interface` supplies names, gas and deposits.
+
+use crate::{CallOutcome, ClientError, ContractClient};
+use async_trait::async_trait;
+use mpc_interface::methods::{self, Method, Role};
+use mpc_interface::primitives::ThresholdParameters;
+use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys, RecoveryView};
+use mpc_interface::state::ProtocolStateView;
+use mpc_interface::AccountId;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+#[async_trait]
+pub trait MpcContract: ContractClient {
+    async fn view<T: DeserializeOwned>(&self, method: &str, args: Value) -> Result<T, ClientError> {
+        let bytes = self.view_raw(method, args).await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ClientError::Decode { method: method.to_owned(), reason: e.to_string() })
+    }
+
+    async fn state(&self) -> Result<ProtocolStateView, ClientError> {
+        self.view(methods::STATE, json!({})).await
+    }
+
+    async fn participants(&self) -> Result<ThresholdParameters, ClientError> {
+        self.view(methods::PARTICIPANTS, json!({})).await
+    }
+
+    async fn recovery(&self) -> Result<Option<RecoveryView>, ClientError> {
+        self.view(methods::RECOVERY, json!({})).await
+    }
+
+    async fn backup_service(&self, account_id: &AccountId) -> Result<Option<BackupServiceInfo>, ClientError> {
+        self.view(methods::BACKUP_SERVICE, json!({ "account_id": account_id })).await
+    }
+
+    async fn ephemeral_keys(&self, account_id: &AccountId) -> Result<EphemeralKeys, ClientError> {
+        self.view(methods::EPHEMERAL_KEYS, json!({ "account_id": account_id })).await
+    }
+
+    /// Calls `method` in `role`: the table's gas, the role's deposit.
+    async fn call_as(&self, role: Role, method: &'static str, args: Value) -> Result<CallOutcome, ClientError> {
+        let spec: &Method = methods::by_name(method).expect("method in the interface table");
+        debug_assert!(spec.allows(role), "{method} is not a {role:?} method");
+        self.call_raw(method, args, role.deposit(), spec.gas).await
+    }
+}
+
+impl<C: ContractClient + ?Sized> MpcContract for C {}
