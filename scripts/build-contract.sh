@@ -6,6 +6,7 @@
 #
 # Toolchain: rustup's wasm32 target when it can be had within a time limit,
 # otherwise Debian's rustc-web with -Zbuild-std (needs only Debian's archive).
+# Environment: CARGO_TARGET_DIR (default target/), MPC_WASM_TOOLCHAIN=debian.
 source "$(dirname "$0")/lib.sh"
 
 MAX_BYTES=1572864
@@ -38,8 +39,9 @@ build_with_debian() {
         --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
 }
 
-# A compile error is reported as it is; only a missing target sends us to Debian.
-if have_rustup_target; then
+# A compile error is reported as it is; only a missing target sends us to
+# Debian. MPC_WASM_TOOLCHAIN=debian forces the fallback (to check it works).
+if [ "${MPC_WASM_TOOLCHAIN:-}" != "debian" ] && have_rustup_target; then
     build_with_rustup || die "the contract does not compile for wasm32 (see above)"
 else
     build_with_debian || die "could not build the contract with Debian's rustc-web"
