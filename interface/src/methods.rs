@@ -89,6 +89,8 @@ methods! {
     BACKUP_SERVICES = "backup_services", View, [Anyone], 0;
     EPHEMERAL_KEYS = "ephemeral_keys", View, [Anyone], 0;
     VERSION = "version", View, [Anyone], 0;
+    // NEP-330 source metadata, exported by near-sdk itself.
+    CONTRACT_SOURCE_METADATA = "contract_source_metadata", View, [Anyone], 0;
 }
 
 /// A method by name.
