@@ -15,4 +15,14 @@ say "unit, wasm (near-vm-runner) and snapshot tests"
 # Snapshots are checked, never rewritten, by the test command.
 CI=true cargo test --workspace "${locked[@]}"
 
+if [ -n "${NEAR_SANDBOX_BIN_PATH:-}" ] && [ -x "${NEAR_SANDBOX_BIN_PATH}" ]; then
+    say "sandbox tier: neard at $NEAR_SANDBOX_BIN_PATH"
+    cargo test -p sandbox-tests --features sandbox "${locked[@]}"
+elif [ "${MPC_SANDBOX_DOWNLOAD:-}" = "1" ]; then
+    say "sandbox tier: letting near-workspaces download a neard sandbox"
+    cargo test -p sandbox-tests --features download "${locked[@]}"
+else
+    echo "sandbox tier: NOT RUN (NEAR_SANDBOX_BIN_PATH does not name a neard sandbox binary and none can be downloaded here; set it, or MPC_SANDBOX_DOWNLOAD=1 where a download works)"
+fi
+
 say "all tiers that can run here passed"

@@ -8,8 +8,10 @@
 
 mod client;
 mod retry;
+pub mod rpc;
 mod typed;
 
 pub use client::{CallOutcome, ClientError, ContractClient, Signer};
 pub use retry::{with_backoff, Backoff};
+pub use rpc::{Credentials, CredentialsError, RpcClient, RpcConfig, TlsRoots};
 pub use typed::MpcContract;

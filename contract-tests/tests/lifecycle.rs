@@ -7,6 +7,8 @@ use contract_tests::wasm::contract_wasm;
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{EpochId, Participant, ParticipantId};
 use mpc_interface::state::ProtocolStateView;
+// Snapshots sort JSON maps: near-sdk turns on serde_json's `preserve_order`
+// in workspace builds, so unsorted key order would depend on what else is built.
 use serde_json::json;
 
 const N: usize = 4;
@@ -22,12 +24,12 @@ fn running(state: &ProtocolStateView) -> &mpc_interface::state::RunningView {
 fn lifecycle__should_generate_keys_then_run() {
     let mut net = Network::deploy(contract_wasm());
     assert_eq!(net.state(), ProtocolStateView::NotInitialized);
-    insta::assert_json_snapshot!("keygen_0_not_initialized", net.state());
+    insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("keygen_0_not_initialized", net.state()); });
 
     let init = net.contract_call(INIT, json!({"parameters": parameters(N), "domains": domains()}));
     init.expect_ok();
     assert_eq!(init.events()[0]["event"], "initialized");
-    insta::assert_json_snapshot!("keygen_1_initializing", net.state());
+    insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("keygen_1_initializing", net.state()); });
 
     // All but one vote for domain 0: nothing happens yet.
     let d0 = &domains()[0];
@@ -53,7 +55,7 @@ fn lifecycle__should_generate_keys_then_run() {
         json!({"key_event_id": key_event(0, 0), "public_key": domain_key(d0, "genesis")}),
     );
     assert_eq!(last.events()[0]["event"], "key_generated");
-    insta::assert_json_snapshot!("keygen_2_first_domain_done", net.state());
+    insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("keygen_2_first_domain_done", net.state()); });
 
     let d1 = &domains()[1];
     for i in 0..N {
@@ -69,7 +71,7 @@ fn lifecycle__should_generate_keys_then_run() {
     assert_eq!(r.keyset, keyset(0));
     assert_eq!(r.parameters, parameters(N));
     assert_eq!(r.next_epoch_id, EpochId(1));
-    insta::assert_json_snapshot!("keygen_3_running", state);
+    insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("keygen_3_running", state); });
 }
 
 #[test]
@@ -114,10 +116,10 @@ fn network_with_candidate() -> (Network, mpc_interface::primitives::ThresholdPar
 #[test]
 fn lifecycle__should_reshare_to_a_new_participant_set() {
     let (mut net, proposal) = network_with_candidate();
-    insta::assert_json_snapshot!(
+    insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!(
         "reshare_0_running_with_candidate",
         (net.state(), net.view_json(CANDIDATES, json!({})))
-    );
+    ); });
 
     let threshold = 3;
     for i in 0..threshold {
@@ -127,7 +129,7 @@ fn lifecycle__should_reshare_to_a_new_participant_set() {
     assert!(matches!(net.state(), ProtocolStateView::Running(_)), "one current participant has not voted yet");
     let started = net.node_call(&account(N - 1), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal}));
     assert_eq!(started.events()[0]["event"], "resharing_started");
-    insta::assert_json_snapshot!("reshare_1_resharing", net.state());
+    insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("reshare_1_resharing", net.state()); });
 
     for domain in 0..2 {
         for i in 0..=N {
@@ -140,7 +142,7 @@ fn lifecycle__should_reshare_to_a_new_participant_set() {
     assert_eq!(r.keyset.domains, keyset(0).domains, "resharing keeps the keys");
     assert_eq!(r.parameters, proposal);
     assert_eq!(net.view_json(CANDIDATES, json!({})), json!([]), "the candidate joined");
-    insta::assert_json_snapshot!("reshare_2_running_epoch_1", state);
+    insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("reshare_2_running_epoch_1", state); });
 }
 
 #[test]
@@ -162,7 +164,7 @@ fn lifecycle__should_return_to_the_old_set_when_resharing_is_cancelled() {
     assert_eq!(r.parameters, parameters(N));
     assert_eq!(r.keyset, keyset(0));
     assert_eq!(r.next_epoch_id, EpochId(2), "the cancelled epoch id is never reused");
-    insta::assert_json_snapshot!("cancel_0_running_after_cancel", state);
+    insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("cancel_0_running_after_cancel", state); });
 
     // The old ballots do not carry over: a new proposal needs new votes.
     net.node_call(&account(0), VOTE_NEW_PARAMETERS, json!({"epoch_id": 2, "proposal": proposal})).expect_ok();

@@ -68,7 +68,11 @@ fn access_key_lists__should_be_the_change_methods_of_each_role() {
         assert!(!list.is_empty());
         for name in &list {
             assert!(exported.contains(*name), "{name} on the {role:?} key is not a contract method");
-            assert_eq!(methods::by_name(name).unwrap().kind, Kind::Change, "{name} is a view; keys need no view methods");
+            assert_eq!(
+                methods::by_name(name).unwrap().kind,
+                Kind::Change,
+                "{name} is a view; keys need no view methods"
+            );
         }
     }
     insta::assert_debug_snapshot!(

@@ -4,7 +4,8 @@
 //! The NEAR contract is the only source of identity: the node's TLS key, the
 //! backup service's identity key and (for the web transport) each session's
 //! ephemeral X25519 keys are all read from it at the moment they matter,
-//! through [`PeerAuthority`] and [`EphemeralKeyDirectory`].
+//! through [`PeerAuthority`] and [`EphemeralKeyDirectory`] ([`contract`] reads
+//! them from the contract through any `ContractClient`).
 //!
 //! Two transports:
 //! - [`mtls`]: mutual TLS 1.3 with Ed25519 certificates pinned to the
@@ -22,6 +23,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod authority;
+pub mod contract;
 pub mod identity;
 pub mod memory;
 pub mod mtls;

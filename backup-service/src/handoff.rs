@@ -1,0 +1,83 @@
+//! Which delivery the new machine acknowledged, kept on disk so a service
+//! that stops between the delivery and its on-chain confirmation confirms
+//! after a restart instead of sending the shares again.
+
+use crate::secure_fs::{self, SecureFsError};
+use mpc_interface::keys::Ed25519PublicKey;
+use mpc_interface::primitives::EpochId;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const HANDOFF_FILE: &str = "handoff.json";
+
+/// A delivery the recovering machine acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoff {
+    pub epoch_id: EpochId,
+    /// The machine that took the shares (the recovery's new TLS key).
+    pub new_tls_key: Ed25519PublicKey,
+}
+
+pub struct HandoffLog {
+    path: PathBuf,
+}
+
+impl HandoffLog {
+    pub fn in_home(home: &Path) -> Self {
+        Self { path: home.join(HANDOFF_FILE) }
+    }
+
+    /// The last acknowledged delivery. An unreadable record counts as none:
+    /// the worst that follows is one more delivery to the same approved machine.
+    pub fn last(&self) -> Option<Handoff> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                tracing::warn!(file = %self.path.display(), error = %e, "cannot read the delivery record");
+                return None;
+            }
+        };
+        serde_json::from_slice(&bytes)
+            .inspect_err(|e| tracing::warn!(file = %self.path.display(), error = %e, "ignoring a bad delivery record"))
+            .ok()
+    }
+
+    /// Forgets the record once the recovery is over, so a later recovery
+    /// (even to the same machine) gets its own delivery.
+    pub fn clear(&self) -> Result<(), SecureFsError> {
+        match std::fs::remove_file(&self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(SecureFsError::Io { action: "remove", path: self.path.clone(), source: e })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn record(&self, handoff: Handoff) -> Result<(), SecureFsError> {
+        let json = serde_json::to_vec(&handoff).expect("JSON of plain data");
+        secure_fs::write_atomically(&self.path, &json, || {})
+    }
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handoff_log__should_remember_the_last_delivery_and_shrug_off_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = HandoffLog::in_home(dir.path());
+        assert_eq!(log.last(), None);
+        let handoff = Handoff { epoch_id: EpochId(3), new_tls_key: Ed25519PublicKey([5; 32]) };
+        log.record(handoff).unwrap();
+        assert_eq!(log.last(), Some(handoff));
+        log.clear().unwrap();
+        assert_eq!(log.last(), None);
+        log.clear().unwrap();
+        log.record(handoff).unwrap();
+        std::fs::write(dir.path().join(HANDOFF_FILE), b"{not json").unwrap();
+        assert_eq!(log.last(), None);
+    }
+}

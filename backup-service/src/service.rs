@@ -1,0 +1,326 @@
+//! The service loop: poll the contract, back up a newer keyset, deliver to
+//! an approved recovery of the operator's account, confirm on chain.
+
+use crate::address::{self, AddressError};
+use crate::handoff::{Handoff, HandoffLog};
+use crate::keys::ServiceKeys;
+use crate::metrics::Metrics;
+use crate::storage::{Storage, StorageError};
+use crate::transfer::{TransferError, Transfers, Transport};
+use contract_client::{with_backoff, Backoff, ClientError, ContractClient, MpcContract};
+use mpc_interface::methods::{Role, CONFIRM_RECOVERY_DELIVERY};
+use mpc_interface::primitives::EpochId;
+use mpc_interface::recovery::{RecoveryStateView, RecoveryStatus, Session};
+use mpc_interface::state::{ProtocolStateView, RunningView};
+use mpc_interface::AccountId;
+use serde_json::json;
+use share_transfer::mtls::MtlsConfig;
+use share_transfer::web::WebConfig;
+use share_transfer::PayloadError;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The subdirectory of `--home` that holds the sealed backups.
+pub const BACKUPS_DIR: &str = "backups";
+
+pub fn backups_dir(home: &Path) -> PathBuf {
+    home.join(BACKUPS_DIR)
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// The service's home; backups go to `<home>/backups`.
+    pub home: PathBuf,
+    pub transport: Transport,
+    /// `host:port` to fetch backups from, instead of the participant URL's.
+    pub node_address: Option<String>,
+    /// Time between polls of the contract while all is well.
+    pub poll_interval: Duration,
+    /// Waits after consecutive failed polls, and retries of the on-chain confirmation.
+    pub backoff: Backoff,
+    pub mtls: MtlsConfig,
+    pub web: WebConfig,
+}
+
+impl ServiceConfig {
+    pub fn new(home: impl Into<PathBuf>, transport: Transport) -> Self {
+        Self {
+            home: home.into(),
+            transport,
+            node_address: None,
+            poll_interval: Duration::from_secs(5),
+            backoff: Backoff::default(),
+            mtls: MtlsConfig::default(),
+            web: WebConfig::default(),
+        }
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        backups_dir(&self.home)
+    }
+}
+
+/// What one poll did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Fetched and stored the shares of a newer keyset.
+    BackedUp { epoch: EpochId },
+    /// The stored copy is of the contract's current keyset and opens.
+    UpToDate { epoch: EpochId },
+    /// Storage holds a newer keyset than the contract shows (a stale RPC node?).
+    AheadOfContract { stored: EpochId, contract: EpochId },
+    /// Delivered to the recovering node and confirmed on chain.
+    Delivered { epoch: EpochId },
+    /// The operator's recovery waits for the operator's approval: nothing moves.
+    AwaitingApproval,
+    /// Web transport: the new node has not opened a (fresh) recovery session.
+    AwaitingNodeSession { epoch: EpochId },
+    /// The contract already records the delivery.
+    AlreadyDelivered,
+    /// Nothing to do in this state.
+    Idle { reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("reading the contract: {0}")]
+    Contract(ClientError),
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("share transfer: {0}")]
+    Transfer(#[from] TransferError),
+    #[error("node address: {0}")]
+    Address(#[from] AddressError),
+    #[error("the shares do not match the contract's keyset: {0}")]
+    Payload(#[from] PayloadError),
+    #[error(
+        "recovery needs the shares of epoch {epoch}, but storage holds {}",
+        held.map_or("none".to_owned(), |e| format!("epoch {e}"))
+    )]
+    NoCopy { epoch: EpochId, held: Option<EpochId> },
+    #[error("delivered, but could not confirm on chain: {0}")]
+    Confirm(ClientError),
+}
+
+impl ServiceError {
+    /// A short label for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Contract(e) if e.is_retryable() => "rpc",
+            Self::Contract(ClientError::Decode { .. }) => "decode",
+            Self::Contract(_) => "contract",
+            Self::Storage(e) if e.is_corruption() => "storage_corrupt",
+            Self::Storage(_) => "storage",
+            Self::Transfer(_) => "transfer",
+            Self::Address(_) => "address",
+            Self::Payload(_) => "payload",
+            Self::NoCopy { .. } => "no_copy",
+            Self::Confirm(_) => "confirm",
+        }
+    }
+}
+
+pub struct BackupService {
+    config: ServiceConfig,
+    client: Arc<dyn ContractClient>,
+    account: AccountId,
+    storage: Storage,
+    transfers: Transfers,
+    metrics: Arc<Metrics>,
+    /// Acknowledged deliveries, perhaps not yet confirmed: confirm, never re-send.
+    handoffs: HandoffLog,
+    /// The last web recovery session used: the contract and the node accept
+    /// one attempt per session, so a failed one waits for a new session.
+    used_session: Mutex<Option<Session>>,
+}
+
+impl BackupService {
+    /// `client` signs as the operator's account with the service's registered
+    /// access key; the account is the one whose node this service backs up.
+    pub fn new(
+        config: ServiceConfig,
+        client: Arc<dyn ContractClient>,
+        keys: ServiceKeys,
+    ) -> Result<Self, ServiceError> {
+        let account = client.signer().account_id.clone();
+        let storage = Storage::open(&config.backups_dir(), &keys.storage_key)?;
+        let metrics = Arc::new(Metrics::default());
+        if let Some(epoch) = storage.latest_epoch()? {
+            metrics.set_stored_epoch(epoch);
+        }
+        let transfers = Transfers {
+            transport: config.transport,
+            identity: keys.identity,
+            client: client.clone(),
+            account: account.clone(),
+            mtls: config.mtls.clone(),
+            web: config.web.clone(),
+        };
+        Ok(Self {
+            handoffs: HandoffLog::in_home(&config.home),
+            config,
+            client,
+            account,
+            storage,
+            transfers,
+            metrics,
+            used_session: Mutex::new(None),
+        })
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// Polls until `cancel` fires. Failures are counted, logged and retried
+    /// with backoff; nothing but `cancel` stops the loop.
+    pub async fn run(&self, cancel: CancellationToken) {
+        tracing::info!(account = %self.account, transport = %self.config.transport, "backup service running");
+        let mut failures = 0u32;
+        let mut last: Option<Outcome> = None;
+        loop {
+            let wait = tokio::select! {
+                _ = cancel.cancelled() => break,
+                result = self.run_once() => match result {
+                    Ok(outcome) => {
+                        failures = 0;
+                        if last.as_ref() != Some(&outcome) {
+                            tracing::info!(?outcome, "poll");
+                        }
+                        last = Some(outcome);
+                        self.config.poll_interval
+                    }
+                    Err(e) => {
+                        let wait = self.config.backoff.delay(failures);
+                        failures = failures.saturating_add(1);
+                        last = None;
+                        self.metrics.error(e.kind());
+                        tracing::warn!(
+                            error = %e,
+                            kind = e.kind(),
+                            consecutive_failures = failures,
+                            retry_in_ms = wait.as_millis() as u64,
+                            "poll failed; retrying with backoff"
+                        );
+                        wait
+                    }
+                }
+            };
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        tracing::info!(account = %self.account, "backup service stopped");
+    }
+
+    /// One poll: reads the contract and does what it calls for.
+    pub async fn run_once(&self) -> Result<Outcome, ServiceError> {
+        self.metrics.polled();
+        let state = self.client.state().await.map_err(ServiceError::Contract)?;
+        let ours = matches!(&state, ProtocolStateView::Recovery(r) if r.recovery.account_id == self.account);
+        if !ours {
+            self.handoffs.clear().map_err(StorageError::from)?;
+        }
+        match &state {
+            ProtocolStateView::Running(running) => self.back_up(running).await,
+            ProtocolStateView::Recovery(r) if r.recovery.account_id == self.account => self.recover(r).await,
+            // Another participant is recovering; the keyset is unchanged meanwhile.
+            ProtocolStateView::Recovery(r) => self.back_up(&r.previous).await,
+            other => Ok(Outcome::Idle { reason: format!("the contract is {}", other.name()) }),
+        }
+    }
+
+    async fn back_up(&self, running: &RunningView) -> Result<Outcome, ServiceError> {
+        let keyset = &running.keyset;
+        let epoch = keyset.epoch_id;
+        match self.storage.latest_epoch()? {
+            Some(stored) if stored > epoch => return Ok(Outcome::AheadOfContract { stored, contract: epoch }),
+            Some(stored) if stored == epoch => match self.storage.load(epoch) {
+                Ok(copy) if copy.check_against(keyset).is_ok() => return Ok(Outcome::UpToDate { epoch }),
+                Ok(copy) => {
+                    let reason = copy.check_against(keyset).unwrap_err();
+                    self.metrics.error("payload");
+                    tracing::error!(%epoch, %reason, "the stored copy does not match the keyset; fetching it again");
+                }
+                Err(e) if e.is_corruption() => {
+                    self.metrics.error("storage_corrupt");
+                    tracing::error!(%epoch, error = %e, "the stored copy is unusable; fetching it again");
+                }
+                Err(e) => return Err(e.into()),
+            },
+            _ => {}
+        }
+        let Some(participant) = running.parameters.participant(&self.account) else {
+            return Ok(Outcome::Idle { reason: format!("{} is not a participant", self.account) });
+        };
+        let node = match &self.config.node_address {
+            Some(host_port) => address::resolve(host_port).await?,
+            None => address::node_socket(&participant.info.url).await?,
+        };
+        tracing::info!(%epoch, %node, transport = %self.config.transport, "fetching a backup of the new keyset");
+        let payload = self.transfers.fetch_backup(node, keyset).await?;
+        payload.check_against(keyset)?;
+        let path = self.storage.store(&payload)?;
+        self.metrics.backed_up(epoch);
+        tracing::info!(%epoch, domains = ?payload.domain_ids(), file = %path.display(), "backup stored");
+        Ok(Outcome::BackedUp { epoch })
+    }
+
+    async fn recover(&self, state: &RecoveryStateView) -> Result<Outcome, ServiceError> {
+        let recovery = &state.recovery;
+        match recovery.status {
+            RecoveryStatus::PendingApproval => {
+                tracing::debug!(account = %self.account, "recovery pending the operator's approval: nothing is sent");
+                return Ok(Outcome::AwaitingApproval);
+            }
+            RecoveryStatus::Delivered => return Ok(Outcome::AlreadyDelivered),
+            RecoveryStatus::Approved => {}
+        }
+        let keyset = &state.previous.keyset;
+        let epoch = keyset.epoch_id;
+        let target = Handoff { epoch_id: epoch, new_tls_key: recovery.new_info.tls_public_key };
+        if self.handoffs.last() == Some(target) {
+            tracing::info!(%epoch, "the new machine already acknowledged the shares; confirming only");
+        } else {
+            let payload = self.storage.load(epoch).map_err(|e| match e {
+                StorageError::NotFound { .. } => {
+                    ServiceError::NoCopy { epoch, held: self.storage.latest_epoch().ok().flatten() }
+                }
+                other => other.into(),
+            })?;
+            payload.check_against(keyset)?;
+            let session = match self.config.transport {
+                Transport::Mtls => None,
+                Transport::Web => match self.transfers.open_recovery_session(epoch).await? {
+                    Some(session) if *self.used_session.lock().expect("lock") != Some(session) => Some(session),
+                    _ => return Ok(Outcome::AwaitingNodeSession { epoch }),
+                },
+            };
+            let node = address::node_socket(&recovery.new_info.url).await?;
+            tracing::info!(%epoch, %node, new_tls_key = %target.new_tls_key, "delivering the shares to the new machine");
+            *self.used_session.lock().expect("lock") = session;
+            let receipt = self.transfers.deliver_recovery(node, &payload, session).await?;
+            self.metrics.delivered();
+            self.handoffs.record(target).map_err(StorageError::from)?;
+            tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, "the new machine acknowledged the shares");
+        }
+        with_backoff(CONFIRM_RECOVERY_DELIVERY, self.config.backoff, || {
+            self.client.call_as(Role::BackupService, CONFIRM_RECOVERY_DELIVERY, json!({ "keyset": keyset }))
+        })
+        .await
+        .map_err(ServiceError::Confirm)?;
+        tracing::info!(%epoch, account = %self.account, "delivery confirmed on chain");
+        Ok(Outcome::Delivered { epoch })
+    }
+}

@@ -1,0 +1,165 @@
+//! The service's side of share transfer over either transport, with the
+//! peer's identity and the web sessions taken from the contract.
+
+use crate::authority::{ContractDirectory, NodeTlsKey, RecoveryTlsKey};
+use contract_client::{ClientError, ContractClient, MpcContract};
+use mpc_interface::primitives::{EpochId, Keyset};
+use mpc_interface::recovery::{PublishedKey, Session, SessionKind};
+use mpc_interface::AccountId;
+use share_transfer::mtls::{MtlsConfig, MtlsEndpoint, MtlsError};
+use share_transfer::web::{BackupServiceClient, WebConfig, WebError};
+use share_transfer::{Identity, Party, SharesPayload};
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How shares move between the node and the service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Transport {
+    /// Mutual TLS with both identity keys pinned to the contract.
+    Mtls,
+    /// The node's web endpoints, payloads sealed under per-session X25519 keys.
+    Web,
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Mtls => "mtls",
+            Self::Web => "web",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("mTLS: {0}")]
+    Mtls(#[from] MtlsError),
+    #[error("web: {0}")]
+    Web(#[from] WebError),
+    #[error("reading the session keys from the contract: {0}")]
+    Contract(#[from] ClientError),
+    #[error("the new node has not opened a recovery session for epoch {epoch} yet")]
+    NoRecoverySession { epoch: EpochId },
+}
+
+/// Everything a transfer needs, shared by backups and recoveries.
+#[derive(Clone)]
+pub struct Transfers {
+    pub transport: Transport,
+    pub identity: Arc<Identity>,
+    pub client: Arc<dyn ContractClient>,
+    /// The operator account whose node this service backs up.
+    pub account: AccountId,
+    pub mtls: MtlsConfig,
+    pub web: WebConfig,
+}
+
+/// The receiver's acknowledgement of a delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivered {
+    pub epoch_id: EpochId,
+    pub domains: u32,
+    /// The web session used, if any.
+    pub session: Option<Session>,
+}
+
+impl Transfers {
+    fn directory(&self) -> Arc<ContractDirectory> {
+        Arc::new(ContractDirectory { client: self.client.clone(), account: self.account.clone() })
+    }
+
+    /// Fetches the node's shares of `keyset`, accepted only if they match it.
+    pub async fn fetch_backup(&self, node: SocketAddr, keyset: &Keyset) -> Result<SharesPayload, TransferError> {
+        match self.transport {
+            Transport::Mtls => {
+                let authority = Arc::new(NodeTlsKey { client: self.client.clone(), account: self.account.clone() });
+                let endpoint = MtlsEndpoint::new(&self.identity, Party::Node, authority, self.mtls.clone())?;
+                Ok(endpoint.fetch_backup(node, keyset).await?)
+            }
+            Transport::Web => {
+                let published = self.client.ephemeral_keys(&self.account).await?.backup_service;
+                let session = next_backup_session(keyset.epoch_id, published, now_ms());
+                let client = BackupServiceClient::new(node, self.identity.clone(), self.directory(), self.web.clone());
+                Ok(client.fetch_backup(session, keyset).await?)
+            }
+        }
+    }
+
+    /// The recovery session the new node opened for `epoch`, if it did (web only).
+    pub async fn open_recovery_session(&self, epoch: EpochId) -> Result<Option<Session>, TransferError> {
+        let node = self.client.ephemeral_keys(&self.account).await?.node;
+        Ok(node.map(|k| k.session).filter(|s| s.kind == SessionKind::Recovery && s.epoch_id == epoch))
+    }
+
+    /// Delivers `payload` to the recovering node at `node`. For the web
+    /// transport, `session` is the one the node opened.
+    pub async fn deliver_recovery(
+        &self,
+        node: SocketAddr,
+        payload: &SharesPayload,
+        session: Option<Session>,
+    ) -> Result<Delivered, TransferError> {
+        match self.transport {
+            Transport::Mtls => {
+                let authority = Arc::new(RecoveryTlsKey { client: self.client.clone(), account: self.account.clone() });
+                let endpoint = MtlsEndpoint::new(&self.identity, Party::Node, authority, self.mtls.clone())?;
+                let receipt = endpoint.deliver_recovery(node, payload).await?;
+                Ok(Delivered { epoch_id: receipt.epoch_id, domains: receipt.domains, session: None })
+            }
+            Transport::Web => {
+                let session = session.ok_or(TransferError::NoRecoverySession { epoch: payload.epoch_id })?;
+                let client = BackupServiceClient::new(node, self.identity.clone(), self.directory(), self.web.clone());
+                let ack = client.deliver_recovery(session, payload).await?;
+                Ok(Delivered { epoch_id: ack.epoch_id, domains: ack.domains, session: Some(session) })
+            }
+        }
+    }
+}
+
+/// A backup session newer than anything published before, so neither the
+/// contract nor the node (which refuses sessions that are not newer than the
+/// last it accepted) sees a replay: the wall clock in milliseconds, or one
+/// past the last published nonce of this epoch if the clock is behind it.
+pub fn next_backup_session(epoch: EpochId, published: Option<PublishedKey>, now_ms: u64) -> Session {
+    let after_published = published
+        .map(|p| p.session)
+        .filter(|s| s.kind == SessionKind::Backup && s.epoch_id == epoch)
+        .map_or(0, |s| s.nonce.saturating_add(1));
+    Session { kind: SessionKind::Backup, epoch_id: epoch, nonce: now_ms.max(after_published) }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+    use mpc_interface::keys::X25519PublicKey;
+
+    fn published(kind: SessionKind, epoch: u64, nonce: u64) -> Option<PublishedKey> {
+        Some(PublishedKey {
+            session: Session { kind, epoch_id: EpochId(epoch), nonce },
+            public_key: X25519PublicKey([1; 32]),
+        })
+    }
+
+    #[test]
+    fn next_backup_session__should_always_supersede_what_was_published() {
+        let s = next_backup_session(EpochId(3), None, 1000);
+        assert_eq!(s, Session { kind: SessionKind::Backup, epoch_id: EpochId(3), nonce: 1000 });
+        // The clock went backwards (or another instance ran ahead): one past the published nonce.
+        let s = next_backup_session(EpochId(3), published(SessionKind::Backup, 3, 5000), 1000);
+        assert_eq!(s.nonce, 5001);
+        // Another epoch or kind does not constrain the nonce.
+        assert_eq!(next_backup_session(EpochId(3), published(SessionKind::Backup, 2, 9000), 1000).nonce, 1000);
+        assert_eq!(next_backup_session(EpochId(3), published(SessionKind::Recovery, 3, 9000), 1000).nonce, 1000);
+        for prior in [published(SessionKind::Backup, 3, 5000), published(SessionKind::Backup, 3, 10)] {
+            let next = next_backup_session(EpochId(3), prior, 1000);
+            assert!(next.supersedes(&prior.unwrap().session));
+        }
+    }
+}

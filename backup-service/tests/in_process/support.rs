@@ -1,0 +1,287 @@
+//! A network run by the contract wasm in-process, whose participant
+//! `node0.near` has a real TLS identity and a loopback URL, its backup
+//! service registered with a real identity; and the node's side of share
+//! transfer, played with share-transfer's node functions over contract-backed
+//! authorities.
+
+use async_trait::async_trait;
+use backup_service::{BackupService, ServiceConfig, ServiceKeys, StorageKey, Transport};
+use contract_client::{Backoff, ContractClient, MpcContract};
+use contract_tests::in_process::{InProcessClient, InProcessContract};
+use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, Network, OutcomeExt};
+use contract_tests::wasm::contract_wasm;
+use mpc_interface::keys::{Ed25519PublicKey, X25519PublicKey};
+use mpc_interface::methods::{self, Role};
+use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters};
+use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};
+use mpc_interface::state::ProtocolStateView;
+use mpc_interface::AccountId;
+use rand_core::{OsRng, RngCore};
+use serde_json::json;
+use share_transfer::mtls::{MtlsConfig, MtlsEndpoint};
+use share_transfer::web::{WebConfig, WebNode};
+use share_transfer::{
+    AuthorityError, DomainShare, EphemeralKeyDirectory, Identity, Party, PeerAuthority, SecretShare, SharesPayload,
+};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use zeroize::Zeroizing;
+
+pub const N: usize = 4;
+pub const ACCOUNT: &str = "node0.near";
+
+pub fn account() -> AccountId {
+    ACCOUNT.parse().unwrap()
+}
+
+pub fn url(addr: SocketAddr) -> String {
+    format!("https://{addr}")
+}
+
+/// Loopback listener on a free port.
+pub async fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}
+
+pub struct World {
+    pub contract: InProcessContract,
+    /// node0's current machine.
+    pub node_identity: Arc<Identity>,
+    pub node_addr: SocketAddr,
+    /// Bound at node0's participant URL; take it to play the node.
+    pub node_listener: Option<TcpListener>,
+    pub service_identity: Arc<Identity>,
+    pub storage_key: StorageKey,
+    pub home: tempfile::TempDir,
+    /// The node's shares of the current keyset (what a backup must copy).
+    pub shares: SharesPayload,
+}
+
+impl World {
+    /// Running at `epoch` with N participants; node0 has a real identity and a
+    /// loopback URL; its backup service is registered with a real identity.
+    pub async fn new(epoch: u64) -> Self {
+        let node_identity = Arc::new(Identity::generate());
+        let (node_listener, node_addr) = listener().await;
+        let mut parameters = scenario::parameters(N);
+        parameters.participants[0].info =
+            ParticipantInfo { url: url(node_addr), tls_public_key: node_identity.public_key() };
+        let keyset = scenario::keyset(epoch);
+        let mut net = Network::deploy(contract_wasm());
+        net.contract_call(
+            methods::INIT_RUNNING,
+            json!({"parameters": parameters, "domains": scenario::domains(), "keyset": keyset}),
+        )
+        .expect_ok();
+        let service_identity = Arc::new(Identity::generate());
+        let info =
+            BackupServiceInfo { public_key: service_identity.public_key(), signer_public_key: backup_key(ACCOUNT) };
+        net.operator_call(ACCOUNT, methods::REGISTER_BACKUP_SERVICE, json!({ "info": info })).expect_ok();
+        let mut seed = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(&mut *seed);
+        Self {
+            contract: InProcessContract::new(net.harness),
+            node_identity,
+            node_addr,
+            node_listener: Some(node_listener),
+            service_identity,
+            storage_key: StorageKey::from_bytes(seed),
+            home: tempfile::tempdir().unwrap(),
+            shares: shares_for(&keyset),
+        }
+    }
+
+    pub fn client(&self, key: mpc_interface::keys::AccessPublicKey) -> InProcessClient {
+        self.contract.client(ACCOUNT, key)
+    }
+
+    /// The service's client: the operator account, the registered access key.
+    pub fn service_client(&self) -> Arc<dyn ContractClient> {
+        Arc::new(self.client(backup_key(ACCOUNT)))
+    }
+
+    pub fn keys(&self) -> ServiceKeys {
+        ServiceKeys { identity: self.service_identity.clone(), storage_key: self.storage_key.clone() }
+    }
+
+    pub fn config(&self, transport: Transport) -> ServiceConfig {
+        let mut config = ServiceConfig::new(self.home.path(), transport);
+        config.poll_interval = Duration::from_millis(20);
+        config.backoff = Backoff { first: Duration::from_millis(10), max: Duration::from_millis(50), attempts: 4 };
+        config.mtls = quick_mtls();
+        config.web = quick_web();
+        config
+    }
+
+    pub fn service(&self, transport: Transport) -> BackupService {
+        self.service_with(self.config(transport), self.service_client())
+    }
+
+    pub fn service_with(&self, config: ServiceConfig, client: Arc<dyn ContractClient>) -> BackupService {
+        BackupService::new(config, client, self.keys()).unwrap()
+    }
+
+    pub async fn state(&self) -> ProtocolStateView {
+        self.client(node_key(ACCOUNT)).state().await.unwrap()
+    }
+
+    /// The keyset nodes hold now.
+    pub async fn keyset(&self) -> Keyset {
+        match self.state().await {
+            ProtocolStateView::Running(r) => r.keyset,
+            ProtocolStateView::Recovery(r) => r.previous.keyset,
+            other => panic!("no current keyset in {}", other.name()),
+        }
+    }
+
+    pub fn take_node_listener(&mut self) -> TcpListener {
+        self.node_listener.take().expect("node listener already taken")
+    }
+
+    /// Node0's mTLS endpoint, accepting only the registered backup service.
+    pub fn node_mtls(&self, identity: &Identity) -> MtlsEndpoint {
+        MtlsEndpoint::new(identity, Party::BackupService, self.backup_service_key(), quick_mtls()).unwrap()
+    }
+
+    pub fn backup_service_key(&self) -> Arc<dyn PeerAuthority> {
+        Arc::new(RegisteredBackupService { client: Arc::new(self.client(node_key(ACCOUNT))), account: account() })
+    }
+
+    /// Node0's web endpoints; `signing_key` is the node's access key
+    /// (`node_key` for the running machine, `new_node_key` for a replacement).
+    pub fn web_node(&self, signing_key: mpc_interface::keys::AccessPublicKey) -> WebNode {
+        let directory = NodeDirectory { client: Arc::new(self.client(signing_key)), account: account() };
+        WebNode::new(self.backup_service_key(), Arc::new(directory), quick_web())
+    }
+
+    /// Every participant reshares to the same set: the keyset epoch advances by one.
+    pub async fn reshare(&mut self) {
+        let ProtocolStateView::Running(running) = self.state().await else { panic!("not running") };
+        let next = running.next_epoch_id;
+        let proposal: ThresholdParameters = running.parameters.clone();
+        for i in 0..N {
+            let node = self.contract.client(&scenario::account(i), node_key(&scenario::account(i)));
+            node.call_as(Role::Node, methods::VOTE_NEW_PARAMETERS, json!({"epoch_id": next, "proposal": proposal}))
+                .await
+                .unwrap();
+        }
+        for domain in scenario::domains() {
+            for i in 0..N {
+                let node = self.contract.client(&scenario::account(i), node_key(&scenario::account(i)));
+                node.call_as(
+                    Role::Node,
+                    methods::VOTE_RESHARED,
+                    json!({"key_event_id": {"epoch_id": next, "domain_id": domain.id}}),
+                )
+                .await
+                .unwrap();
+            }
+        }
+        let keyset = self.keyset().await;
+        assert_eq!(keyset.epoch_id, next);
+        self.shares = shares_for(&keyset);
+    }
+
+    /// A replacement machine for node0 enters recovery with its node key
+    /// (pending approval); returns its identity, listener and address.
+    pub async fn enter_recovery(&self) -> (Arc<Identity>, TcpListener, SocketAddr) {
+        let identity = Arc::new(Identity::generate());
+        let (listener, addr) = listener().await;
+        let info = ParticipantInfo { url: url(addr), tls_public_key: identity.public_key() };
+        self.client(new_node_key(ACCOUNT))
+            .call_as(Role::Node, methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({ "info": info }))
+            .await
+            .unwrap();
+        (identity, listener, addr)
+    }
+
+    pub async fn approve_recovery(&self) {
+        self.client(operator_key(ACCOUNT)).call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({})).await.unwrap();
+    }
+
+    /// The new machine takes its place: must succeed after a confirmed delivery.
+    pub async fn conclude_recovery(&self, keyset: &Keyset) -> Result<(), contract_client::ClientError> {
+        self.client(new_node_key(ACCOUNT))
+            .call_as(Role::Node, methods::CONCLUDE_RECOVERY, json!({ "keyset": keyset }))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn recovery_status(&self) -> Option<mpc_interface::recovery::RecoveryStatus> {
+        self.client(node_key(ACCOUNT)).recovery().await.unwrap().map(|r| r.status)
+    }
+}
+
+pub fn recovery_session(epoch: EpochId, nonce: u64) -> Session {
+    Session { kind: SessionKind::Recovery, epoch_id: epoch, nonce }
+}
+
+/// Random shares of every domain of `keyset`.
+pub fn shares_for(keyset: &Keyset) -> SharesPayload {
+    SharesPayload {
+        epoch_id: keyset.epoch_id,
+        shares: keyset
+            .domains
+            .iter()
+            .map(|d| {
+                let mut secret = vec![0u8; 32];
+                OsRng.fill_bytes(&mut secret);
+                DomainShare { domain_id: d.domain_id, public_key: d.public_key, secret_share: SecretShare::new(secret) }
+            })
+            .collect(),
+    }
+}
+
+pub fn quick_mtls() -> MtlsConfig {
+    MtlsConfig {
+        handshake_timeout: Duration::from_secs(5),
+        io_timeout: Duration::from_secs(5),
+        ..MtlsConfig::default()
+    }
+}
+
+pub fn quick_web() -> WebConfig {
+    WebConfig { request_timeout: Duration::from_secs(5), ..WebConfig::default() }
+}
+
+/// The node's view: the backup service's registered identity key.
+struct RegisteredBackupService {
+    client: Arc<dyn ContractClient>,
+    account: AccountId,
+}
+
+#[async_trait]
+impl PeerAuthority for RegisteredBackupService {
+    async fn expected_peer_key(&self) -> Result<Option<Ed25519PublicKey>, AuthorityError> {
+        let info =
+            self.client.backup_service(&self.account).await.map_err(|e| AuthorityError::Unavailable(e.to_string()))?;
+        Ok(info.map(|i| i.public_key))
+    }
+}
+
+/// The node's ephemeral keys on the contract, published with its own access key.
+struct NodeDirectory {
+    client: Arc<dyn ContractClient>,
+    account: AccountId,
+}
+
+#[async_trait]
+impl EphemeralKeyDirectory for NodeDirectory {
+    async fn publish_my_key(&self, session: Session, key: X25519PublicKey) -> Result<(), AuthorityError> {
+        self.client
+            .call_as(Role::Node, methods::PUBLISH_BACKUP_EPHEMERAL_KEY, json!({"session": session, "public_key": key}))
+            .await
+            .map(|_| ())
+            .map_err(|e| AuthorityError::PublishFailed { session, reason: e.to_string() })
+    }
+
+    async fn peer_key(&self, session: Session) -> Result<Option<X25519PublicKey>, AuthorityError> {
+        let keys =
+            self.client.ephemeral_keys(&self.account).await.map_err(|e| AuthorityError::Unavailable(e.to_string()))?;
+        Ok(keys.backup_service.filter(|k| k.session == session).map(|k| k.public_key))
+    }
+}

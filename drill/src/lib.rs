@@ -1,0 +1,10 @@
+//! The local recovery drill: a whole disaster recovery on one machine. The
+//! contract's wasm runs in-process under NEAR's VM; node machines and backup
+//! services talk over loopback sockets with the real transports; a machine is
+//! destroyed and its replacement recovers the same shares.
+
+pub mod meter;
+pub mod network;
+pub mod scenario;
+pub mod threshold;
+pub mod timeline;

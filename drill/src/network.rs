@@ -1,0 +1,133 @@
+//! The simulated network: one contract (its wasm in-process under NEAR's VM),
+//! and per operator a node machine and a backup service, each with its own
+//! keys, home directory and loopback listener.
+
+use crate::meter::Meter;
+use backup_service::{BackupService, ServiceConfig, ServiceKeys};
+use contract_client::ContractClient;
+use contract_tests::harness::Harness;
+use contract_tests::in_process::InProcessContract;
+use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use node_hooks::{Driver, DriverConfig, Exit, FileShareStore, ShareStore};
+use rand_core::{OsRng, RngCore};
+use share_transfer::Identity;
+use share_transfer::SharesPayload;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const CONTRACT: &str = "mpc.drill.near";
+/// Drills poll fast; production defaults are seconds.
+pub const POLL: Duration = Duration::from_millis(50);
+
+pub fn account(i: usize) -> String {
+    format!("node{i}.drill.near")
+}
+
+/// A fresh NEAR access key (in-process, only its public half matters).
+pub fn new_access_key() -> AccessPublicKey {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    AccessPublicKey::Ed25519(Ed25519PublicKey(bytes))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportChoice {
+    Mtls,
+    Web,
+}
+
+impl TransportChoice {
+    fn node(self) -> node_hooks::Transport {
+        match self {
+            Self::Mtls => node_hooks::Transport::Mtls,
+            Self::Web => node_hooks::Transport::Web,
+        }
+    }
+    fn service(self) -> backup_service::Transport {
+        match self {
+            Self::Mtls => backup_service::Transport::Mtls,
+            Self::Web => backup_service::Transport::Web,
+        }
+    }
+}
+
+pub struct Network {
+    pub contract: InProcessContract,
+    pub meter: Meter,
+    pub workdir: PathBuf,
+    pub transport: TransportChoice,
+}
+
+/// A node machine: its driver task and what it was started with.
+pub struct Machine {
+    pub home: PathBuf,
+    pub tls_key: Ed25519PublicKey,
+    pub access_key: AccessPublicKey,
+    pub url: String,
+    pub cancel: CancellationToken,
+    pub task: JoinHandle<Result<Exit, node_hooks::DriverError>>,
+}
+
+impl Network {
+    pub fn new(wasm: Vec<u8>, workdir: PathBuf, transport: TransportChoice) -> Self {
+        Self {
+            contract: InProcessContract::new(Harness::new(wasm, CONTRACT)),
+            meter: Meter::default(),
+            workdir,
+            transport,
+        }
+    }
+
+    pub fn client(&self, account: &str, key: AccessPublicKey) -> Arc<dyn ContractClient> {
+        self.meter.wrap(self.contract.client(account, key))
+    }
+
+    /// Starts a node machine for `account` in `home`, signing with `access_key`.
+    /// `shares` are the node's output of key generation, on disk before the
+    /// node starts (a replacement machine starts with none).
+    pub async fn start_machine(
+        &self,
+        account: &str,
+        home: &Path,
+        access_key: AccessPublicKey,
+        shares: Option<&SharesPayload>,
+    ) -> anyhow::Result<Machine> {
+        std::fs::create_dir_all(home)?;
+        let store = FileShareStore::in_home(home);
+        if let Some(shares) = shares {
+            store.write(shares)?;
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("https://{}", listener.local_addr()?);
+        let identity = Identity::generate();
+        let tls_key = identity.public_key();
+        let mut config = DriverConfig::new(self.transport.node());
+        config.poll_interval = POLL;
+        config.refusal_cooldown = Duration::from_millis(500);
+        let driver = Driver::new(self.client(account, access_key), Arc::new(store), identity, url.clone(), config);
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(driver.run(listener, cancel.clone()));
+        Ok(Machine { home: home.to_owned(), tls_key, access_key, url, cancel, task })
+    }
+
+    /// Starts `account`'s backup service; returns it (to read its storage) and its task.
+    pub fn start_backup_service(
+        &self,
+        account: &str,
+        home: &Path,
+        keys: ServiceKeys,
+        access_key: AccessPublicKey,
+        cancel: CancellationToken,
+    ) -> Result<(Arc<BackupService>, JoinHandle<()>), backup_service::ServiceError> {
+        let mut config = ServiceConfig::new(home, self.transport.service());
+        config.poll_interval = POLL;
+        let service = Arc::new(BackupService::new(config, self.client(account, access_key), keys)?);
+        let running = service.clone();
+        let task = tokio::spawn(async move { running.run(cancel).await });
+        Ok((service, task))
+    }
+}

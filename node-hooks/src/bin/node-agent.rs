@@ -1,0 +1,207 @@
+//! `node-agent`: plays an MPC node's part in onboarding and disaster recovery,
+//! driven by the contract (for drills and operators' tests). See `--help`.
+
+// The errors wrap the library's, which carry keys by value (see lib.rs).
+#![allow(clippy::result_large_err)]
+
+use clap::Parser;
+use contract_client::rpc::{Credentials, CredentialsError, RpcClient, RpcConfig};
+use contract_client::{ClientError, ContractClient};
+use mpc_interface::AccountId;
+use node_hooks::driver::{Driver, DriverConfig, DriverError, Exit};
+use node_hooks::endpoint::{transfer_address, EndpointError};
+use node_hooks::store::FileShareStore;
+use node_hooks::tls_key::{self, TlsKeyError};
+use node_hooks::transfer::Transport;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+/// Exit code when the contract says this machine was replaced.
+const EXIT_DECOMMISSIONED: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "node-agent",
+    version,
+    about = "Plays an MPC node's part in onboarding and disaster recovery, driven by the contract.",
+    after_help = "Exit status: 0 after SIGINT or SIGTERM; 1 on an error; 2 on bad arguments; \
+                  3 when the contract says this machine is being decommissioned (its account \
+                  recovered onto another machine). Log level: RUST_LOG (default `info`)."
+)]
+struct Args {
+    /// The node's home directory: holds `tls_key` (generated on first run) and `shares.borsh`.
+    #[arg(long, env = "NODE_AGENT_HOME")]
+    home: PathBuf,
+    /// The operator's NEAR account this node runs for.
+    #[arg(long, env = "NODE_AGENT_ACCOUNT")]
+    account: AccountId,
+    /// The MPC contract's account.
+    #[arg(long, env = "NODE_AGENT_CONTRACT")]
+    contract: AccountId,
+    /// NEAR JSON-RPC endpoint.
+    #[arg(long, env = "NODE_AGENT_RPC_URL")]
+    rpc_url: String,
+    /// near-cli credentials file of the node's function-call access key (mode 0600).
+    #[arg(long, env = "NODE_AGENT_CREDENTIALS")]
+    credentials: PathBuf,
+    /// The URL this node publishes in its participant info; its host:port is the share-transfer endpoint.
+    #[arg(long, env = "NODE_AGENT_URL")]
+    url: String,
+    /// Address to listen on for share transfer [default: the host:port of --url].
+    #[arg(long, env = "NODE_AGENT_LISTEN")]
+    listen: Option<String>,
+    /// Share-transfer transport: `mtls` or `web`.
+    #[arg(long, env = "NODE_AGENT_TRANSPORT", default_value = "mtls")]
+    transport: Transport,
+    /// How often to read the contract, e.g. `500ms`, `2s`, `1m`.
+    #[arg(long, env = "NODE_AGENT_POLL_INTERVAL", default_value = "2s", value_parser = parse_duration)]
+    poll_interval: Duration,
+    /// Drills only: make random stand-in shares for the running keyset when this node has none.
+    #[arg(long, env = "NODE_AGENT_STAND_IN_SHARES")]
+    stand_in_shares: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum AgentError {
+    #[error("home directory {}: {reason}", path.display())]
+    Home { path: PathBuf, reason: String },
+    #[error("TLS key: {0}")]
+    TlsKey(#[from] TlsKeyError),
+    #[error("--url: {0}")]
+    Url(#[from] EndpointError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen { address: String, source: std::io::Error },
+    #[error("credentials: {0}")]
+    Credentials(#[from] CredentialsError),
+    #[error("RPC client: {0}")]
+    Rpc(#[from] ClientError),
+    #[error("the credentials in {} are for {found}, but --account is {expected}", path.display())]
+    WrongAccount { path: PathBuf, found: AccountId, expected: AccountId },
+    #[error("cannot install the signal handlers: {0}")]
+    Signals(std::io::Error),
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(Exit::Cancelled) => ExitCode::SUCCESS,
+        Ok(Exit::ShutDown(cause)) => {
+            tracing::warn!(?cause, "stopped for good: this machine no longer holds its account's seat");
+            ExitCode::from(EXIT_DECOMMISSIONED)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "node-agent failed");
+            eprintln!("node-agent: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<Exit, AgentError> {
+    prepare_home(&args.home)?;
+    let (identity, generated) = tls_key::load_or_generate(&args.home)?;
+    if generated {
+        tracing::info!(tls_key = %identity.public_key(), "generated this machine's TLS key");
+    }
+    // The backup service connects to the URL's host:port, so it must have one
+    // even when the agent listens elsewhere (behind a proxy, say).
+    let address = transfer_address(&args.url)?;
+    let listen = args.listen.clone().unwrap_or(address);
+    let client = build_client(&args)?;
+    if client.signer().account_id != args.account {
+        return Err(AgentError::WrongAccount {
+            path: args.credentials.clone(),
+            found: client.signer().account_id.clone(),
+            expected: args.account.clone(),
+        });
+    }
+    let listener =
+        TcpListener::bind(&listen).await.map_err(|source| AgentError::Listen { address: listen.clone(), source })?;
+    let mut config = DriverConfig::new(args.transport);
+    config.poll_interval = args.poll_interval;
+    config.stand_in_shares = args.stand_in_shares;
+    let store = Arc::new(FileShareStore::in_home(&args.home));
+    let driver = Driver::new(client, store, identity, args.url.clone(), config);
+
+    let cancel = CancellationToken::new();
+    spawn_signal_handler(cancel.clone())?;
+    Ok(driver.run(listener, cancel).await?)
+}
+
+/// The one place the contract client is built: NEAR JSON-RPC, signing with
+/// the node's function-call key from the near-cli credentials file.
+fn build_client(args: &Args) -> Result<Arc<dyn ContractClient>, AgentError> {
+    let credentials = Credentials::from_near_cli_file(&args.credentials)?;
+    let config = RpcConfig::new(args.rpc_url.clone(), args.contract.clone());
+    Ok(Arc::new(RpcClient::new(config, credentials)?))
+}
+
+/// Creates the home directory (0700) if needed; refuses a path that is not a directory.
+fn prepare_home(home: &Path) -> Result<(), AgentError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let err = |reason: String| AgentError::Home { path: home.to_owned(), reason };
+    match std::fs::metadata(home) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(err("exists but is not a directory".to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(home)
+            .map_err(|e| err(format!("cannot create it: {e}"))),
+        Err(e) => Err(err(format!("cannot read it: {e}"))),
+    }
+}
+
+/// SIGINT or SIGTERM cancels the driver, which stops cleanly.
+fn spawn_signal_handler(cancel: CancellationToken) -> Result<(), AgentError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(AgentError::Signals)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(AgentError::Signals)?;
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        tracing::info!(signal = name, "stopping");
+        cancel.cancel();
+    });
+    Ok(())
+}
+
+/// `500ms`, `2s`, `1m`, or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let value: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like `500ms`, `2s` or `1m`"))?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(value),
+        "s" => Duration::from_secs(value),
+        "m" => Duration::from_secs(value * 60),
+        _ => return Err(format!("`{text}` has unknown unit `{unit}`: use ms, s or m")),
+    };
+    if duration.is_zero() {
+        return Err("the poll interval must be more than zero".to_owned());
+    }
+    Ok(duration)
+}

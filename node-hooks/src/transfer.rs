@@ -1,0 +1,182 @@
+//! The node's share-transfer endpoint, whichever transport it speaks. The
+//! driver tells it what to do ([`Mode`]) after every poll; it reports what
+//! happened ([`TransferEvent`]). Received shares are imported (checked against
+//! the keyset, then written) before they are reported.
+
+use crate::store::ShareStore;
+use crate::{mtls_node, web_node};
+use contract_client::ContractClient;
+use mpc_interface::primitives::{EpochId, Keyset};
+use share_transfer::contract::{ContractDirectory, RegisteredBackupService};
+use share_transfer::mtls::{MtlsConfig, MtlsEndpoint, MtlsError};
+use share_transfer::web::{WebConfig, WebNode};
+use share_transfer::{Identity, Party, SharesPayload};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How shares move between the node and its backup service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Mutual TLS with both parties' registered Ed25519 keys.
+    Mtls,
+    /// HTTP endpoints with per-session X25519 keys published on the contract.
+    Web,
+}
+
+impl FromStr for Transport {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "mtls" => Ok(Transport::Mtls),
+            "web" => Ok(Transport::Web),
+            other => Err(format!("unknown transport `{other}`: expected `mtls` or `web`")),
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transport::Mtls => "mtls",
+            Transport::Web => "web",
+        })
+    }
+}
+
+/// What the endpoint does right now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Nothing is expected: connections are closed at once.
+    Idle,
+    /// Hand these shares (the node's, matching the current keyset) to the
+    /// operator's registered backup service.
+    ServeBackups(SharesPayload),
+    /// Accept the shares of this keyset from the registered backup service.
+    ReceiveRecovery(Keyset),
+}
+
+impl Mode {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mode::Idle => "idle",
+            Mode::ServeBackups(_) => "serving backups",
+            Mode::ReceiveRecovery(_) => "receiving a recovery",
+        }
+    }
+}
+
+/// What happened at the endpoint. Carries no secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransferEvent {
+    /// The backup service acknowledged a copy of the shares.
+    BackupServed { epoch_id: EpochId, domains: u32 },
+    /// Shares from the backup service were verified against the keyset and stored.
+    SharesImported { epoch_id: EpochId },
+    /// A transfer failed or was refused; `error` says why.
+    Failed { what: &'static str, error: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("cannot set up the mTLS endpoint: {0}")]
+    Mtls(#[from] MtlsError),
+}
+
+/// Everything the endpoint needs to run.
+pub struct EndpointParts {
+    pub transport: Transport,
+    pub identity: Arc<Identity>,
+    /// Signs as the node (its operator's account, the node's access key).
+    pub client: Arc<dyn ContractClient>,
+    pub store: Arc<dyn ShareStore>,
+    pub mtls: MtlsConfig,
+    pub web: WebConfig,
+}
+
+pub struct TransferEndpoint {
+    inner: Inner,
+}
+
+enum Inner {
+    Mtls(watch::Sender<Mode>),
+    Web(web_node::WebSide),
+}
+
+impl TransferEndpoint {
+    /// Starts serving on `listener` (in `Idle`) until `cancel` fires.
+    pub fn start(
+        parts: EndpointParts,
+        listener: TcpListener,
+        events: mpsc::UnboundedSender<TransferEvent>,
+        cancel: CancellationToken,
+    ) -> Result<(Self, JoinHandle<()>), TransferError> {
+        // The node's peer is always its operator's backup service, whose key
+        // is read from the contract at every handshake, request and re-check.
+        let account = parts.client.signer().account_id.clone();
+        let authority = Arc::new(RegisteredBackupService::new(parts.client.clone(), account.clone()));
+        match parts.transport {
+            Transport::Mtls => {
+                let endpoint = MtlsEndpoint::new(&parts.identity, Party::BackupService, authority, parts.mtls)?;
+                let (mode, task) = mtls_node::spawn(endpoint, listener, parts.store, events, cancel);
+                Ok((Self { inner: Inner::Mtls(mode) }, task))
+            }
+            Transport::Web => {
+                let directory = Arc::new(ContractDirectory::new(parts.client.clone(), Party::Node));
+                let node = WebNode::new(authority, directory, parts.web);
+                let (side, task) =
+                    web_node::WebSide::spawn(node, listener, parts.client, account, parts.store, events, cancel);
+                Ok((Self { inner: Inner::Web(side) }, task))
+            }
+        }
+    }
+
+    /// Switches to `mode`. Does nothing if the mode is unchanged, so a
+    /// transfer in progress is not interrupted by the next poll.
+    pub async fn apply(&mut self, mode: Mode) {
+        match &mut self.inner {
+            Inner::Mtls(sender) => {
+                sender.send_if_modified(|current| {
+                    if *current == mode {
+                        return false;
+                    }
+                    tracing::info!(transport = "mtls", mode = mode.name(), "share-transfer endpoint");
+                    *current = mode;
+                    true
+                });
+            }
+            Inner::Web(side) => side.apply(mode).await,
+        }
+    }
+}
+
+/// Checks and writes received shares off the async threads (fsync blocks),
+/// and reports the outcome; true if they were stored.
+pub(crate) async fn import(
+    store: &Arc<dyn ShareStore>,
+    payload: SharesPayload,
+    keyset: Keyset,
+    events: &mpsc::UnboundedSender<TransferEvent>,
+) -> bool {
+    let epoch_id = payload.epoch_id;
+    let store = store.clone();
+    let outcome = tokio::task::spawn_blocking(move || store.import(&payload, &keyset)).await;
+    let event = match outcome {
+        Ok(Ok(())) => {
+            tracing::info!(epoch = %epoch_id, "recovered shares imported");
+            TransferEvent::SharesImported { epoch_id }
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "recovered shares were verified in transit but could not be stored");
+            TransferEvent::Failed { what: "import", error: e.to_string() }
+        }
+        Err(e) => TransferEvent::Failed { what: "import", error: format!("the import task failed: {e}") },
+    };
+    let stored = matches!(event, TransferEvent::SharesImported { .. });
+    let _ = events.send(event);
+    stored
+}

@@ -1,0 +1,316 @@
+//! The node's share-transfer endpoint over real loopback sockets, with both
+//! transports, against the contract wasm run in-process: identities and
+//! ephemeral keys come from the contract exactly as in production.
+#![allow(non_snake_case)]
+
+mod support;
+
+use contract_client::{ContractClient, MpcContract};
+use contract_tests::in_process::InProcessContract;
+use mpc_interface::keys::Ed25519PublicKey;
+use mpc_interface::methods::{self, Role};
+use mpc_interface::primitives::{DomainPublicKey, EpochId, Keyset, ParticipantInfo};
+use mpc_interface::recovery::{Session, SessionKind};
+use node_hooks::stand_in::shares_for;
+use node_hooks::store::{FileShareStore, ShareStore};
+use node_hooks::transfer::{EndpointParts, Mode, TransferEndpoint, TransferEvent, Transport};
+use serde_json::json;
+use share_transfer::mtls::{Frame, MtlsConfig, MtlsError};
+use share_transfer::web::{WebConfig, WebError};
+use share_transfer::{Identity, SharesPayload};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use support::*;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+struct Node {
+    endpoint: TransferEndpoint,
+    events: mpsc::UnboundedReceiver<TransferEvent>,
+    addr: SocketAddr,
+    store: Arc<FileShareStore>,
+    _home: tempfile::TempDir,
+    cancel: CancellationToken,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Node {
+    async fn next_event(&mut self) -> TransferEvent {
+        tokio::time::timeout(Duration::from_secs(10), self.events.recv())
+            .await
+            .expect("an endpoint event within 10 s")
+            .expect("the endpoint is running")
+    }
+
+    fn stored(&self) -> Option<SharesPayload> {
+        self.store.load().unwrap()
+    }
+}
+
+async fn start_node(
+    transport: Transport,
+    identity: Identity,
+    client: Arc<dyn ContractClient>,
+    listener: tokio::net::TcpListener,
+) -> Node {
+    let home = tempfile::tempdir().unwrap();
+    let store = Arc::new(FileShareStore::in_home(home.path()));
+    let addr = listener.local_addr().unwrap();
+    let (tx, events) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let parts = EndpointParts {
+        transport,
+        identity: Arc::new(identity),
+        client,
+        store: store.clone(),
+        mtls: MtlsConfig::default(),
+        web: WebConfig::default(),
+    };
+    let (endpoint, _task) = TransferEndpoint::start(parts, listener, tx, cancel.clone()).unwrap();
+    Node { endpoint, events, addr, store, _home: home, cancel }
+}
+
+/// node0 seated on a fresh machine, serving backups; a registered backup service.
+async fn serving(transport: Transport) -> (InProcessContract, Node, Arc<Identity>, SharesPayload) {
+    let node_id = Identity::generate();
+    let (listener, _, url) = listener().await;
+    let contract = network(node_id.public_key(), &url);
+    let backup_id = Arc::new(Identity::generate());
+    register_backup_service(&contract, &backup_id).await;
+    let mut node = start_node(transport, node_id, old_node_client(&contract), listener).await;
+    let shares = shares_for(&keyset());
+    node.endpoint.apply(Mode::ServeBackups(shares.clone())).await;
+    (contract, node, backup_id, shares)
+}
+
+fn backup_session(nonce: u64) -> Session {
+    Session { kind: SessionKind::Backup, epoch_id: EpochId(0), nonce }
+}
+
+/// node0 recovering (approved) onto a fresh machine that waits for shares.
+async fn recovering(transport: Transport) -> (InProcessContract, Node, Arc<Identity>) {
+    let (_, _, old_url) = listener().await;
+    let contract = network(Identity::generate().public_key(), &old_url);
+    let backup_id = Arc::new(Identity::generate());
+    register_backup_service(&contract, &backup_id).await;
+    let new_id = Identity::generate();
+    let (listener, _, url) = listener().await;
+    let info = ParticipantInfo { url, tls_public_key: new_id.public_key() };
+    let new_client = new_node_client(&contract);
+    new_client.call_as(Role::Node, methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({ "info": info })).await.unwrap();
+    operator(&contract).call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({})).await.unwrap();
+    let mut node = start_node(transport, new_id, new_client, listener).await;
+    node.endpoint.apply(Mode::ReceiveRecovery(keyset())).await;
+    (contract, node, backup_id)
+}
+
+/// The recovery session the node published on the contract.
+async fn node_recovery_session(contract: &InProcessContract) -> Session {
+    let keys = backup_client(contract).ephemeral_keys(&account()).await.unwrap();
+    let session = keys.node.expect("the node published its key").session;
+    assert_eq!(session.kind, SessionKind::Recovery);
+    session
+}
+
+/// Delivers `shares` as the backup service; the error text if refused.
+async fn deliver(
+    transport: Transport,
+    contract: &InProcessContract,
+    node: &Node,
+    backup_id: &Arc<Identity>,
+    shares: &SharesPayload,
+) -> Result<(), String> {
+    match transport {
+        Transport::Mtls => recovery_mtls(contract, backup_id)
+            .deliver_recovery(node.addr, shares)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Transport::Web => {
+            let session = node_recovery_session(contract).await;
+            backup_web(contract, backup_id, node.addr)
+                .deliver_recovery(session, shares)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+fn failed(event: TransferEvent) -> (&'static str, String) {
+    match event {
+        TransferEvent::Failed { what, error } => (what, error),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+fn other_epoch(keyset: &Keyset) -> Keyset {
+    Keyset { epoch_id: EpochId(keyset.epoch_id.0 + 1), domains: keyset.domains.clone() }
+}
+
+fn wrong_key(keyset: &Keyset) -> Keyset {
+    let mut wrong = keyset.clone();
+    wrong.domains[1].public_key = DomainPublicKey::Ed25519(Ed25519PublicKey([0x42; 32]));
+    wrong
+}
+
+// --- backups ---------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_backup__should_reach_the_registered_backup_service() {
+    let (contract, mut node, backup_id, shares) = serving(Transport::Mtls).await;
+
+    let copy = backup_mtls(&contract, &backup_id).fetch_backup(node.addr, &keyset()).await.unwrap();
+
+    assert_eq!(copy, shares);
+    assert_eq!(node.next_event().await, TransferEvent::BackupServed { epoch_id: EpochId(0), domains: 2 });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_backup__should_reach_the_registered_backup_service() {
+    let (contract, node, backup_id, shares) = serving(Transport::Web).await;
+
+    let copy = backup_web(&contract, &backup_id, node.addr).fetch_backup(backup_session(1), &keyset()).await.unwrap();
+
+    assert_eq!(copy, shares);
+    // The node published its own fresh key for the session, signed by its node key.
+    let keys = backup_client(&contract).ephemeral_keys(&account()).await.unwrap();
+    assert_eq!(keys.node.unwrap().session, backup_session(1));
+    assert_eq!(keys.backup_service.unwrap().session, backup_session(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_backup__should_refuse_a_backup_service_with_an_unregistered_key() {
+    let (contract, mut node, backup_id, _) = serving(Transport::Mtls).await;
+    let impostor = Identity::generate();
+
+    let err = backup_mtls(&contract, &impostor).fetch_backup(node.addr, &keyset()).await.unwrap_err();
+
+    assert!(matches!(err, MtlsError::RefusedByPeer { .. }), "{err}");
+    let (what, error) = failed(node.next_event().await);
+    assert_eq!(what, "backup");
+    assert_eq!(
+        error,
+        format!(
+            "the backup service presented {}, but the contract registers {}",
+            impostor.public_key(),
+            backup_id.public_key()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_backup__should_refuse_a_backup_service_with_an_unregistered_key() {
+    let (contract, node, backup_id, _) = serving(Transport::Web).await;
+    let impostor = Arc::new(Identity::generate());
+
+    let err = backup_web(&contract, &impostor, node.addr).fetch_backup(backup_session(1), &keyset()).await.unwrap_err();
+
+    match err {
+        WebError::Refused { status, message } => {
+            assert_eq!(status, 401);
+            assert!(message.contains(&backup_id.public_key().to_string()), "{message}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_backup__should_drop_the_connection_when_the_registration_changes_mid_connection() {
+    let (contract, mut node, backup_id, _) = serving(Transport::Mtls).await;
+    let mut channel = backup_mtls(&contract, &backup_id).connect(node.addr).await.unwrap();
+
+    // The operator registers another backup service while the connection is open.
+    let rotated = Identity::generate();
+    register_backup_service(&contract, &rotated).await;
+
+    let (what, error) = failed(node.next_event().await);
+    assert_eq!(what, "backup");
+    assert!(error.contains("registration changed during the connection"), "{error}");
+    assert!(error.contains(&rotated.public_key().to_string()), "{error}");
+    // Nothing more passes on that connection.
+    let _ = channel.send(&Frame::Hello { kind: SessionKind::Backup }).await;
+    assert!(channel.recv().await.is_err(), "the node dropped the connection");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_recovery__should_refuse_a_request_signed_before_the_registration_changed() {
+    let (contract, mut node, backup_id) = recovering(Transport::Web).await;
+    let session = node_recovery_session(&contract).await;
+    let client = backup_web(&contract, &backup_id, node.addr);
+    let request = client.prepare_recovery(session, &shares_for(&keyset())).await.unwrap();
+
+    register_backup_service(&contract, &Identity::generate()).await;
+    let response = client.send(&request).await.unwrap();
+
+    assert_eq!(response.0.as_u16(), 401);
+    assert!(tokio::time::timeout(Duration::from_millis(300), node.events.recv()).await.is_err(), "nothing accepted");
+    assert!(node.stored().is_none(), "nothing written");
+}
+
+// --- recovery --------------------------------------------------------------
+
+async fn recovery_imports_matching_shares(transport: Transport) {
+    let (contract, mut node, backup_id) = recovering(transport).await;
+    let shares = shares_for(&keyset());
+
+    deliver(transport, &contract, &node, &backup_id, &shares).await.unwrap();
+
+    assert_eq!(node.next_event().await, TransferEvent::SharesImported { epoch_id: EpochId(0) });
+    assert_eq!(node.stored(), Some(shares));
+}
+
+async fn recovery_refuses(transport: Transport, bad: SharesPayload, expected: &str) {
+    let (contract, mut node, backup_id) = recovering(transport).await;
+
+    let err = deliver(transport, &contract, &node, &backup_id, &bad).await.unwrap_err();
+
+    assert!(err.contains(expected), "backup service saw: {err}");
+    let (what, error) = failed(node.next_event().await);
+    assert_eq!(what, "recovery");
+    assert!(error.contains(expected), "node saw: {error}");
+    assert!(node.stored().is_none(), "nothing written");
+    assert!(!node.store.path().exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_recovery__should_import_shares_that_match_the_keyset() {
+    recovery_imports_matching_shares(Transport::Mtls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_recovery__should_import_shares_that_match_the_keyset() {
+    recovery_imports_matching_shares(Transport::Web).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_recovery__should_refuse_shares_of_the_wrong_epoch_and_write_nothing() {
+    recovery_refuses(
+        Transport::Mtls,
+        shares_for(&other_epoch(&keyset())),
+        "wrong epoch: payload has 1, contract has 0",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_recovery__should_refuse_shares_of_the_wrong_epoch_and_write_nothing() {
+    recovery_refuses(Transport::Web, shares_for(&other_epoch(&keyset())), "wrong epoch: payload has 1, contract has 0")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_recovery__should_refuse_shares_with_a_wrong_public_key_and_write_nothing() {
+    recovery_refuses(Transport::Mtls, shares_for(&wrong_key(&keyset())), "domain 1: public key").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_recovery__should_refuse_shares_with_a_wrong_public_key_and_write_nothing() {
+    recovery_refuses(Transport::Web, shares_for(&wrong_key(&keyset())), "domain 1: public key").await;
+}
