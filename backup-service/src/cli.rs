@@ -87,7 +87,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub contract: ContractArgs,
     /// How shares move between the node and this service.
-    #[arg(long, env = "BACKUP_SERVICE_TRANSPORT", value_enum, default_value_t = Transport::Mtls)]
+    #[arg(long, env = "BACKUP_SERVICE_TRANSPORT", default_value_t = Transport::Mtls)]
     pub transport: Transport,
     /// host:port to fetch backups from (default: host:port of the participant URL).
     #[arg(long, env = "BACKUP_SERVICE_NODE_ADDRESS")]

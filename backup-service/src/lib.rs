@@ -33,7 +33,6 @@
 #![allow(clippy::result_large_err)]
 
 pub mod address;
-pub mod authority;
 pub mod cli;
 pub mod commands;
 pub mod failpoint;

@@ -1,36 +1,19 @@
 //! The service's side of share transfer over either transport, with the
 //! peer's identity and the web sessions taken from the contract.
 
-use crate::authority::{ContractDirectory, NodeTlsKey, RecoveryTlsKey};
 use contract_client::{ClientError, ContractClient, MpcContract};
 use mpc_interface::primitives::{EpochId, Keyset};
 use mpc_interface::recovery::{PublishedKey, Session, SessionKind};
 use mpc_interface::AccountId;
+use share_transfer::contract::{ContractDirectory, NodeForBackup, RecoveringNode};
 use share_transfer::mtls::{MtlsConfig, MtlsEndpoint, MtlsError};
 use share_transfer::web::{BackupServiceClient, WebConfig, WebError};
 use share_transfer::{Identity, Party, SharesPayload};
-use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// How shares move between the node and the service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Transport {
-    /// Mutual TLS with both identity keys pinned to the contract.
-    Mtls,
-    /// The node's web endpoints, payloads sealed under per-session X25519 keys.
-    Web,
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Mtls => "mtls",
-            Self::Web => "web",
-        })
-    }
-}
+pub use share_transfer::Transport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransferError {
@@ -67,14 +50,14 @@ pub struct Delivered {
 
 impl Transfers {
     fn directory(&self) -> Arc<ContractDirectory> {
-        Arc::new(ContractDirectory { client: self.client.clone(), account: self.account.clone() })
+        Arc::new(ContractDirectory::new(self.client.clone(), Party::BackupService))
     }
 
     /// Fetches the node's shares of `keyset`, accepted only if they match it.
     pub async fn fetch_backup(&self, node: SocketAddr, keyset: &Keyset) -> Result<SharesPayload, TransferError> {
         match self.transport {
             Transport::Mtls => {
-                let authority = Arc::new(NodeTlsKey { client: self.client.clone(), account: self.account.clone() });
+                let authority = Arc::new(NodeForBackup::new(self.client.clone(), self.account.clone()));
                 let endpoint = MtlsEndpoint::new(&self.identity, Party::Node, authority, self.mtls.clone())?;
                 Ok(endpoint.fetch_backup(node, keyset).await?)
             }
@@ -103,7 +86,7 @@ impl Transfers {
     ) -> Result<Delivered, TransferError> {
         match self.transport {
             Transport::Mtls => {
-                let authority = Arc::new(RecoveryTlsKey { client: self.client.clone(), account: self.account.clone() });
+                let authority = Arc::new(RecoveringNode::new(self.client.clone(), self.account.clone()));
                 let endpoint = MtlsEndpoint::new(&self.identity, Party::Node, authority, self.mtls.clone())?;
                 let receipt = endpoint.deliver_recovery(node, payload).await?;
                 Ok(Delivered { epoch_id: receipt.epoch_id, domains: receipt.domains, session: None })

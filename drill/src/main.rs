@@ -2,9 +2,10 @@
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use drill::network::{Network, TransportChoice};
+use drill::network::Network;
 use drill::scenario::{run, Settings};
 use mpc_interface::primitives::ThresholdParameters;
+use share_transfer::Transport;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -56,7 +57,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let transport = if args.transport == "web" { TransportChoice::Web } else { TransportChoice::Mtls };
+    let transport: Transport = args.transport.parse().expect("clap checked the value");
     let temp = tempfile::tempdir().expect("a temporary directory");
     let workdir = args.workdir.clone().unwrap_or_else(|| temp.path().to_owned());
     println!(

@@ -10,8 +10,8 @@ use contract_tests::in_process::InProcessContract;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use node_hooks::{Driver, DriverConfig, Exit, FileShareStore, ShareStore};
 use rand_core::{OsRng, RngCore};
-use share_transfer::Identity;
 use share_transfer::SharesPayload;
+use share_transfer::{Identity, Transport};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,32 +34,11 @@ pub fn new_access_key() -> AccessPublicKey {
     AccessPublicKey::Ed25519(Ed25519PublicKey(bytes))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransportChoice {
-    Mtls,
-    Web,
-}
-
-impl TransportChoice {
-    fn node(self) -> node_hooks::Transport {
-        match self {
-            Self::Mtls => node_hooks::Transport::Mtls,
-            Self::Web => node_hooks::Transport::Web,
-        }
-    }
-    fn service(self) -> backup_service::Transport {
-        match self {
-            Self::Mtls => backup_service::Transport::Mtls,
-            Self::Web => backup_service::Transport::Web,
-        }
-    }
-}
-
 pub struct Network {
     pub contract: InProcessContract,
     pub meter: Meter,
     pub workdir: PathBuf,
-    pub transport: TransportChoice,
+    pub transport: Transport,
 }
 
 /// A node machine: its driver task and what it was started with.
@@ -73,7 +52,7 @@ pub struct Machine {
 }
 
 impl Network {
-    pub fn new(wasm: Vec<u8>, workdir: PathBuf, transport: TransportChoice) -> Self {
+    pub fn new(wasm: Vec<u8>, workdir: PathBuf, transport: Transport) -> Self {
         Self {
             contract: InProcessContract::new(Harness::new(wasm, CONTRACT)),
             meter: Meter::default(),
@@ -105,7 +84,7 @@ impl Network {
         let url = format!("https://{}", listener.local_addr()?);
         let identity = Identity::generate();
         let tls_key = identity.public_key();
-        let mut config = DriverConfig::new(self.transport.node());
+        let mut config = DriverConfig::new(self.transport);
         config.poll_interval = POLL;
         config.refusal_cooldown = Duration::from_millis(500);
         let driver = Driver::new(self.client(account, access_key), Arc::new(store), identity, url.clone(), config);
@@ -123,7 +102,7 @@ impl Network {
         access_key: AccessPublicKey,
         cancel: CancellationToken,
     ) -> Result<(Arc<BackupService>, JoinHandle<()>), backup_service::ServiceError> {
-        let mut config = ServiceConfig::new(home, self.transport.service());
+        let mut config = ServiceConfig::new(home, self.transport);
         config.poll_interval = POLL;
         let service = Arc::new(BackupService::new(config, self.client(account, access_key), keys)?);
         let running = service.clone();

@@ -11,42 +11,13 @@ use share_transfer::contract::{ContractDirectory, RegisteredBackupService};
 use share_transfer::mtls::{MtlsConfig, MtlsEndpoint, MtlsError};
 use share_transfer::web::{WebConfig, WebNode};
 use share_transfer::{Identity, Party, SharesPayload};
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// How shares move between the node and its backup service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Transport {
-    /// Mutual TLS with both parties' registered Ed25519 keys.
-    Mtls,
-    /// HTTP endpoints with per-session X25519 keys published on the contract.
-    Web,
-}
-
-impl FromStr for Transport {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "mtls" => Ok(Transport::Mtls),
-            "web" => Ok(Transport::Web),
-            other => Err(format!("unknown transport `{other}`: expected `mtls` or `web`")),
-        }
-    }
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Transport::Mtls => "mtls",
-            Transport::Web => "web",
-        })
-    }
-}
+pub use share_transfer::Transport;
 
 /// What the endpoint does right now.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -29,6 +29,7 @@ pub mod memory;
 pub mod mtls;
 pub mod payload;
 pub mod session;
+pub mod transport;
 pub mod web;
 
 pub use authority::{AuthorityError, EphemeralKeyDirectory, PeerAuthority};
@@ -36,3 +37,4 @@ pub use identity::Identity;
 pub use memory::{InMemoryAuthority, InMemoryDirectory, PartyDirectory};
 pub use payload::{DomainShare, PayloadError, SecretShare, SharesPayload};
 pub use session::{Party, Session, SessionKind};
+pub use transport::Transport;
