@@ -75,7 +75,7 @@ impl RunningState {
         registry.votes.close_round(BallotKind::Parameters);
         let event = Event::ResharingStarted {
             epoch_id,
-            proposal_hash: hex_of(&near_sdk::env::sha256_array(&proposal_bytes)),
+            proposal_hash: hex_of(&VoteBook::digest(&proposal_bytes)),
             participants: proposal.participants.len() as u32,
             threshold: proposal.threshold,
         };

@@ -11,7 +11,7 @@ use near_sdk::store::LookupMap;
 use near_sdk::{env, near, AccountId};
 
 /// Which vote a ballot belongs to; a participant may hold one ballot of each.
-#[near(serializers = [borsh, json])]
+#[near(serializers = [borsh])]
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum BallotKind {
     KeyEvent,
@@ -89,7 +89,12 @@ impl VoteBook {
         let mut bytes = Vec::with_capacity(8 + content.len());
         bytes.extend_from_slice(&round.to_le_bytes());
         bytes.extend_from_slice(content);
-        env::sha256_array(&bytes)
+        Self::digest(&bytes)
+    }
+
+    /// sha256, through the runtime's host function (cheaper than hashing in wasm).
+    pub fn digest(bytes: &[u8]) -> [u8; 32] {
+        env::sha256_array(bytes)
     }
 
     pub fn tally(&self, choice: &Choice) -> Tally {
