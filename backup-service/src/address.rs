@@ -1,6 +1,7 @@
 //! Where a node listens: the host and port of its `ParticipantInfo.url` (the
 //! scheme is ignored; share transfer runs its own protocol there).
 
+use share_transfer::endpoint::{transfer_address, EndpointError};
 use std::net::SocketAddr;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,24 +15,12 @@ pub enum AddressError {
 }
 
 /// `https://127.0.0.1:4101/path` → `127.0.0.1:4101`; also accepts a bare `host:port`.
+/// The parsing is share-transfer's, the same the node uses to pick its listener.
 pub fn host_port(url: &str) -> Result<String, AddressError> {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (host, after) = v6.split_once(']').ok_or_else(|| AddressError::Malformed { url: url.into() })?;
-        (format!("[{host}]"), after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host.to_owned(), Some(port)),
-            None => (authority.to_owned(), None),
-        }
-    };
-    let port = port.ok_or_else(|| AddressError::NoPort { url: url.into() })?;
-    if host.is_empty() || port.parse::<u16>().is_err() {
-        return Err(AddressError::Malformed { url: url.into() });
-    }
-    Ok(format!("{host}:{port}"))
+    transfer_address(url).map_err(|e| match e {
+        EndpointError::NoPort { .. } => AddressError::NoPort { url: url.into() },
+        EndpointError::NoHost { .. } | EndpointError::BadPort { .. } => AddressError::Malformed { url: url.into() },
+    })
 }
 
 /// Resolves a `host:port` (the first address it resolves to).

@@ -18,7 +18,7 @@
 
 pub mod decide;
 pub mod driver;
-pub mod endpoint;
+pub use share_transfer::endpoint;
 mod mtls_node;
 pub mod private_file;
 pub mod stand_in;

@@ -24,6 +24,7 @@
 
 pub mod authority;
 pub mod contract;
+pub mod endpoint;
 pub mod identity;
 pub mod memory;
 pub mod mtls;
