@@ -28,6 +28,19 @@ fn decode_fixed<const N: usize>(s: &str, prefix: &'static str) -> Result<[u8; N]
     bytes.try_into().map_err(|_| KeyParseError::WrongLength { key: s.to_owned(), expected: N, actual })
 }
 
+/// The JSON schema of a key in its text form: a string, described.
+pub(crate) fn string_schema(description: &str) -> schemars::schema::Schema {
+    schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::String.into()),
+        metadata: Some(Box::new(schemars::schema::Metadata {
+            description: Some(description.to_owned()),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+    .into()
+}
+
 /// Declares a fixed-size key newtype with `prefix:base58` text form.
 macro_rules! fixed_key {
     ($(#[$doc:meta])* $name:ident, $len:expr, $prefix:literal) => {
@@ -74,15 +87,7 @@ macro_rules! fixed_key {
                 stringify!($name).to_owned()
             }
             fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-                schemars::schema::SchemaObject {
-                    instance_type: Some(schemars::schema::InstanceType::String.into()),
-                    metadata: Some(Box::new(schemars::schema::Metadata {
-                        description: Some(concat!("`", $prefix, ":` followed by base58 of ", stringify!($len), " bytes").to_owned()),
-                        ..Default::default()
-                    })),
-                    ..Default::default()
-                }
-                .into()
+                string_schema(concat!("`", $prefix, ":` followed by base58 of ", stringify!($len), " bytes"))
             }
         }
     };
@@ -153,15 +158,7 @@ impl JsonSchema for AccessPublicKey {
         "AccessPublicKey".to_owned()
     }
     fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        schemars::schema::SchemaObject {
-            instance_type: Some(schemars::schema::InstanceType::String.into()),
-            metadata: Some(Box::new(schemars::schema::Metadata {
-                description: Some("A NEAR access key: `ed25519:<base58>` or `secp256k1:<base58>`".to_owned()),
-                ..Default::default()
-            })),
-            ..Default::default()
-        }
-        .into()
+        string_schema("A NEAR access key: `ed25519:<base58>` or `secp256k1:<base58>`")
     }
 }
 
@@ -186,6 +183,14 @@ mod tests {
         let x = X25519PublicKey([1; 32]).to_string();
         assert!(matches!(x.parse::<Ed25519PublicKey>(), Err(KeyParseError::WrongPrefix { .. })));
         assert!(matches!("ed25519:0OIl".parse::<Ed25519PublicKey>(), Err(KeyParseError::NotBase58 { .. })));
+    }
+
+    #[test]
+    fn json_schema__should_describe_keys_as_strings() {
+        let schema = schemars::schema_for!(Ed25519PublicKey);
+        let json = serde_json::to_value(&schema).unwrap();
+        assert_eq!(json["type"], "string");
+        assert!(json["description"].as_str().unwrap().starts_with("`ed25519:`"));
     }
 
     #[test]

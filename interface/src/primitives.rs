@@ -159,15 +159,7 @@ impl JsonSchema for DomainPublicKey {
         "DomainPublicKey".to_owned()
     }
     fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        schemars::schema::SchemaObject {
-            instance_type: Some(schemars::schema::InstanceType::String.into()),
-            metadata: Some(Box::new(schemars::schema::Metadata {
-                description: Some("`secp256k1:<base58 of 64 bytes>` or `ed25519:<base58 of 32 bytes>`".to_owned()),
-                ..Default::default()
-            })),
-            ..Default::default()
-        }
-        .into()
+        crate::keys::string_schema("`secp256k1:<base58 of 64 bytes>` or `ed25519:<base58 of 32 bytes>`")
     }
 }
 
