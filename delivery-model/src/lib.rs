@@ -19,8 +19,9 @@
 //! - The **environment**, with a budget of [`MAX_FAULTS`] faults per run:
 //!   a message dropped or duplicated (at most [`MAX_IN_FLIGHT`] in flight),
 //!   a crash and restart of the node or of the service (volatile state lost),
-//!   a failed disk write at the node, and an RPC answer lost after
-//!   `confirm_recovery_delivery` or `conclude_recovery` landed.
+//!   a failed disk write at the node, an RPC answer lost after
+//!   `confirm_recovery_delivery` or `conclude_recovery` landed, and a
+//!   delivery of an older keyset (a stale copy or a replay).
 //!
 //! The protocol ([`Variant::FIXED`]): the service delivers only while the
 //! contract shows `Approved`, to the recovery's TLS key, and redelivers until
@@ -45,7 +46,8 @@
 //! operator approved (so a pending recovery to another key gets none), the
 //! keyset never changes in `Recovery`, nothing concludes before `Delivered`,
 //! and the node concludes only with its shares on disk. Mutant variants that
-//! break one rule each show that every property can fail.
+//! break one rule each show that every property can fail. Stateright's
+//! `eventually` property (on runs that end) is checked too, as a cross-check.
 //!
 //! # Liveness, and why it is checked explicitly
 //!

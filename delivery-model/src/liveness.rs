@@ -3,9 +3,9 @@
 
 use crate::model::{Action, DeliveryModel};
 use crate::state::{Contract, Machine, State};
+use stateright::Model;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use stateright::Model;
 
 /// Every reachable state (faults included), in breadth-first order, with the
 /// step that first reached it and its outgoing steps.
@@ -74,7 +74,7 @@ impl Graph {
         let kept = |i: usize| self.edges[i].iter().filter(|(a, _)| keep(a)).map(|&(a, to)| (a, to));
         let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut pending = vec![0usize; n];
-        for i in 0..n {
+        for (i, steps_out) in pending.iter_mut().enumerate() {
             for (action, to) in kept(i) {
                 if scope(&self.states[i]) && !scope(&self.states[to]) {
                     let (start, mut steps) = self.path_to(i);
@@ -83,7 +83,7 @@ impl Graph {
                     return Err(self.counterexample(name, Kind::LeavesScope, start, steps, last));
                 }
                 preds[to].push(i);
-                pending[i] += 1;
+                *steps_out += 1;
             }
         }
         // Backward fixpoint: good = goal, or at least one step and every step leads to good.

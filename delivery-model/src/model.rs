@@ -38,6 +38,22 @@ impl Variant {
     pub const OLD: Variant = Variant { ack_before_write: true, refuse_redelivery_after_ack: true, ..Variant::FIXED };
 }
 
+impl std::fmt::Display for Variant {
+    /// `fixed`, or the rules it breaks, e.g. `ack_before_write+refuse_redelivery_after_ack`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let flags = [
+            (self.ack_before_write, "ack_before_write"),
+            (self.refuse_redelivery_after_ack, "refuse_redelivery_after_ack"),
+            (self.deliver_while_pending, "deliver_while_pending"),
+            (self.conclude_before_delivered, "conclude_before_delivered"),
+            (self.conclude_without_durable_shares, "conclude_without_durable_shares"),
+            (self.import_any_keyset, "import_any_keyset"),
+        ];
+        let set: Vec<&str> = flags.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
+        f.write_str(if set.is_empty() { "fixed".to_string() } else { set.join("+") }.as_str())
+    }
+}
+
 /// One step of the node, the service, the operator, an attacker's machine, or
 /// the environment (a fault).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -106,8 +122,8 @@ pub struct DeliveryModel {
 }
 
 /// The bounds the test suite checks with.
-pub const MAX_FAULTS: u8 = 5;
-pub const MAX_IN_FLIGHT: usize = 3;
+pub const MAX_FAULTS: u8 = 8;
+pub const MAX_IN_FLIGHT: usize = 4;
 
 impl DeliveryModel {
     pub fn new(variant: Variant) -> Self {
@@ -121,11 +137,7 @@ impl DeliveryModel {
             importing: None,
             share_file: ShareFile::Absent,
             service: ServicePhase::Idle,
-            contract: Contract::Recovery {
-                tls_key,
-                status: Status(RecoveryStatus::PendingApproval),
-                keyset: KEYSET,
-            },
+            contract: Contract::Recovery { tls_key, status: Status(RecoveryStatus::PendingApproval), keyset: KEYSET },
             network: Vec::new(),
             faults_left: self.max_faults,
             shares_sent_to: 0,

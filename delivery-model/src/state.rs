@@ -127,9 +127,9 @@ pub enum Contract {
 impl Contract {
     pub fn keyset(&self) -> Keyset {
         match *self {
-            Contract::Recovery { keyset, .. } | Contract::Running { keyset, .. } | Contract::Cancelled { keyset, .. } => {
-                keyset
-            }
+            Contract::Recovery { keyset, .. }
+            | Contract::Running { keyset, .. }
+            | Contract::Cancelled { keyset, .. } => keyset,
         }
     }
 

@@ -18,9 +18,7 @@ pub(crate) fn apply(model: &DeliveryModel, s: &mut State, action: Action) -> Opt
         Action::NodeConcludes | Action::ConcludeAnswerLost => node_concludes(s, action == Action::NodeConcludes),
         Action::Receive(msg) => receive(model, s, msg),
         Action::Drop(msg) => s.take(msg).then_some(()),
-        Action::Duplicate(msg) => {
-            (s.in_flight(msg) && s.network.len() < model.max_in_flight).then(|| s.send(msg))
-        }
+        Action::Duplicate(msg) => (s.in_flight(msg) && s.network.len() < model.max_in_flight).then(|| s.send(msg)),
         Action::NodeCrashes => {
             // Restart: the phase follows from the share file; the next poll
             // reads the contract.
@@ -181,8 +179,8 @@ fn receive(model: &DeliveryModel, s: &mut State, msg: Msg) -> Option<()> {
         }
         Msg::Ack { from, keyset } => {
             s.take(msg).then_some(())?;
-            let for_open_recovery = s.contract.open() == Some((from, RecoveryStatus::Approved))
-                && keyset == s.contract.keyset();
+            let for_open_recovery =
+                s.contract.open() == Some((from, RecoveryStatus::Approved)) && keyset == s.contract.keyset();
             if s.service == ServicePhase::Delivering && for_open_recovery {
                 s.service = ServicePhase::AwaitingConfirmation;
             }

@@ -8,8 +8,8 @@ use delivery_model::model::{
     NO_CONCLUSION_BEFORE_DELIVERED, SHARES_ONLY_TO_APPROVED,
 };
 use delivery_model::state::{Machine, Msg, ShareFile, State, KEYSET};
-use mpc_interface::recovery::RecoveryStatus;
 use delivery_model::{Action, DeliveryModel, NodePhase, ServicePhase, Variant, NODE_PHASES, SERVICE_PHASES};
+use mpc_interface::recovery::RecoveryStatus;
 use stateright::{Checker, Model};
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -18,7 +18,7 @@ fn stateright_check(variant: Variant) -> impl Checker<DeliveryModel> {
     let started = Instant::now();
     let checker = DeliveryModel::new(variant).checker().spawn_bfs().join();
     eprintln!(
-        "stateright checked {} states ({} unique) of {variant:?} in {:?}",
+        "stateright checked {} states ({} unique) of the {variant} protocol in {:?}",
         checker.state_count(),
         checker.unique_state_count(),
         started.elapsed()
@@ -32,7 +32,7 @@ fn liveness_check(variant: Variant) -> Result<(), Counterexample> {
     let edges: usize = graph.edges.iter().map(Vec::len).sum();
     let result = liveness::check(&graph);
     eprintln!(
-        "liveness: {} reachable states, {edges} steps of {variant:?} in {:?}",
+        "liveness: {} reachable states, {edges} steps of the {variant} protocol in {:?}",
         graph.states.len(),
         started.elapsed()
     );
@@ -173,7 +173,8 @@ fn outcomes(variant: Variant, state: State) -> (bool, Result<(), Counterexample>
     let graph = Graph::explore_from(&DeliveryModel::new(variant), vec![state]);
     let can_conclude = graph.states.iter().any(State::is_concluded);
     let no_cancel = |a: &Action| *a != Action::OperatorCancels;
-    let every_run = graph.check_eventually("concludes", no_cancel, liveness::is_operators_recovery, State::is_concluded);
+    let every_run =
+        graph.check_eventually("concludes", no_cancel, liveness::is_operators_recovery, State::is_concluded);
     (can_conclude, every_run)
 }
 
@@ -200,8 +201,13 @@ fn fixed_protocol__should_always_conclude_after_a_dropped_acknowledgement() {
     every_run.unwrap_or_else(|c| panic!("{c}"));
 }
 
-const FAILED_WRITE: &[Action] =
-    &[Action::OperatorApproves, Action::ServicePolls, Action::ServiceSends, Action::Receive(DELIVER), Action::NodeWriteFails];
+const FAILED_WRITE: &[Action] = &[
+    Action::OperatorApproves,
+    Action::ServicePolls,
+    Action::ServiceSends,
+    Action::Receive(DELIVER),
+    Action::NodeWriteFails,
+];
 
 #[test]
 fn old_protocol__should_never_conclude_after_a_failed_write() {
