@@ -153,12 +153,22 @@ pub enum ShareFile {
 }
 
 /// A message on the network.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Msg {
     /// The service hands a keyset's shares to a machine.
     Deliver { to: Machine, keyset: Keyset },
     /// A machine acknowledges a keyset's shares.
     Ack { from: Machine, keyset: Keyset },
+}
+
+/// Short, for counterexamples: `Deliver(New, keyset 1)`.
+impl fmt::Debug for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Msg::Deliver { to, keyset } => write!(f, "Deliver({to:?}, keyset {})", keyset.0),
+            Msg::Ack { from, keyset } => write!(f, "Ack({from:?}, keyset {})", keyset.0),
+        }
+    }
 }
 
 /// One state of the whole system.

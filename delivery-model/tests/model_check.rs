@@ -12,17 +12,24 @@ use delivery_model::{Action, DeliveryModel, NodePhase, ServicePhase, Variant, NO
 use mpc_interface::recovery::RecoveryStatus;
 use stateright::{Checker, Model};
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::time::Instant;
+
+/// Writes to the test's stderr past libtest's capture, so that the state
+/// counts and the old protocol's counterexamples show in every run.
+fn report(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
 
 fn stateright_check(variant: Variant) -> impl Checker<DeliveryModel> {
     let started = Instant::now();
     let checker = DeliveryModel::new(variant).checker().spawn_bfs().join();
-    eprintln!(
+    report(&format!(
         "stateright checked {} states ({} unique) of the {variant} protocol in {:?}",
         checker.state_count(),
         checker.unique_state_count(),
         started.elapsed()
-    );
+    ));
     checker
 }
 
@@ -31,11 +38,11 @@ fn liveness_check(variant: Variant) -> Result<(), Counterexample> {
     let graph = Graph::explore(&DeliveryModel::new(variant));
     let edges: usize = graph.edges.iter().map(Vec::len).sum();
     let result = liveness::check(&graph);
-    eprintln!(
+    report(&format!(
         "liveness: {} reachable states, {edges} steps of the {variant} protocol in {:?}",
         graph.states.len(),
         started.elapsed()
-    );
+    ));
     result
 }
 
@@ -129,7 +136,7 @@ fn old_protocol__should_stall_when_the_write_fails_after_the_acknowledgement() {
 #[test]
 fn old_protocol__should_fail_the_liveness_check() {
     let counterexample = liveness_check(Variant::OLD).expect_err("the old protocol stalls");
-    eprintln!("{counterexample}");
+    report(&counterexample.to_string());
 }
 
 #[test]
