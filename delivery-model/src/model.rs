@@ -121,13 +121,18 @@ pub struct DeliveryModel {
     pub max_in_flight: usize,
 }
 
-/// The bounds the test suite checks with.
-pub const MAX_FAULTS: u8 = 8;
-pub const MAX_IN_FLIGHT: usize = 4;
+/// The bounds the test suite checks the fixed protocol with.
+pub const MAX_FAULTS: u8 = 12;
+pub const MAX_IN_FLIGHT: usize = 5;
 
 impl DeliveryModel {
+    /// The model with the suite's bounds ([`MAX_FAULTS`], [`MAX_IN_FLIGHT`]).
     pub fn new(variant: Variant) -> Self {
-        DeliveryModel { variant, max_faults: MAX_FAULTS, max_in_flight: MAX_IN_FLIGHT }
+        DeliveryModel::with_bounds(variant, MAX_FAULTS, MAX_IN_FLIGHT)
+    }
+
+    pub fn with_bounds(variant: Variant, max_faults: u8, max_in_flight: usize) -> Self {
+        DeliveryModel { variant, max_faults, max_in_flight }
     }
 
     /// A recovery entered for `tls_key`, pending the operator's approval.
