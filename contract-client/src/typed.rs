@@ -7,6 +7,7 @@ use mpc_interface::methods::{self, Method, Role};
 use mpc_interface::primitives::ThresholdParameters;
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys, RecoveryView};
 use mpc_interface::state::ProtocolStateView;
+use mpc_interface::verifying::ParticipantVerifyingShares;
 use mpc_interface::AccountId;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -37,6 +38,12 @@ pub trait MpcContract: ContractClient {
 
     async fn ephemeral_keys(&self, account_id: &AccountId) -> Result<EphemeralKeys, ClientError> {
         self.view(methods::EPHEMERAL_KEYS, json!({ "account_id": account_id })).await
+    }
+
+    /// `account_id`'s verifying shares of the keyset in force (none for a
+    /// non-participant or a keyset agreed before they were recorded).
+    async fn verifying_shares(&self, account_id: &AccountId) -> Result<Option<ParticipantVerifyingShares>, ClientError> {
+        self.view(methods::VERIFYING_SHARES, json!({ "account_id": account_id })).await
     }
 
     /// Calls `method` in `role`: the table's gas, the role's deposit.

@@ -16,4 +16,6 @@ pub enum StorageKey {
     PendingParameters,
     BackupServices,
     EphemeralKeys,
+    /// Verifying shares per (epoch, domain); never inside the state record.
+    VerifyingShares,
 }

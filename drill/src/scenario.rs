@@ -18,7 +18,9 @@ use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::{Exit, FileShareStore, ShareStore, ShutDownCause};
 use serde_json::json;
-use share_transfer::{DomainShare, Identity, SecretShare, SharesPayload};
+use mpc_interface::verifying::VerifyingShare;
+use share_transfer::verifying::{check_consistency, verifying_share};
+use share_transfer::{DomainShare, Expected, Identity, SecretShare, SharesPayload};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -76,6 +78,18 @@ fn shares_of(keys: &[SharedKey], keyset: &Keyset, id: usize) -> SharesPayload {
             })
             .collect(),
     }
+}
+
+/// Every participant's verifying share of one dealt key (participant id = index).
+fn verifying_shares(domain: &DomainConfig, key: &SharedKey) -> Result<Vec<VerifyingShare>> {
+    key.shares
+        .iter()
+        .enumerate()
+        .map(|(i, share)| {
+            let verifying_share = verifying_share(domain.scheme, share).ok_or_else(|| anyhow!("share {i} is not a scalar"))?;
+            Ok(VerifyingShare { participant_id: ParticipantId(i as u32), verifying_share })
+        })
+        .collect()
 }
 
 struct Operator {
@@ -150,15 +164,16 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         .await
         .context("init")?;
 
-    timeline.phase("key generation: every participant votes each domain's public key");
+    timeline.phase("key generation: every participant votes each domain's public key and verifying shares");
     for (domain, key) in keyset.domains.iter().enumerate() {
+        let verifying = verifying_shares(&domains[domain], &dealt[domain])?;
         for (op, _) in &operators {
+            // Each node checks that the verifying shares interpolate to the key before it votes.
+            check_consistency(&key.public_key, t, &verifying).with_context(|| format!("{} checks domain {domain}", op.account))?;
             let voter = network.client(&op.account, op.machine.access_key);
             let event = KeyEventId { epoch_id: EpochId(0), domain_id: DomainId(domain as u64) };
-            voter
-                .call_as(Role::Node, methods::VOTE_PK, json!({"key_event_id": event, "public_key": key.public_key}))
-                .await
-                .with_context(|| format!("vote_pk by {}", op.account))?;
+            let args = json!({"key_event_id": event, "public_key": key.public_key, "verifying_shares": verifying});
+            voter.call_as(Role::Node, methods::VOTE_PK, args).await.with_context(|| format!("vote_pk by {}", op.account))?;
         }
     }
     let observer = network.client(CONTRACT, new_access_key());
@@ -264,6 +279,15 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     let ids = |p: &ThresholdParameters| p.participants.iter().map(|x| (x.account_id.clone(), x.id)).collect::<Vec<_>>();
     ensure!(ids(&final_state.parameters) == ids(&initial.parameters), "participant accounts or ids changed");
     ensure!(final_state.parameters.threshold == settings.threshold, "the threshold changed");
+    // Every machine's shares, as it holds them now, against its verifying
+    // shares on the contract.
+    for (i, (op, _)) in operators.iter().enumerate() {
+        let held = FileShareStore::in_home(&op.machine.home).load()?.ok_or_else(|| anyhow!("{} holds no shares", account(i)))?;
+        let verifying = observer.verifying_shares(&op.account.parse()?).await?;
+        ensure!(verifying.is_some(), "the contract records no verifying shares of {}", op.account);
+        held.check_against(&Expected::new(keyset.clone(), verifying))
+            .with_context(|| format!("{}'s shares against the contract", op.account))?;
+    }
     // Rebuild each domain's public key from t shares as the machines hold them
     // now, recovered machines first.
     let mut holders: Vec<usize> = (0..n).filter(|i| recovered.contains(&account(*i))).collect();

@@ -11,5 +11,6 @@ pub mod methods;
 pub mod primitives;
 pub mod recovery;
 pub mod state;
+pub mod verifying;
 
 pub use near_account_id::AccountId;

@@ -4,8 +4,9 @@
 //! share-transfer endpoint at the right job, or shutting down.
 
 use crate::decide::{
-    current_keyset, decide, local_shares, serves_backups, Decision, LocalShares, NodeIdentity, Seat, ShutDownCause,
+    current_keyset, decide, local_shares, serves_backups, wrong_shares, Decision, LocalShares, NodeIdentity, Seat, ShutDownCause,
 };
+use share_transfer::Expected;
 use crate::stand_in;
 use crate::store::{ShareStore, StoreError};
 use crate::transfer::{EndpointParts, Mode, TransferEndpoint, TransferError, TransferEvent, Transport};
@@ -88,6 +89,8 @@ pub enum DriverError {
     Transfer(#[from] TransferError),
     #[error("a share-store task failed: {0}")]
     Task(String),
+    #[error("this node's own shares do not match the contract ({0}); refusing to take part with them")]
+    WrongShare(#[source] share_transfer::PayloadError),
 }
 
 pub struct Driver {
@@ -224,18 +227,36 @@ impl Driver {
                 return Ok(None);
             }
         };
-        self.stand_in_if_enabled(&state, memory).await?;
-        let local = local_shares(memory.held.as_ref(), &state);
+        let expected = match self.expected(&state).await {
+            Ok(expected) => expected,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read this node's verifying shares; will retry at the next poll");
+                return Ok(None);
+            }
+        };
+        wrong_shares(memory.held.as_ref(), expected.as_ref()).map_err(DriverError::WrongShare)?;
+        self.stand_in_if_enabled(&state, expected.as_ref(), memory).await?;
+        let local = local_shares(memory.held.as_ref(), expected.as_ref());
         let decision = decide(&self.me, &state, candidacy.as_ref(), local);
         if memory.last_decision != Some(decision) {
             tracing::info!(state = state.name(), %decision, why = decision.describe(), "decision");
         }
-        endpoint.apply(self.mode(decision, &state, local, memory)).await;
+        endpoint.apply(self.mode(decision, &state, expected.as_ref(), memory)).await;
         self.track_participants(decision, &state, memory).await;
         let exit = self.act(decision, &state, memory).await;
         memory.last_decision = Some(decision);
         self.status.send_modify(|s| s.decision = Some(decision));
         Ok(exit)
+    }
+
+    /// What this node's shares must match now: the keyset in force and the
+    /// account's verifying shares of it (read only when a keyset is in force).
+    async fn expected(&self, state: &ProtocolStateView) -> Result<Option<Expected>, ClientError> {
+        let Some(keyset) = current_keyset(state) else { return Ok(None) };
+        let account = &self.me.account_id;
+        let verifying =
+            with_backoff("verifying_shares", self.config.backoff, || self.client.verifying_shares(account)).await?;
+        Ok(Some(Expected::new(keyset.clone(), verifying)))
     }
 
     /// This account's candidate record, read only when it can matter.
@@ -250,9 +271,10 @@ impl Driver {
         Ok(candidates.into_iter().find(|(account, _)| *account == self.me.account_id).map(|(_, info)| info))
     }
 
-    fn mode(&self, decision: Decision, state: &ProtocolStateView, local: LocalShares, memory: &Memory) -> Mode {
-        match (decision, current_keyset(state), &memory.held) {
-            (Decision::AwaitShares { approved: true }, Some(keyset), _) => Mode::ReceiveRecovery(keyset.clone()),
+    fn mode(&self, decision: Decision, state: &ProtocolStateView, expected: Option<&Expected>, memory: &Memory) -> Mode {
+        let local = local_shares(memory.held.as_ref(), expected);
+        match (decision, expected, &memory.held) {
+            (Decision::AwaitShares { approved: true }, Some(expected), _) => Mode::ReceiveRecovery(expected.clone()),
             (_, _, Some(held)) if serves_backups(&self.me, state, local) => Mode::ServeBackups(held.clone()),
             _ => Mode::Idle,
         }
@@ -365,19 +387,25 @@ impl Driver {
         });
     }
 
-    async fn stand_in_if_enabled(&self, state: &ProtocolStateView, memory: &mut Memory) -> Result<(), DriverError> {
+    async fn stand_in_if_enabled(
+        &self,
+        state: &ProtocolStateView,
+        expected: Option<&Expected>,
+        memory: &mut Memory,
+    ) -> Result<(), DriverError> {
         if !self.config.stand_in_shares {
             return Ok(());
         }
         let ProtocolStateView::Running(running) = state else { return Ok(()) };
         if Seat::of(&self.me, &running.parameters) != Seat::ThisMachine
-            || local_shares(memory.held.as_ref(), state) == LocalShares::MatchingKeyset
+            || local_shares(memory.held.as_ref(), expected) == LocalShares::MatchingKeyset
         {
             return Ok(());
         }
         let shares = stand_in::shares_for(&running.keyset);
-        let (store, keyset, copy) = (self.store.clone(), running.keyset.clone(), shares.clone());
-        tokio::task::spawn_blocking(move || store.import(&copy, &keyset))
+        let expected = expected.cloned().unwrap_or_else(|| running.keyset.clone().into());
+        let (store, copy) = (self.store.clone(), shares.clone());
+        tokio::task::spawn_blocking(move || store.import(&copy, &expected))
             .await
             .map_err(|e| DriverError::Task(e.to_string()))??;
         tracing::warn!(epoch = %shares.epoch_id, "made random STAND-IN shares for the running keyset (drill mode; a real node gets them from key generation)");

@@ -65,9 +65,9 @@ async fn one_connection(
                 let _ = events.send(TransferEvent::Failed { what: "backup", error: e.to_string() });
             }
         },
-        Mode::ReceiveRecovery(keyset) => match endpoint.receive_recovery(listener, &keyset).await {
+        Mode::ReceiveRecovery(expected) => match endpoint.receive_recovery(listener, &expected).await {
             Ok(payload) => {
-                import(store, payload, keyset, events).await;
+                import(store, payload, expected, events).await;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "recovery not received");

@@ -6,6 +6,7 @@ use crate::store::ShareStore;
 use crate::transfer::{import, Mode, TransferEvent};
 use contract_client::{ContractClient, MpcContract};
 use mpc_interface::primitives::Keyset;
+use share_transfer::Expected;
 use mpc_interface::recovery::{EphemeralKeys, Session, SessionKind};
 use mpc_interface::AccountId;
 use share_transfer::web::WebNode;
@@ -28,7 +29,7 @@ pub(crate) struct WebSide {
 
 /// A recovery session published on the contract, and the task waiting on it.
 struct OpenRecovery {
-    keyset: Keyset,
+    expected: Expected,
     waiter: JoinHandle<()>,
     /// Set once the shares were imported: the session did its job, and a
     /// poll that runs before the driver has seen the import must not open
@@ -37,8 +38,8 @@ struct OpenRecovery {
 }
 
 impl OpenRecovery {
-    fn still_useful_for(&self, keyset: &Keyset) -> bool {
-        &self.keyset == keyset && (!self.waiter.is_finished() || self.imported.load(Ordering::SeqCst))
+    fn still_useful_for(&self, expected: &Expected) -> bool {
+        &self.expected == expected && (!self.waiter.is_finished() || self.imported.load(Ordering::SeqCst))
     }
 }
 
@@ -86,12 +87,12 @@ impl WebSide {
                 self.node.set_backup_shares(None);
                 self.recovery = None;
             }
-            Mode::ReceiveRecovery(keyset) => {
+            Mode::ReceiveRecovery(expected) => {
                 self.node.set_backup_shares(None);
-                if !self.recovery.as_ref().is_some_and(|r| r.still_useful_for(keyset)) {
+                if !self.recovery.as_ref().is_some_and(|r| r.still_useful_for(expected)) {
                     // The previous session ended (refused shares) or was for
                     // another keyset: open a new one.
-                    self.recovery = self.open_recovery(keyset.clone()).await;
+                    self.recovery = self.open_recovery(expected.clone()).await;
                 }
             }
         }
@@ -100,7 +101,7 @@ impl WebSide {
 
     /// Publishes a fresh key for a new recovery session and waits for it in
     /// the background. On failure returns None: the next poll tries again.
-    async fn open_recovery(&self, keyset: Keyset) -> Option<OpenRecovery> {
+    async fn open_recovery(&self, expected: Expected) -> Option<OpenRecovery> {
         let published = match self.client.ephemeral_keys(&self.account).await {
             Ok(keys) => keys,
             Err(e) => {
@@ -108,8 +109,8 @@ impl WebSide {
                 return None;
             }
         };
-        let session = next_recovery_session(&published, &keyset);
-        let handle = match self.node.begin_recovery(session, keyset.clone()).await {
+        let session = next_recovery_session(&published, &expected.keyset);
+        let handle = match self.node.begin_recovery(session, &expected).await {
             Ok(handle) => handle,
             Err(e) => {
                 tracing::warn!(error = %e, ?session, "cannot open a recovery session; will retry");
@@ -117,13 +118,13 @@ impl WebSide {
                 return None;
             }
         };
-        let (store, events, expected) = (self.store.clone(), self.events.clone(), keyset.clone());
+        let (store, events, wanted) = (self.store.clone(), self.events.clone(), expected.clone());
         let imported = Arc::new(AtomicBool::new(false));
         let done = imported.clone();
         let waiter = tokio::spawn(async move {
             match handle.wait().await {
                 Ok(payload) => {
-                    if import(&store, payload, expected, &events).await {
+                    if import(&store, payload, wanted, &events).await {
                         done.store(true, Ordering::SeqCst);
                     }
                 }
@@ -133,7 +134,7 @@ impl WebSide {
                 }
             }
         });
-        Some(OpenRecovery { keyset, waiter, imported })
+        Some(OpenRecovery { expected, waiter, imported })
     }
 }
 

@@ -4,17 +4,24 @@ use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::methods::VOTE_PK;
 use mpc_interface::primitives::{DomainPublicKey, KeyEventId};
+use mpc_interface::verifying::VerifyingShare;
 use near_sdk::near;
 
 #[near]
 impl MpcContract {
-    /// A participant's vote for the public key generated in `key_event_id`.
+    /// A participant's vote for the public key generated in `key_event_id`
+    /// and every participant's verifying share of it (increasing id).
     #[payable]
     #[handle_result]
-    pub fn vote_pk(&mut self, key_event_id: KeyEventId, public_key: DomainPublicKey) -> Result<(), Error> {
+    pub fn vote_pk(
+        &mut self,
+        key_event_id: KeyEventId,
+        public_key: DomainPublicKey,
+        verifying_shares: Vec<VerifyingShare>,
+    ) -> Result<(), Error> {
         let voter = node_caller(VOTE_PK)?;
         let step = match &mut self.protocol {
-            ProtocolState::Initializing(s) => s.vote_pk(&mut self.registry, &voter, key_event_id, public_key)?,
+            ProtocolState::Initializing(s) => s.vote_pk(&mut self.registry, &voter, key_event_id, public_key, verifying_shares)?,
             other => return Err(other.wrong(VOTE_PK, "Initializing")),
         };
         self.apply(step);

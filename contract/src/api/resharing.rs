@@ -4,6 +4,7 @@ use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::methods::{VOTE_CANCEL_RESHARING, VOTE_NEW_PARAMETERS, VOTE_RESHARED};
 use mpc_interface::primitives::{EpochId, KeyEventId, ThresholdParameters};
+use mpc_interface::verifying::VerifyingShare;
 use near_sdk::near;
 
 #[near]
@@ -25,13 +26,18 @@ impl MpcContract {
         Ok(())
     }
 
-    /// A new participant's confirmation that it holds its share for `key_event_id`.
+    /// A new participant's confirmation that it holds its share for
+    /// `key_event_id`, with every new participant's verifying share of it.
     #[payable]
     #[handle_result]
-    pub fn vote_reshared(&mut self, key_event_id: KeyEventId) -> Result<(), Error> {
+    pub fn vote_reshared(
+        &mut self,
+        key_event_id: KeyEventId,
+        verifying_shares: Vec<VerifyingShare>,
+    ) -> Result<(), Error> {
         let voter = node_caller(VOTE_RESHARED)?;
         let step = match &mut self.protocol {
-            ProtocolState::Resharing(s) => s.vote_reshared(&mut self.registry, &voter, key_event_id)?,
+            ProtocolState::Resharing(s) => s.vote_reshared(&mut self.registry, &voter, key_event_id, verifying_shares)?,
             other => return Err(other.wrong(VOTE_RESHARED, "Resharing")),
         };
         self.apply(step);

@@ -1,6 +1,7 @@
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
 use mpc_interface::state::ProtocolStateView;
+use mpc_interface::verifying::ParticipantVerifyingShares;
 use near_sdk::{near, AccountId};
 
 #[near]
@@ -18,6 +19,15 @@ impl MpcContract {
     /// Nodes waiting to be included by a resharing.
     pub fn candidates(&self) -> Vec<(AccountId, ParticipantInfo)> {
         self.registry.candidates.iter().map(|(a, i)| (a.clone(), i.clone())).collect()
+    }
+
+    /// `account_id`'s verifying shares of the keyset in force (one per
+    /// domain, in domain order). None if it is not a participant, before key
+    /// generation ends, or for a keyset agreed before verifying shares were
+    /// recorded (the next resharing records them).
+    pub fn verifying_shares(&self, account_id: AccountId) -> Option<ParticipantVerifyingShares> {
+        let participant_id = self.registry.participants.get(&account_id)?.id;
+        self.protocol.verifying_shares(participant_id, &self.registry.verifying)
     }
 
     /// The contract's release.

@@ -1,7 +1,7 @@
 //! Key generation: every participant votes the same public key for each
 //! domain in turn; when the last domain has its key the network is Running.
 
-use super::validation::{check_domains, check_shape};
+use super::validation::{check_domains, check_shape, check_verifying_shares};
 use super::{ProtocolState, RunningState, Step};
 use crate::errors::{CallerError, Error, ParametersError, StateError};
 use crate::events::Event;
@@ -11,6 +11,7 @@ use mpc_interface::primitives::{
     DomainConfig, DomainPublicKey, EpochId, KeyEventId, KeyForDomain, Keyset, ThresholdParameters,
 };
 use mpc_interface::state::InitializingView;
+use mpc_interface::verifying::VerifyingShare;
 use near_sdk::{near, AccountId};
 
 #[near(serializers = [borsh])]
@@ -55,6 +56,7 @@ impl InitializingState {
         voter: &AccountId,
         key_event_id: KeyEventId,
         public_key: DomainPublicKey,
+        verifying_shares: Vec<VerifyingShare>,
     ) -> Result<Step, Error> {
         if !registry.participants.contains(voter) {
             return Err(CallerError::NotParticipant { account_id: voter.clone() }.into());
@@ -72,11 +74,19 @@ impl InitializingState {
             }
             .into());
         }
-        let choice = VoteBook::choice(self.round, &borsh::to_vec(&public_key).expect("borsh of a key"));
+        // The verifying shares are part of the choice: a voter who sees other
+        // shares votes for something else.
+        let content = borsh::to_vec(&(&public_key, &verifying_shares)).expect("borsh of a key");
+        let choice = VoteBook::choice(self.round, &content);
+        if registry.votes.tally(&choice) == Default::default() {
+            let ids = registry.participants.to_parameters().participants.into_iter().map(|p| p.id);
+            check_verifying_shares(&domain, ids, &verifying_shares)?;
+        }
         let cast = registry.votes.cast(BallotKind::KeyEvent, voter, self.round, choice, Weight::PARTICIPANT);
         if u64::from(cast.tally.target) < u64::from(registry.participants.len()) {
             return Ok(Step::stay(Vec::new()));
         }
+        registry.verifying.record(self.epoch_id, domain.id, &verifying_shares);
         self.generated.push(KeyForDomain { domain_id: domain.id, public_key });
         self.round = registry.votes.close_round(BallotKind::KeyEvent);
         let mut events = vec![Event::KeyGenerated { key_event_id, public_key }];

@@ -4,4 +4,5 @@
 pub mod participants;
 pub mod registry;
 pub mod services;
+pub mod verifying;
 pub mod votes;

@@ -2,6 +2,7 @@
 //! TLS key index, votes and the parameters being reshared to.
 
 use super::participants::ParticipantTable;
+use super::verifying::VerifyingShareStore;
 use super::votes::VoteBook;
 use crate::errors::{Error, ParticipantsError};
 use crate::storage_keys::StorageKey;
@@ -20,6 +21,9 @@ pub struct Registry {
     pub votes: VoteBook,
     /// The participant set a running resharing moves to.
     pub pending_parameters: LazyOption<ThresholdParameters>,
+    /// Not serialized: a handle on entries stored under their own prefix.
+    #[borsh(skip)]
+    pub verifying: VerifyingShareStore,
 }
 
 impl Registry {
@@ -30,6 +34,7 @@ impl Registry {
             tls_owners: LookupMap::new(StorageKey::TlsOwners),
             votes: VoteBook::new(),
             pending_parameters: LazyOption::new(StorageKey::PendingParameters, None),
+            verifying: VerifyingShareStore::default(),
         }
     }
 

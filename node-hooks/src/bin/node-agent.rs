@@ -23,6 +23,8 @@ use tracing_subscriber::EnvFilter;
 
 /// Exit code when the contract says this machine was replaced.
 const EXIT_DECOMMISSIONED: u8 = 3;
+/// Exit code when this node's own shares do not match its verifying shares on the contract.
+const EXIT_WRONG_SHARES: u8 = 4;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -31,7 +33,9 @@ const EXIT_DECOMMISSIONED: u8 = 3;
     about = "Plays an MPC node's part in onboarding and disaster recovery, driven by the contract.",
     after_help = "Exit status: 0 after SIGINT or SIGTERM; 1 on an error; 2 on bad arguments; \
                   3 when the contract says this machine is being decommissioned (its account \
-                  recovered onto another machine). Log level: RUST_LOG (default `info`)."
+                  recovered onto another machine); 4 when this node's shares do not match its \
+                  verifying shares on the contract (it refuses to take part with them: restore \
+                  them from the backup service by a recovery). Log level: RUST_LOG (default `info`)."
 )]
 struct Args {
     /// The node's home directory: holds `tls_key` (generated on first run) and `shares.borsh`.
@@ -106,6 +110,11 @@ fn main() -> ExitCode {
         Ok(Exit::ShutDown(cause)) => {
             tracing::warn!(?cause, "stopped for good: this machine no longer holds its account's seat");
             ExitCode::from(EXIT_DECOMMISSIONED)
+        }
+        Err(AgentError::Driver(e @ DriverError::WrongShare(_))) => {
+            tracing::error!(error = %e, "refusing to take part: this node's shares are not the ones the contract agreed");
+            eprintln!("node-agent: {e}");
+            ExitCode::from(EXIT_WRONG_SHARES)
         }
         Err(e) => {
             tracing::error!(error = %e, "node-agent failed");

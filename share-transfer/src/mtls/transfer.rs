@@ -10,7 +10,8 @@ use super::{MtlsEndpoint, MtlsError, SecureChannel};
 use crate::payload::SharesPayload;
 use crate::session::SessionKind;
 use mpc_interface::keys::Ed25519PublicKey;
-use mpc_interface::primitives::{EpochId, Keyset};
+use crate::payload::Expected;
+use mpc_interface::primitives::EpochId;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
@@ -32,19 +33,25 @@ impl MtlsEndpoint {
     }
 
     /// Backup service: takes a copy of the node's shares, accepting them only
-    /// if they match `keyset` (the contract's current keyset).
-    pub async fn fetch_backup(&self, node: SocketAddr, keyset: &Keyset) -> Result<SharesPayload, MtlsError> {
+    /// if they match `expected` (the contract's keyset and the node's verifying shares).
+    pub async fn fetch_backup(&self, node: SocketAddr, expected: impl Into<Expected>) -> Result<SharesPayload, MtlsError> {
+        let expected = expected.into();
         let mut channel = self.connect(node).await?;
         channel.send(&Frame::Hello { kind: SessionKind::Backup }).await?;
-        receive_and_confirm(channel, keyset).await
+        receive_and_confirm(channel, &expected).await
     }
 
     /// Replacement node: waits for the backup service to deliver the shares,
-    /// accepting them only if they match `keyset`.
-    pub async fn receive_recovery(&self, listener: &TcpListener, keyset: &Keyset) -> Result<SharesPayload, MtlsError> {
+    /// accepting them only if they match `expected`.
+    pub async fn receive_recovery(
+        &self,
+        listener: &TcpListener,
+        expected: impl Into<Expected>,
+    ) -> Result<SharesPayload, MtlsError> {
+        let expected = expected.into();
         let mut channel = self.accept(listener).await?;
         expect_hello(&mut channel, SessionKind::Recovery).await?;
-        receive_and_confirm(channel, keyset).await
+        receive_and_confirm(channel, &expected).await
     }
 
     /// Backup service: delivers the shares to the (replacement) node.
@@ -92,14 +99,14 @@ async fn send_and_confirm(mut channel: SecureChannel, payload: &SharesPayload) -
     Ok(receipt)
 }
 
-async fn receive_and_confirm(mut channel: SecureChannel, keyset: &Keyset) -> Result<SharesPayload, MtlsError> {
+async fn receive_and_confirm(mut channel: SecureChannel, expected: &Expected) -> Result<SharesPayload, MtlsError> {
     let peer = channel.peer();
     let payload = match channel.recv().await? {
         Frame::Shares(payload) => payload,
         Frame::Refused { reason } => return Err(MtlsError::PeerRefused { peer, reason }),
         other => return Err(MtlsError::UnexpectedFrame { expected: "Shares", got: other.name() }),
     };
-    if let Err(e) = payload.check_against(keyset) {
+    if let Err(e) = payload.check_against(expected) {
         let error = MtlsError::Payload(e);
         refuse(&mut channel, &error).await;
         return Err(error); // `payload` is dropped here, wiping the shares
