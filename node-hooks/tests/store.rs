@@ -143,7 +143,7 @@ fn import__should_refuse_shares_of_another_epoch_and_write_nothing() {
     );
     assert_eq!(
         err.to_string(),
-        "refusing to import shares that do not match the contract's keyset: wrong epoch: payload has 2, contract has 3; \
+        "refusing to import shares that do not match the contract: wrong epoch: payload has 2, contract has 3; \
          nothing was written"
     );
     assert!(names(home.path()).is_empty(), "nothing written");
