@@ -194,6 +194,16 @@ mod tests {
     }
 
     #[test]
+    fn check_consistency__should_accept_64_participants_at_threshold_39() {
+        let started = std::time::Instant::now();
+        for (key, shares) in both(39, 64) {
+            assert_eq!(check_consistency(&key, 39, &shares), Ok(()));
+        }
+        // Printed for the record (`-- --nocapture`); a debug build is far slower than release.
+        println!("check_consistency, n = 64, t = 39, both curves: {:?}", started.elapsed());
+    }
+
+    #[test]
     fn check_consistency__should_find_a_share_off_the_polynomial() {
         for (key, mut shares) in both(3, 5) {
             shares[4].verifying_share = shares[3].verifying_share;
