@@ -106,6 +106,8 @@ pub struct Driver {
 #[derive(Default)]
 struct Memory {
     held: Option<SharesPayload>,
+    /// What the shares must match, as last read from the contract.
+    expected: Option<Expected>,
     last_decision: Option<Decision>,
     /// Refresh is a no-op on chain: once per run is enough.
     refreshed: bool,
@@ -220,28 +222,19 @@ impl Driver {
                 return Ok(None);
             }
         };
-        let candidacy = match self.candidacy(&state).await {
-            Ok(candidacy) => candidacy,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the candidates; will retry at the next poll");
-                return Ok(None);
-            }
-        };
-        let expected = match self.expected(&state).await {
-            Ok(expected) => expected,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read this node's verifying shares; will retry at the next poll");
-                return Ok(None);
-            }
-        };
+        let views = tokio::try_join!(self.candidacy(&state), self.expected(&state)).inspect_err(|e| {
+            tracing::warn!(error = %e, "cannot read the candidates or verifying shares; will retry at the next poll")
+        });
+        let Ok((candidacy, expected)) = views else { return Ok(None) };
         wrong_shares(memory.held.as_ref(), expected.as_ref()).map_err(DriverError::WrongShare)?;
-        self.stand_in_if_enabled(&state, expected.as_ref(), memory).await?;
-        let local = local_shares(memory.held.as_ref(), expected.as_ref());
+        memory.expected = expected;
+        self.stand_in_if_enabled(&state, memory).await?;
+        let local = local_shares(memory.held.as_ref(), memory.expected.as_ref());
         let decision = decide(&self.me, &state, candidacy.as_ref(), local);
         if memory.last_decision != Some(decision) {
             tracing::info!(state = state.name(), %decision, why = decision.describe(), "decision");
         }
-        endpoint.apply(self.mode(decision, &state, expected.as_ref(), memory)).await;
+        endpoint.apply(self.mode(decision, &state, local, memory)).await;
         self.track_participants(decision, &state, memory).await;
         let exit = self.act(decision, &state, memory).await;
         memory.last_decision = Some(decision);
@@ -249,14 +242,11 @@ impl Driver {
         Ok(exit)
     }
 
-    /// What this node's shares must match now: the keyset in force and the
-    /// account's verifying shares of it (read only when a keyset is in force).
+    /// What this node's shares must match now: the keyset in force and the account's verifying shares.
     async fn expected(&self, state: &ProtocolStateView) -> Result<Option<Expected>, ClientError> {
         let Some(keyset) = current_keyset(state) else { return Ok(None) };
-        let account = &self.me.account_id;
-        let verifying =
-            with_backoff("verifying_shares", self.config.backoff, || self.client.verifying_shares(account)).await?;
-        Ok(Some(Expected::new(keyset.clone(), verifying)))
+        let read = || self.client.verifying_shares(&self.me.account_id);
+        Ok(Some(Expected::new(keyset.clone(), with_backoff("verifying_shares", self.config.backoff, read).await?)))
     }
 
     /// This account's candidate record, read only when it can matter.
@@ -271,9 +261,8 @@ impl Driver {
         Ok(candidates.into_iter().find(|(account, _)| *account == self.me.account_id).map(|(_, info)| info))
     }
 
-    fn mode(&self, decision: Decision, state: &ProtocolStateView, expected: Option<&Expected>, memory: &Memory) -> Mode {
-        let local = local_shares(memory.held.as_ref(), expected);
-        match (decision, expected, &memory.held) {
+    fn mode(&self, decision: Decision, state: &ProtocolStateView, local: LocalShares, memory: &Memory) -> Mode {
+        match (decision, &memory.expected, &memory.held) {
             (Decision::AwaitShares { approved: true }, Some(expected), _) => Mode::ReceiveRecovery(expected.clone()),
             (_, _, Some(held)) if serves_backups(&self.me, state, local) => Mode::ServeBackups(held.clone()),
             _ => Mode::Idle,
@@ -387,23 +376,18 @@ impl Driver {
         });
     }
 
-    async fn stand_in_if_enabled(
-        &self,
-        state: &ProtocolStateView,
-        expected: Option<&Expected>,
-        memory: &mut Memory,
-    ) -> Result<(), DriverError> {
+    async fn stand_in_if_enabled(&self, state: &ProtocolStateView, memory: &mut Memory) -> Result<(), DriverError> {
         if !self.config.stand_in_shares {
             return Ok(());
         }
         let ProtocolStateView::Running(running) = state else { return Ok(()) };
         if Seat::of(&self.me, &running.parameters) != Seat::ThisMachine
-            || local_shares(memory.held.as_ref(), expected) == LocalShares::MatchingKeyset
+            || local_shares(memory.held.as_ref(), memory.expected.as_ref()) == LocalShares::MatchingKeyset
         {
             return Ok(());
         }
         let shares = stand_in::shares_for(&running.keyset);
-        let expected = expected.cloned().unwrap_or_else(|| running.keyset.clone().into());
+        let expected = memory.expected.clone().unwrap_or_else(|| running.keyset.clone().into());
         let (store, copy) = (self.store.clone(), shares.clone());
         tokio::task::spawn_blocking(move || store.import(&copy, &expected))
             .await

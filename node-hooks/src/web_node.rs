@@ -29,7 +29,8 @@ pub(crate) struct WebSide {
 
 /// A recovery session published on the contract, and the task waiting on it.
 struct OpenRecovery {
-    expected: Expected,
+    /// Boxed: it keeps the endpoint's variants of similar size.
+    expected: Box<Expected>,
     waiter: JoinHandle<()>,
     /// Set once the shares were imported: the session did its job, and a
     /// poll that runs before the driver has seen the import must not open
@@ -39,7 +40,7 @@ struct OpenRecovery {
 
 impl OpenRecovery {
     fn still_useful_for(&self, expected: &Expected) -> bool {
-        &self.expected == expected && (!self.waiter.is_finished() || self.imported.load(Ordering::SeqCst))
+        *self.expected == *expected && (!self.waiter.is_finished() || self.imported.load(Ordering::SeqCst))
     }
 }
 
@@ -134,7 +135,7 @@ impl WebSide {
                 }
             }
         });
-        Some(OpenRecovery { expected, waiter, imported })
+        Some(OpenRecovery { expected: Box::new(expected), waiter, imported })
     }
 }
 

@@ -8,7 +8,7 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, Keyset, ParticipantId};
-use mpc_interface::verifying::ParticipantVerifyingShares;
+pub use crate::expected::Expected;
 use std::collections::HashSet;
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -82,41 +82,6 @@ pub struct DomainShare {
 pub struct SharesPayload {
     pub epoch_id: EpochId,
     pub shares: Vec<DomainShare>,
-}
-
-/// What a holder's shares must match, both read from the contract: the
-/// keyset in force and the holder's verifying shares of it (`share x G` per
-/// domain). `verifying` is `None` only for a keyset agreed before the
-/// contract recorded verifying shares (see [`SharesPayload::check_against`]).
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Expected {
-    pub keyset: Keyset,
-    pub verifying: Option<ParticipantVerifyingShares>,
-}
-
-impl Expected {
-    pub fn new(keyset: Keyset, verifying: Option<ParticipantVerifyingShares>) -> Self {
-        Self { keyset, verifying }
-    }
-}
-
-/// A keyset alone: a keyset with no verifying shares on the contract.
-impl From<Keyset> for Expected {
-    fn from(keyset: Keyset) -> Self {
-        Self { keyset, verifying: None }
-    }
-}
-
-impl From<&Keyset> for Expected {
-    fn from(keyset: &Keyset) -> Self {
-        keyset.clone().into()
-    }
-}
-
-impl From<&Expected> for Expected {
-    fn from(expected: &Expected) -> Self {
-        expected.clone()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -235,7 +200,7 @@ mod tests {
     use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
     use crate::verifying::verifying_share;
     use mpc_interface::primitives::KeyForDomain;
-    use mpc_interface::verifying::DomainVerifyingShare;
+    use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
 
     fn keyset() -> Keyset {
         Keyset {

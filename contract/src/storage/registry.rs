@@ -34,7 +34,7 @@ impl Registry {
             tls_owners: LookupMap::new(StorageKey::TlsOwners),
             votes: VoteBook::new(),
             pending_parameters: LazyOption::new(StorageKey::PendingParameters, None),
-            verifying: VerifyingShareStore::default(),
+            verifying: VerifyingShareStore,
         }
     }
 
