@@ -162,7 +162,7 @@ async fn mtls_recovery__should_refuse_a_machine_that_is_not_the_recoverys_and_no
     let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
     outcome.unwrap();
     let (new_identity, new_listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
     // Someone else answers at the new machine's address, with the old machine's key.
     let impostor = world.node_mtls(&world.node_identity);
@@ -278,7 +278,7 @@ async fn mtls_recovery__should_confirm_after_a_restart_without_delivering_again(
     let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
     outcome.unwrap();
     let (new_identity, new_listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
 
     // The shares arrive, but the confirmation cannot be sent (every retry fails).

@@ -155,7 +155,10 @@ fn main() {
             ),
         );
         measure("recovery (view)", net.harness.view(RECOVERY, json!({})));
-        measure("approve_recovery", net.operator_call(&lost, APPROVE_RECOVERY, json!({})));
+        measure(
+            "approve_recovery",
+            net.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1)})),
+        );
         measure(
             "confirm_recovery_delivery",
             net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)})),
