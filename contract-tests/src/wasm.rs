@@ -37,7 +37,14 @@ pub static TEE_VERIFIER: ContractWasm = ContractWasm {
     package: "tee-verifier",
     file: "tee_verifier.wasm",
     // The workspace manifest holds the release profile the verifier's gas depends on.
-    inputs: &["tee-verifier/src", "interface/src", "tee-verifier/Cargo.toml", "interface/Cargo.toml", "Cargo.lock", "Cargo.toml"],
+    inputs: &[
+        "tee-verifier/src",
+        "interface/src",
+        "tee-verifier/Cargo.toml",
+        "interface/Cargo.toml",
+        "Cargo.lock",
+        "Cargo.toml",
+    ],
     built: OnceLock::new(),
 };
 

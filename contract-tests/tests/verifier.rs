@@ -48,7 +48,8 @@ fn verify_quote__should_refuse_a_flipped_byte_in_the_td_report() {
     let mut h = verifier_at(sample.valid_at);
     // One bit of the report data: what binds a service's keys.
     let tampered = flipped(&sample, TD_REPORT.start + 520);
-    verify(&mut h, tampered.args_json()).assert_err_contains("[AttestationRejected] the quote was refused");
+    verify(&mut h, tampered.args_json())
+        .assert_err_contains("[AttestationRejected] the quote was refused: ISV enclave report signature is invalid");
 }
 
 #[test]
@@ -56,7 +57,8 @@ fn verify_quote__should_refuse_a_flipped_byte_in_the_signature() {
     let sample = Sample::up_to_date();
     let mut h = verifier_at(sample.valid_at);
     let tampered = flipped(&sample, QUOTE_SIGNATURE.start + 10);
-    verify(&mut h, tampered.args_json()).assert_err_contains("[AttestationRejected] the quote was refused");
+    verify(&mut h, tampered.args_json())
+        .assert_err_contains("[AttestationRejected] the quote was refused: ISV enclave report signature is invalid");
 }
 
 #[test]
@@ -76,7 +78,8 @@ fn verify_quote__should_refuse_collateral_from_its_expiry_on_with_a_typed_error(
 fn verify_quote__should_refuse_collateral_before_it_was_issued() {
     let sample = Sample::up_to_date();
     let mut h = verifier_at(sample.valid_at - 30 * 24 * 3600);
-    verify(&mut h, sample.args_json()).assert_err_contains("[AttestationRejected]");
+    verify(&mut h, sample.args_json())
+        .assert_err_contains("[AttestationRejected] the quote was refused: TCBInfo issue date is in the future");
 }
 
 #[test]
@@ -111,7 +114,8 @@ fn verify_quote__should_refuse_a_truncated_quote() {
     let mut h = verifier_at(sample.valid_at);
     let mut truncated = sample.clone();
     truncated.quote.truncate(600);
-    verify(&mut h, truncated.args_json()).assert_err_contains("[AttestationRejected]");
+    verify(&mut h, truncated.args_json())
+        .assert_err_contains("[AttestationRejected] the quote was refused: Failed to decode quote");
 }
 
 #[test]
@@ -128,4 +132,12 @@ fn verifier__should_stay_within_its_gas_and_size_targets() {
         out.gas_burnt as f64 / TGAS as f64
     );
     assert!(VERIFY_QUOTE_GAS.as_gas() >= out.gas_burnt, "VERIFY_QUOTE_GAS is below what a verification burns");
+}
+
+#[test]
+fn verify_quote__should_answer_a_view_call_too() {
+    let sample = Sample::up_to_date();
+    let h = verifier_at(sample.valid_at);
+    let report: VerifiedQuote = h.view(VERIFY_QUOTE, sample.args_json()).json();
+    assert_eq!(report.tcb_status, TcbStatus::UpToDate);
 }

@@ -77,7 +77,17 @@ pub struct QuoteCollateral {
 /// Intel's TCB status of the platform and quoting enclave, converged as Intel's
 /// QVL does. `Revoked` never appears: the verifier refuses such a quote.
 #[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Hash, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    BorshSerialize,
+    BorshDeserialize,
     BorshSchema,
 )]
 pub enum TcbStatus {
@@ -93,7 +103,9 @@ pub enum TcbStatus {
 
 /// What `verify_quote` returns for a quote it accepted: the TD's measurements and
 /// report data, and how far Intel's collateral vouches for them.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema)]
+#[derive(
+    Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct VerifiedQuote {
     pub tcb_status: TcbStatus,

@@ -40,3 +40,23 @@ impl FunctionError for VerifierError {
         near_sdk::env::panic_str(&self.message())
     }
 }
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message__should_start_with_a_code_a_client_can_find() {
+        let cases = [
+            (VerifierError::Arguments("EOF".into()), ErrorCode::InvalidArgument),
+            (VerifierError::Rejected("bad signature".into()), ErrorCode::AttestationRejected),
+            (VerifierError::CollateralExpired { expired_at: 10, now: 11 }, ErrorCode::AttestationRejected),
+            (VerifierError::NotTdx, ErrorCode::AttestationRejected),
+        ];
+        for (error, code) in cases {
+            assert_eq!(ErrorCode::find_in(&error.message()), Some(code), "{}", error.message());
+            assert!(error.message().starts_with(&format!("[{code}] ")));
+        }
+    }
+}

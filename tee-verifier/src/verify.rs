@@ -11,8 +11,7 @@ use x509_cert::der::Decode;
 
 /// Parses `args` (JSON [`VerifyQuoteArgs`]) and verifies the quote at `now_secs`.
 pub fn verify_quote_json(args: &[u8], now_secs: u64) -> Result<VerifiedQuote, VerifierError> {
-    let args: VerifyQuoteArgs =
-        serde_json::from_slice(args).map_err(|e| VerifierError::Arguments(e.to_string()))?;
+    let args: VerifyQuoteArgs = serde_json::from_slice(args).map_err(|e| VerifierError::Arguments(e.to_string()))?;
     verify_quote(&args.quote.0, args.collateral, now_secs)
 }
 

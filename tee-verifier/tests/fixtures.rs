@@ -19,4 +19,3 @@ fn fixtures__should_match_the_pinned_checksums_and_the_readme() {
         assert!(readme.contains(&format!("| `{name}` | `sample/{name}` | `{pinned}` |")), "README misses {name}");
     }
 }
-
