@@ -18,12 +18,6 @@ const MAX_WASM_BYTES: usize = 520_000;
 const TD_REPORT: std::ops::Range<usize> = 48..632;
 const QUOTE_SIGNATURE: std::ops::Range<usize> = 636..700;
 
-fn flipped(sample: &Sample, index: usize) -> Sample {
-    let mut tampered = sample.clone();
-    tampered.quote[index] ^= 0x01;
-    tampered
-}
-
 #[test]
 fn verify_quote__should_accept_the_sample_quote_inside_its_window() {
     let sample = Sample::up_to_date();
@@ -42,23 +36,24 @@ fn verify_quote__should_accept_the_sample_quote_inside_its_window() {
     assert_eq!(out.storage_usage, 0, "the verifier stores nothing");
 }
 
-#[test]
-fn verify_quote__should_refuse_a_flipped_byte_in_the_td_report() {
+/// Flips one bit of the quote at `index` and expects the quote's signature check to fail.
+fn assert_flipped_byte_refused(index: usize) {
     let sample = Sample::up_to_date();
-    let mut h = verifier_at(sample.valid_at);
-    // One bit of the report data: what binds a service's keys.
-    let tampered = flipped(&sample, TD_REPORT.start + 520);
-    verify(&mut h, tampered.args_json())
+    let mut tampered = sample.clone();
+    tampered.quote[index] ^= 0x01;
+    verify(&mut verifier_at(sample.valid_at), tampered.args_json())
         .assert_err_contains("[AttestationRejected] the quote was refused: ISV enclave report signature is invalid");
 }
 
 #[test]
+fn verify_quote__should_refuse_a_flipped_byte_in_the_td_report() {
+    // One bit of the report data: what binds a service's keys.
+    assert_flipped_byte_refused(TD_REPORT.start + 520);
+}
+
+#[test]
 fn verify_quote__should_refuse_a_flipped_byte_in_the_signature() {
-    let sample = Sample::up_to_date();
-    let mut h = verifier_at(sample.valid_at);
-    let tampered = flipped(&sample, QUOTE_SIGNATURE.start + 10);
-    verify(&mut h, tampered.args_json())
-        .assert_err_contains("[AttestationRejected] the quote was refused: ISV enclave report signature is invalid");
+    assert_flipped_byte_refused(QUOTE_SIGNATURE.start + 10);
 }
 
 #[test]

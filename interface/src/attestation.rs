@@ -77,18 +77,7 @@ pub struct QuoteCollateral {
 /// Intel's TCB status of the platform and quoting enclave, converged as Intel's
 /// QVL does. `Revoked` never appears: the verifier refuses such a quote.
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Hash,
-    Serialize,
-    Deserialize,
-    JsonSchema,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
+    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
 pub enum TcbStatus {
     UpToDate,
@@ -170,7 +159,7 @@ fn encode_base64(bytes: &[u8]) -> String {
 
 fn decode_base64(s: &str) -> Result<Vec<u8>, BytesParseError> {
     let bytes = s.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(BytesParseError::Base64);
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
