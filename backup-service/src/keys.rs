@@ -8,9 +8,9 @@
 
 use crate::secure_fs::{self, SecureFsError};
 use contract_client::rpc::{CredentialsError, KeyFile};
-use near_crypto::SecretKey;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::AccountId;
+use near_crypto::SecretKey;
 use rand_core::{OsRng, RngCore};
 use share_transfer::Identity;
 use std::fmt;

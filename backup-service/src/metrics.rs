@@ -198,14 +198,12 @@ mod tests {
     }
 
     fn value(scrape: &Scrape, name: &str, kind: Option<&str>) -> Option<f64> {
-        scrape
-            .samples
-            .iter()
-            .find(|s| s.metric == name && kind.is_none_or(|k| s.labels.get("kind") == Some(k)))
-            .map(|s| match s.value {
+        scrape.samples.iter().find(|s| s.metric == name && kind.is_none_or(|k| s.labels.get("kind") == Some(k))).map(
+            |s| match s.value {
                 Value::Gauge(v) | Value::Counter(v) | Value::Untyped(v) => v,
                 _ => f64::NAN,
-            })
+            },
+        )
     }
 
     #[test]

@@ -121,9 +121,9 @@ impl StatusReport {
         };
         match self.stored.iter().find(|c| c.epoch == epoch) {
             Some(StoredCopy { domains: Ok(_), .. }) => Verdict::Current { epoch },
-            Some(StoredCopy { domains: Err(why), .. }) => {
-                Verdict::Stale { reason: format!("the copy of the contract's keyset (epoch {epoch}) does not open: {why}") }
-            }
+            Some(StoredCopy { domains: Err(why), .. }) => Verdict::Stale {
+                reason: format!("the copy of the contract's keyset (epoch {epoch}) does not open: {why}"),
+            },
             None if self.stored.is_empty() => {
                 Verdict::Stale { reason: format!("the contract's keyset is epoch {epoch}; nothing is stored yet") }
             }

@@ -34,7 +34,8 @@ fn alerts__should_only_name_metrics_the_service_exports() {
     for name in &named {
         assert!(exported.contains(name), "docs/alerts.yml names {name}, which is not exported: {exported:?}");
     }
-    for gauge in ["backup_service_contract_keyset_epoch", "backup_service_stored_epoch", "backup_service_copy_current"] {
+    for gauge in ["backup_service_contract_keyset_epoch", "backup_service_stored_epoch", "backup_service_copy_current"]
+    {
         assert!(named.iter().any(|n| n == gauge), "no alert on {gauge}");
     }
 }

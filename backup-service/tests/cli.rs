@@ -222,9 +222,8 @@ fn status__help_should_document_every_exit_code() {
 #[test]
 fn register__should_refuse_an_operator_the_keys_were_not_generated_for() {
     let (_dir, home) = home_with_keys();
-    let out = run(&[
-        "register", "--home", &home, "--network", "testnet", "--contract", "mpc.near", "--operator", "bob.near",
-    ]);
+    let out =
+        run(&["register", "--home", &home, "--network", "testnet", "--contract", "mpc.near", "--operator", "bob.near"]);
     assert!(!out.status.success(), "printed: {}", text(&out.stdout));
     assert_eq!(text(&out.stdout), "", "nothing printed for the wrong operator");
     let stderr = text(&out.stderr);

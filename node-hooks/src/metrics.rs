@@ -40,7 +40,11 @@ impl Default for AgentMetrics {
         let mut registry = Registry::with_prefix("node_agent");
         let shares_epoch = Gauge::default();
         shares_epoch.set(-1);
-        registry.register("shares_epoch", "Epoch of the key shares this machine holds (-1: none).", shares_epoch.clone());
+        registry.register(
+            "shares_epoch",
+            "Epoch of the key shares this machine holds (-1: none).",
+            shares_epoch.clone(),
+        );
         let last_update_unix = Gauge::default();
         registry.register(
             "last_status_timestamp_seconds",
@@ -134,14 +138,12 @@ mod tests {
 
     fn sample(text: &str, name: &str, label: Option<(&str, &str)>) -> Option<f64> {
         let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("the Prometheus parser reads it");
-        scrape
-            .samples
-            .iter()
-            .find(|s| s.metric == name && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)))
-            .map(|s| match s.value {
+        scrape.samples.iter().find(|s| s.metric == name && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v))).map(
+            |s| match s.value {
                 Value::Gauge(v) | Value::Counter(v) | Value::Untyped(v) => v,
                 _ => f64::NAN,
-            })
+            },
+        )
     }
 
     #[test]
@@ -175,7 +177,8 @@ mod tests {
         let metrics = AgentMetrics::default();
         metrics.observe(&DriverStatus { transactions: vec!["vote_pk"], ..DriverStatus::default() });
         let exported = metrics.render();
-        let named = rules.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("node_agent_"));
+        let named =
+            rules.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("node_agent_"));
         assert!(named.clone().count() >= 2);
         for name in named {
             assert!(exported.contains(&format!("{name} ")), "docs/alerts.yml names {name}, not exported:\n{exported}");

@@ -51,9 +51,9 @@ pub enum CredentialsError {
     #[error("the private key is not an Ed25519 key (`{0}`); only Ed25519 keys are supported")]
     NotEd25519(String),
     #[error("the private key's own public half is {embedded}, but its seed derives {derived}: the key is corrupt")]
-    CorruptPrivateKey { embedded: PublicKey, derived: PublicKey },
+    CorruptPrivateKey { embedded: String, derived: String },
     #[error("`public_key` is {declared}, but the private key belongs to {actual}")]
-    KeyMismatch { declared: PublicKey, actual: PublicKey },
+    KeyMismatch { declared: String, actual: String },
 }
 
 impl From<CredentialsError> for ClientError {
@@ -139,10 +139,13 @@ impl KeyFile {
         .public_key();
         let embedded = secret_key.public_key();
         if embedded != derived {
-            return Err(CredentialsError::CorruptPrivateKey { embedded, derived });
+            return Err(CredentialsError::CorruptPrivateKey {
+                embedded: embedded.to_string(),
+                derived: derived.to_string(),
+            });
         }
         if declared != derived {
-            return Err(CredentialsError::KeyMismatch { declared, actual: derived });
+            return Err(CredentialsError::KeyMismatch { declared: declared.to_string(), actual: derived.to_string() });
         }
         Ok(Self { account_id: file.account_id, secret_key })
     }

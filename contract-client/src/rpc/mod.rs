@@ -114,7 +114,7 @@ impl RpcClient {
     pub fn new(config: RpcConfig, credentials: Credentials) -> Result<Self, ClientError> {
         let (rpc, endpoint) = transport::connect(&config.endpoint, &config.tls_roots, config.request_timeout)
             .map_err(|reason| ClientError::Transport { endpoint: "the RPC endpoint".into(), reason })?;
-        let signer = Signer { account_id: credentials.account_id().clone(), public_key: credentials.public_key().clone() };
+        let signer = Signer { account_id: credentials.account_id().clone(), public_key: *credentials.public_key() };
         Ok(Self { rpc, endpoint, config, credentials, signer, last_nonce: Mutex::new(0) })
     }
 
@@ -178,9 +178,8 @@ impl RpcClient {
         let reply = match call(&self.rpc, send, timeout).await {
             Ok(Err(Handled::MethodNotFound)) => {
                 tracing::debug!(tx = %hash, "the endpoint has no send_tx; using broadcast_tx_commit");
-                let commit = methods::broadcast_tx_commit::RpcBroadcastTxCommitRequest {
-                    signed_transaction: signed.clone(),
-                };
+                let commit =
+                    methods::broadcast_tx_commit::RpcBroadcastTxCommitRequest { signed_transaction: signed.clone() };
                 call(&self.rpc, commit, timeout).await.map(|r| r.map(Some))
             }
             other => other.map(|r| r.map(|response| response.final_execution_outcome.map(|o| o.into_outcome()))),
@@ -264,7 +263,11 @@ impl RpcClient {
             FinalExecutionStatus::Failure(failure) => return Err(self.failure(method, hash, &failure)),
             // The final status follows the last receipt; a failed earlier one
             // still means the call did not do what was asked.
-            _ if outcome.receipts_outcome.iter().any(|r| matches!(r.outcome.status, ExecutionStatusView::Failure(_))) => {
+            _ if outcome
+                .receipts_outcome
+                .iter()
+                .any(|r| matches!(r.outcome.status, ExecutionStatusView::Failure(_))) =>
+            {
                 let failure = outcome.receipts_outcome.iter().find_map(|r| match &r.outcome.status {
                     ExecutionStatusView::Failure(failure) => Some(failure),
                     _ => None,
@@ -311,7 +314,8 @@ impl ContractClient for RpcClient {
             method_name: method.to_owned(),
             args: FunctionArgs::from(args),
         });
-        let answer = call(&self.rpc, request, self.config.request_timeout).await.map_err(|f| self.transport(f.reason))?;
+        let answer =
+            call(&self.rpc, request, self.config.request_timeout).await.map_err(|f| self.transport(f.reason))?;
         match answer {
             Ok(answer) => match answer.kind {
                 QueryResponseKind::CallResult(result) => Ok(result.result),
@@ -337,7 +341,13 @@ impl ContractClient for RpcClient {
         }
     }
 
-    async fn call_raw(&self, method: &str, args: serde_json::Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(
+        &self,
+        method: &str,
+        args: serde_json::Value,
+        deposit: u128,
+        gas: Gas,
+    ) -> Result<CallOutcome, ClientError> {
         let args = serde_json::to_vec(&args).expect("JSON of a JSON value");
         let key = self.access_key_state().await?;
         let nonce = self.next_nonce(key.nonce);

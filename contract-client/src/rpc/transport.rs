@@ -39,7 +39,11 @@ pub(crate) struct HttpFailure {
 /// Checks the endpoint and builds the client; returns it with the endpoint
 /// as `scheme://host:port` (the path and query are left out of messages
 /// because providers put API keys there).
-pub(crate) fn connect(url: &str, roots: &TlsRoots, connect_timeout: Duration) -> Result<(JsonRpcClient, String), String> {
+pub(crate) fn connect(
+    url: &str,
+    roots: &TlsRoots,
+    connect_timeout: Duration,
+) -> Result<(JsonRpcClient, String), String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{}` is not a URL: {e}", display(url)))?;
     match parsed.scheme() {
         "http" | "https" => {}
@@ -101,9 +105,10 @@ where
     M::Error: std::fmt::Debug,
 {
     let name = request.method_name().to_owned();
-    let answer = tokio::time::timeout(timeout, client.call(request))
-        .await
-        .map_err(|_| HttpFailure { stage: Stage::Exchange, reason: format!("`{name}`: no answer within {timeout:?}") })?;
+    let answer = tokio::time::timeout(timeout, client.call(request)).await.map_err(|_| HttpFailure {
+        stage: Stage::Exchange,
+        reason: format!("`{name}`: no answer within {timeout:?}"),
+    })?;
     match answer {
         Ok(response) => Ok(Ok(response)),
         Err(JsonRpcError::ServerError(JsonRpcServerError::HandlerError(e))) => Ok(Err(Handled::Node(e))),
@@ -147,7 +152,9 @@ fn describe<E: std::fmt::Debug>(method: &str, e: JsonRpcError<E>) -> HttpFailure
             HttpFailure { stage: Stage::Connect, reason: format!("`{method}`: {e}") }
         }
         JsonRpcError::TransportError(RpcTransportError::RecvError(e)) => exchange(match e {
-            JsonRpcTransportRecvError::PayloadRecvError(e) => format!("cannot read the answer: {}", chain(&e.without_url())),
+            JsonRpcTransportRecvError::PayloadRecvError(e) => {
+                format!("cannot read the answer: {}", chain(&e.without_url()))
+            }
             JsonRpcTransportRecvError::PayloadParseError(Broken::SyntaxError(why)) => {
                 format!("the answer is not JSON ({why})")
             }
@@ -156,9 +163,14 @@ fn describe<E: std::fmt::Debug>(method: &str, e: JsonRpcError<E>) -> HttpFailure
                 snippet(&value.to_string())
             ),
             JsonRpcTransportRecvError::UnexpectedServerResponse(message) => {
-                format!("the answer is not a JSON-RPC object answering the request: {}", snippet(&format!("{message:?}")))
+                format!(
+                    "the answer is not a JSON-RPC object answering the request: {}",
+                    snippet(&format!("{message:?}"))
+                )
             }
-            JsonRpcTransportRecvError::ResponseParseError(JsonRpcTransportHandlerResponseError::ResultParseError(e)) => {
+            JsonRpcTransportRecvError::ResponseParseError(JsonRpcTransportHandlerResponseError::ResultParseError(
+                e,
+            )) => {
                 format!("the result does not parse: {e}")
             }
             JsonRpcTransportRecvError::ResponseParseError(

@@ -171,8 +171,7 @@ async fn run(args: Args) -> Result<Exit, AgentError> {
     let cancel = CancellationToken::new();
     spawn_signal_handler(cancel.clone())?;
     if let Some(address) = args.metrics_listen {
-        let listener =
-            TcpListener::bind(address).await.map_err(|source| AgentError::Metrics { address, source })?;
+        let listener = TcpListener::bind(address).await.map_err(|source| AgentError::Metrics { address, source })?;
         tracing::info!(%address, "serving metrics at /metrics");
         node_hooks::metrics::spawn(listener, driver.status(), cancel.clone());
     }
