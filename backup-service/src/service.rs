@@ -78,6 +78,8 @@ pub enum Outcome {
     /// The node does not serve the contract's keyset yet (it has not taken
     /// it up, or holds an older one): expected right after a change.
     NodeNotServingYet { epoch: EpochId },
+    /// The approved new machine does not take shares yet (its endpoint is idle).
+    NodeNotReceivingYet { epoch: EpochId },
     /// Web transport: the new node has not opened a (fresh) recovery session.
     AwaitingNodeSession { epoch: EpochId },
     /// The contract already records the delivery.
@@ -328,7 +330,13 @@ impl BackupService {
             let node = address::node_socket(&recovery.new_info.url).await?;
             tracing::info!(%epoch, %node, new_tls_key = %target.new_tls_key, "delivering the shares to the new machine");
             *self.used_session.lock().expect("lock") = session;
-            let receipt = self.transfers.deliver_recovery(node, &payload, session).await?;
+            let receipt = match self.transfers.deliver_recovery(node, &payload, session).await {
+                Err(e) if e.is_idle_node() => {
+                    tracing::debug!(%epoch, reason = %e, "the new machine does not take shares yet");
+                    return Ok(Outcome::NodeNotReceivingYet { epoch });
+                }
+                other => other?,
+            };
             self.metrics.delivered();
             self.handoffs.record(target).map_err(StorageError::from)?;
             tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, "the new machine acknowledged the shares");

@@ -12,9 +12,8 @@ use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
 use mpc_interface::primitives::{DomainPublicKey, EpochId};
 use mpc_interface::recovery::RecoveryStatus;
 use share_transfer::Identity;
-use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -76,20 +75,6 @@ impl ContractClient for FaultyRpc {
     }
 }
 
-/// Captures log lines of the current thread (the test's runtime is single-threaded).
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 async fn keeps_running_through(fault: Fault, kind: &str) -> String {
     let logs = Logs::default();
     let writer = logs.clone();
@@ -118,7 +103,7 @@ async fn keeps_running_through(fault: Fault, kind: &str) -> String {
     tokio::time::timeout(Duration::from_secs(5), running).await.expect("stops when cancelled").unwrap();
     assert_eq!(service.metrics().errors(kind), 4);
     assert_eq!(service.storage().load(EpochId(0)).unwrap(), world.shares);
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert_eq!(text.matches("poll failed; retrying with backoff").count(), 4, "{text}");
     assert!(text.contains("backup service stopped"), "{text}");
     text

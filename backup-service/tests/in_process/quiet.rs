@@ -6,40 +6,8 @@ use crate::support::*;
 use backup_service::{Outcome, Transport};
 use contract_tests::scenario::node_key;
 use mpc_interface::primitives::EpochId;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-
-/// Log lines written by the code under test, as the binaries format them.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-/// A node whose mTLS endpoint is idle: it closes every connection at once.
-fn idle_node(listener: TcpListener) {
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            drop(socket);
-        }
-    });
-}
 
 #[tokio::test]
 async fn backup__should_wait_without_an_error_while_the_node_is_idle() {
@@ -70,7 +38,7 @@ async fn run__should_log_no_warning_while_the_node_does_not_serve_the_keyset_yet
     let mut config = world.config(Transport::Mtls);
     config.poll_interval = Duration::from_millis(20);
     let service = world.service_with(config, world.service_client());
-    let captured = Captured::default();
+    let captured = Logs::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)

@@ -129,7 +129,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(args)) {
         Ok(Exit::Cancelled) => ExitCode::SUCCESS,
         Ok(Exit::ShutDown(cause)) => {
-            tracing::warn!(?cause, "stopped for good: this machine no longer holds its account's seat");
+            tracing::info!(?cause, "stopped for good: this machine no longer holds its account's seat");
             ExitCode::from(EXIT_DECOMMISSIONED)
         }
         // The driver logged its own failure; anything else is said here, once.
