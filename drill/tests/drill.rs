@@ -6,12 +6,45 @@
 use drill::network::Network;
 use drill::scenario::{run, Settings};
 use share_transfer::Transport;
+use std::sync::{Mutex, OnceLock};
+
+/// WARN and ERROR lines logged anywhere in this test binary.
+static NOISE: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct Noise;
+
+impl std::io::Write for Noise {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        NOISE.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A healthy drill is quiet: everything it logs at WARN or above is kept.
+fn capture_warnings() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(|| Noise)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+    });
+}
 
 async fn drill(transport: Transport, lose: usize, operator_enters: bool) -> drill::scenario::Report {
+    capture_warnings();
     let workdir = tempfile::tempdir().unwrap();
     let network = Network::new(contract_tests::wasm::contract_wasm(), workdir.path().to_owned(), transport);
     let report = run(&network, &Settings { nodes: 4, threshold: 3, lose, operator_enters }).await;
-    report.unwrap_or_else(|e| panic!("drill failed: {e:#}"))
+    let report = report.unwrap_or_else(|e| panic!("drill failed: {e:#}"));
+    let noise = String::from_utf8_lossy(&NOISE.lock().unwrap()).into_owned();
+    assert_eq!(noise, "", "a healthy drill logged warnings or errors");
+    report
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

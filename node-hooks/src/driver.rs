@@ -285,7 +285,8 @@ impl Driver {
                 }
             }
             Decision::ShutDown(cause) => {
-                tracing::warn!(?cause, why = decision.describe(), "shutting down");
+                // Expected: the account recovered onto another machine (exit 3 in node-agent).
+                tracing::info!(?cause, why = decision.describe(), "shutting down");
                 return Some(Exit::ShutDown(cause));
             }
             Decision::Refresh

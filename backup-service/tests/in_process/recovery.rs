@@ -21,6 +21,17 @@ async fn backed_up(epoch: u64, transport: Transport) -> (World, BackupService) {
 }
 
 #[tokio::test]
+async fn mtls_recovery__should_wait_without_an_error_while_the_new_machine_is_not_receiving_yet() {
+    let (world, service) = backed_up(0, Transport::Mtls).await;
+    let (_, listener, _) = world.enter_recovery().await;
+    world.approve_recovery().await;
+    idle_node(listener);
+    assert_eq!(service.run_once().await.unwrap(), Outcome::NodeNotReceivingYet { epoch: EpochId(0) });
+    assert_eq!(service.metrics().total_errors(), 0);
+    assert_eq!(world.recovery_status().await, Some(RecoveryStatus::Approved), "nothing delivered");
+}
+
+#[tokio::test]
 async fn mtls_recovery__should_deliver_to_the_approved_machine_confirm_and_let_it_conclude() {
     let (world, service) = backed_up(0, Transport::Mtls).await;
     let (new_identity, listener, _) = world.enter_recovery().await;

@@ -285,3 +285,32 @@ impl EphemeralKeyDirectory for NodeDirectory {
         Ok(keys.backup_service.filter(|k| k.session == session).map(|k| k.public_key))
     }
 }
+
+/// Captures log lines of the current thread (the tests' runtimes are single-threaded).
+#[derive(Clone, Default)]
+pub struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A node whose mTLS endpoint is idle: it closes every connection at once.
+pub fn idle_node(listener: TcpListener) {
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
+}
