@@ -23,7 +23,7 @@ struct Args {
     /// How shares move: mutual TLS or web endpoints with ephemeral X25519 keys.
     #[arg(long, env = "DRILL_TRANSPORT", default_value = "mtls", value_parser = ["mtls", "web"])]
     transport: String,
-    /// Where the machines keep their state (default: a fresh temporary directory).
+    /// Where the machines keep their state: an empty or new directory (default: a fresh temporary one).
     #[arg(long, env = "DRILL_WORKDIR")]
     workdir: Option<std::path::PathBuf>,
 }
@@ -39,6 +39,12 @@ fn settings(args: &Args) -> Result<Settings> {
     }
     if args.lose == 0 || args.lose > args.nodes {
         bail!("--lose must be between 1 and {}, not {}", args.nodes, args.lose);
+    }
+    if let Some(dir) = &args.workdir {
+        // The drill wipes machines' directories: it must never touch files it did not create.
+        if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+            bail!("--workdir {} is not empty; give an empty or new directory (the drill deletes machines' state in it)", dir.display());
+        }
     }
     Ok(Settings { nodes: args.nodes, threshold, lose: args.lose })
 }

@@ -61,21 +61,35 @@ pub fn allowance(text: &str) -> Result<String, InputError> {
 
 /// JSON given inline, or `@PATH` to read it from a file.
 pub fn json_arg<T: DeserializeOwned>(what: &'static str, value: &str) -> Result<T, InputError> {
-    let text = match value.strip_prefix('@') {
-        Some(path) => read(what, Path::new(path))?,
-        None => value.to_owned(),
-    };
+    let text = arg_text(what, value)?;
     serde_json::from_str(&text).map_err(|e| InputError::BadJson { what, reason: e.to_string() })
+}
+
+/// `value`, or the file it names as `@PATH`.
+fn arg_text(what: &'static str, value: &str) -> Result<String, InputError> {
+    match value.strip_prefix('@') {
+        Some(path) => read(what, Path::new(path)),
+        None => Ok(value.to_owned()),
+    }
 }
 
 pub fn read(what: &'static str, path: &Path) -> Result<String, InputError> {
     std::fs::read_to_string(path).map_err(|e| InputError::Unreadable { what, path: path.into(), reason: e.to_string() })
 }
 
-/// The keyset to conclude with: a keyset, or the whole output of `state`
-/// (its running keyset, the one a recovery keeps).
+/// The keyset to conclude with: a keyset, or the saved output of `state`
+/// (its running keyset, the one a recovery keeps). Lines before the JSON
+/// (near-cli-rs may print a header) are skipped.
 pub fn keyset(value: &str) -> Result<Keyset, InputError> {
-    let json: serde_json::Value = json_arg("--keyset", value)?;
+    let text = arg_text("--keyset", value)?;
+    let start = text.lines().position(|l| l.starts_with(['{', '"'])).map_or(0, |skip| {
+        text.split_inclusive('\n').take(skip).map(str::len).sum()
+    });
+    let json: serde_json::Value = serde_json::Deserializer::from_str(&text[start..])
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Err(serde::de::Error::custom("no JSON found")))
+        .map_err(|e: serde_json::Error| InputError::BadJson { what: "--keyset", reason: e.to_string() })?;
     if let Ok(keyset) = serde_json::from_value::<Keyset>(json.clone()) {
         return Ok(keyset);
     }
@@ -182,5 +196,7 @@ mod tests {
         assert!(matches!(super::keyset("\"NotInitialized\""), Err(InputError::Invalid { .. })));
         assert!(matches!(super::keyset("{\"epoch\":1}"), Err(InputError::BadJson { .. })));
         assert!(matches!(super::keyset("@/nonexistent/state.json"), Err(InputError::Unreadable { .. })));
+        let saved = format!("Function execution return value:\n{keyset}\n");
+        assert_eq!(super::keyset(&saved).unwrap().epoch_id.0, 3);
     }
 }

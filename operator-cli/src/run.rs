@@ -18,14 +18,19 @@ fn is_executable(path: &std::path::Path) -> bool {
 }
 
 /// Prints each command; unless `dry_run`, runs it and stops at the first failure.
-/// Without `near` on PATH nothing is printed: the operator would take the
-/// printed line for one that was sent.
+/// A dry run prints the commands on stdout (they are its output); a real run
+/// prints each on stderr before running it, so stdout holds only near-cli-rs's
+/// output (`mpc-operator state > state.json`). Without `near` on PATH nothing
+/// is printed: the operator would take the printed line for one that was sent.
 pub fn execute(commands: &[NearCommand], dry_run: bool) -> Result<(), RunError> {
     let near = if dry_run { None } else { Some(find_near().ok_or(RunError::NearMissing)?) };
     for command in commands {
-        println!("{command}");
-        let _ = std::io::stdout().flush();
+        if near.is_none() {
+            println!("{command}");
+            let _ = std::io::stdout().flush();
+        }
         if let Some(near) = &near {
+            eprintln!("{command}");
             let status = Command::new(near).args(command.args()).status().map_err(RunError::Spawn)?;
             if !status.success() {
                 return Err(RunError::NearFailed { status });

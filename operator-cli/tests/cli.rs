@@ -191,7 +191,9 @@ fn without_dry_run__should_run_near_with_exactly_the_printed_arguments() {
     let args = &good_invocations()[8].1;
     let output = sandbox.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(output.status.success(), "{}", stderr(&output));
-    let printed = shlex::split(stdout(&output).trim()).unwrap();
+    assert_eq!(stdout(&output), "", "stdout is near's alone");
+    let printed = shlex::split(stderr(&output).trim()).unwrap();
+    assert_eq!(printed[0], "near");
     assert_eq!(sandbox.near_calls(), vec![printed[1..].to_vec()]);
 }
 
