@@ -7,7 +7,6 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const RUNBOOK: &str = include_str!("../../docs/recovery-runbook.md");
@@ -100,22 +99,6 @@ fn runbook_mpc_operator_lines__should_all_dry_run_cleanly() {
         assert!(lines.iter().any(|l| l.starts_with(&format!("mpc-operator {name} "))
             || *l == format!("mpc-operator {name}")), "the runbook never shows `mpc-operator {name}`");
     }
-}
-
-/// The built binaries of the workspace: `backup-service` and `node-agent`.
-fn workspace_binary(name: &str) -> PathBuf {
-    let path = bin_dir().join(name);
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "backup-service", "-p", "node-hooks", "--bins"])
-            .env("CARGO_TARGET_DIR", bin_dir().parent().unwrap())
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build {name}");
-    }
-    path
 }
 
 fn long_flags(text: &str) -> Vec<&str> {

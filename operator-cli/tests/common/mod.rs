@@ -153,3 +153,20 @@ pub fn stderr(output: &Output) -> String {
 pub fn bin_dir() -> &'static Path {
     Path::new(BIN).parent().unwrap()
 }
+
+/// A binary of another workspace crate (`backup-service`, `node-agent`),
+/// built on demand when this crate's tests run alone.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "backup-service", "-p", "node-hooks", "--bins"])
+            .env("CARGO_TARGET_DIR", bin_dir().parent().unwrap())
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+            .status()
+            .unwrap();
+        assert!(status.success(), "cannot build {name}");
+    }
+    path
+}
