@@ -112,7 +112,7 @@ pub fn keyset(value: &str) -> Result<Keyset, InputError> {
 pub fn parameters(what: &'static str, parameters: &ThresholdParameters) -> Result<(), InputError> {
     let invalid = |reason: String| InputError::Invalid { what, reason };
     let n = parameters.participants.len();
-    if n < 2 || n > MAX_PARTICIPANTS {
+    if !(2..=MAX_PARTICIPANTS).contains(&n) {
         return Err(invalid(format!("{n} participants; a set has from 2 to {MAX_PARTICIPANTS}")));
     }
     let min = ThresholdParameters::min_threshold(n as u64);

@@ -74,7 +74,7 @@ pub fn method(name: &'static str) -> Result<&'static Method, InputError> {
 /// Gas as near-cli-rs (near-gas) takes it.
 pub fn gas_text(method: &Method) -> String {
     let gas = method.gas.as_gas();
-    if gas % 1_000_000_000_000 == 0 {
+    if gas.is_multiple_of(1_000_000_000_000) {
         format!("{} Tgas", gas / 1_000_000_000_000)
     } else {
         format!("{gas} gas")
@@ -142,13 +142,12 @@ pub fn view(
     Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::View })
 }
 
-/// Deploys `wasm` to `contract` and calls `init_method` in the same transaction.
+/// Deploys `wasm` to `contract` and makes the `(method, args)` call in the same transaction.
 pub fn deploy(
     network: &Network,
     contract: &str,
     wasm: &str,
-    init_method: &'static str,
-    args: serde_json::Value,
+    (init_method, args): (&'static str, serde_json::Value),
 ) -> Result<NearCommand, InputError> {
     let method = method(init_method)?;
     let body = [

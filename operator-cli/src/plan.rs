@@ -27,11 +27,11 @@ pub fn plan(network: &Network, command: &Command) -> Result<Vec<NearCommand>, In
                 }
                 args["allow_dev_attestation"] = json!(true);
             }
-            one(near_cli::deploy(network, a.contract.contract.as_str(), &wasm, m::INIT, args)?)
+            one(near_cli::deploy(network, a.contract.contract.as_str(), &wasm, (m::INIT, args))?)
         }
         Command::Upgrade(a) => {
             let wasm = checks::wasm(&a.wasm)?;
-            one(near_cli::deploy(network, a.contract.contract.as_str(), &wasm, m::MIGRATE, json!({}))?)
+            one(near_cli::deploy(network, a.contract.contract.as_str(), &wasm, (m::MIGRATE, json!({})))?)
         }
         Command::StorageDeposit(a) => {
             let amount = checks::amount("--amount", &a.amount)?;
