@@ -43,7 +43,10 @@ fn settings(args: &Args) -> Result<Settings> {
     if let Some(dir) = &args.workdir {
         // The drill wipes machines' directories: it must never touch files it did not create.
         if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
-            bail!("--workdir {} is not empty; give an empty or new directory (the drill deletes machines' state in it)", dir.display());
+            bail!(
+                "--workdir {} is not empty; give an empty or new directory (the drill deletes machines' state in it)",
+                dir.display()
+            );
         }
     }
     Ok(Settings { nodes: args.nodes, threshold, lose: args.lose })

@@ -82,9 +82,10 @@ pub fn read(what: &'static str, path: &Path) -> Result<String, InputError> {
 /// (near-cli-rs may print a header) are skipped.
 pub fn keyset(value: &str) -> Result<Keyset, InputError> {
     let text = arg_text("--keyset", value)?;
-    let start = text.lines().position(|l| l.starts_with(['{', '"'])).map_or(0, |skip| {
-        text.split_inclusive('\n').take(skip).map(str::len).sum()
-    });
+    let start = text
+        .lines()
+        .position(|l| l.starts_with(['{', '"']))
+        .map_or(0, |skip| text.split_inclusive('\n').take(skip).map(str::len).sum());
     let json: serde_json::Value = serde_json::Deserializer::from_str(&text[start..])
         .into_iter()
         .next()
@@ -117,7 +118,10 @@ pub fn parameters(what: &'static str, parameters: &ThresholdParameters) -> Resul
     }
     let min = ThresholdParameters::min_threshold(n as u64);
     if parameters.threshold < min || parameters.threshold > n as u64 {
-        return Err(invalid(format!("threshold {} for {n} participants; it must be from {min} to {n}", parameters.threshold)));
+        return Err(invalid(format!(
+            "threshold {} for {n} participants; it must be from {min} to {n}",
+            parameters.threshold
+        )));
     }
     let mut accounts = HashSet::new();
     let mut ids = HashSet::new();
@@ -152,8 +156,11 @@ pub fn domains(domains: &[DomainConfig]) -> Result<(), InputError> {
 
 /// A wasm file that exists and starts with the wasm magic number.
 pub fn wasm(path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::Unreadable { what: "--wasm", path: path.into(), reason: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| InputError::Unreadable {
+        what: "--wasm",
+        path: path.into(),
+        reason: e.to_string(),
+    })?;
     if !bytes.starts_with(b"\0asm") {
         return Err(InputError::Invalid { what: "--wasm", reason: format!("{} is not a wasm module", path.display()) });
     }
@@ -172,7 +179,14 @@ mod tests {
         assert!(participant_url("https://node.example.org:4101").is_ok());
         assert!(participant_url("http://10.0.0.5:443/mpc").is_ok());
         assert!(participant_url("https://[::1]:9").is_ok());
-        for bad in ["node.example.org:4101", "https://node.example.org", "ftp://h:1", "https://u:p@h:1", "https://:1", "https://h:x"] {
+        for bad in [
+            "node.example.org:4101",
+            "https://node.example.org",
+            "ftp://h:1",
+            "https://u:p@h:1",
+            "https://:1",
+            "https://h:x",
+        ] {
             assert!(participant_url(bad).is_err(), "{bad} passed");
         }
         assert!(participant_url(&format!("https://h:1/{}", "a".repeat(MAX_URL_LEN))).is_err());
@@ -191,7 +205,8 @@ mod tests {
 
     #[test]
     fn keyset__should_take_a_keyset_or_a_running_state() {
-        let keyset = r#"{"epoch_id":3,"domains":[{"domain_id":0,"public_key":"ed25519:11111111111111111111111111111111"}]}"#;
+        let keyset =
+            r#"{"epoch_id":3,"domains":[{"domain_id":0,"public_key":"ed25519:11111111111111111111111111111111"}]}"#;
         assert_eq!(super::keyset(keyset).unwrap().epoch_id.0, 3);
         assert!(matches!(super::keyset("\"NotInitialized\""), Err(InputError::Invalid { .. })));
         assert!(matches!(super::keyset("{\"epoch\":1}"), Err(InputError::BadJson { .. })));

@@ -13,7 +13,9 @@ pub enum InputError {
     UnknownNetwork { name: String, config: String },
     #[error("network name `{name}` may only hold lowercase letters, digits, `-` and `_` (at most 64)")]
     BadNetworkName { name: String },
-    #[error("--allow-dev-attestation is refused on mainnet: a development attestation proves nothing about the machine")]
+    #[error(
+        "--allow-dev-attestation is refused on mainnet: a development attestation proves nothing about the machine"
+    )]
     DevAttestationOnMainnet,
     #[error("{what} `{url}` is not a valid URL: {reason}")]
     BadUrl { what: &'static str, url: String, reason: String },

@@ -11,7 +11,9 @@ const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let planned = Network::parse(&cli.network).and_then(|network| plan::plan(&network, &cli.command));
+    let planned = Network::parse(&cli.network)
+        .and_then(|network| plan::plan(&network, &cli.command))
+        .and_then(|commands| if cli.dry_run { Ok(commands) } else { plan::key_files_exist(commands) });
     let commands = match planned {
         Ok(commands) => commands,
         Err(e) => {

@@ -238,8 +238,8 @@ mod tests {
     #[test]
     fn display__should_quote_json_and_amounts_for_a_shell() {
         let network = Network::Testnet;
-        let command = call(&network, approve(serde_json::json!({"tls_public_key": "ed25519:abc"}), Role::Operator))
-            .unwrap();
+        let command =
+            call(&network, approve(serde_json::json!({"tls_public_key": "ed25519:abc"}), Role::Operator)).unwrap();
         assert_eq!(
             command.to_string(),
             "near contract call-function as-transaction c.testnet approve_recovery json-args \

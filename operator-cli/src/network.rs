@@ -48,9 +48,8 @@ impl Network {
             _ => {}
         }
         let header = format!("[network_connection.{name}]");
-        let configured = std::fs::read_to_string(config)
-            .map(|text| text.lines().any(|line| line.trim() == header))
-            .unwrap_or(false);
+        let configured =
+            std::fs::read_to_string(config).map(|text| text.lines().any(|line| line.trim() == header)).unwrap_or(false);
         if configured {
             Ok(Self::Custom(name.to_owned()))
         } else {
@@ -90,8 +89,11 @@ mod tests {
     fn parse__should_accept_a_connection_configured_in_near_cli() {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
-        std::fs::write(&config, "[network_connection.my-rpc]\nnetwork_name = \"testnet\"\nrpc_url = \"https://rpc.example.org/\"\n")
-            .unwrap();
+        std::fs::write(
+            &config,
+            "[network_connection.my-rpc]\nnetwork_name = \"testnet\"\nrpc_url = \"https://rpc.example.org/\"\n",
+        )
+        .unwrap();
         assert_eq!(Network::parse_with_config("my-rpc", &config).unwrap(), Network::Custom("my-rpc".into()));
         assert!(Network::parse_with_config("other", &config).is_err());
     }

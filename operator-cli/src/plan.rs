@@ -67,9 +67,7 @@ pub fn plan(network: &Network, command: &Command) -> Result<Vec<NearCommand>, In
         Command::CancelRecovery(t) => one(near_cli::call(network, operator(t, m::CANCEL_RECOVERY, json!({})))?),
         Command::VoteCancelRecovery(n) => one(near_cli::call(network, node(n, m::CANCEL_RECOVERY, json!({})))?),
         Command::ProposeResharing(a) | Command::VoteResharing(a) => resharing(network, a).map(|c| vec![c]),
-        Command::WithdrawCandidate(n) => {
-            one(near_cli::call(network, node(n, m::WITHDRAW_CANDIDATE_INFO, json!({})))?)
-        }
+        Command::WithdrawCandidate(n) => one(near_cli::call(network, node(n, m::WITHDRAW_CANDIDATE_INFO, json!({})))?),
         Command::State(c) => one(near_cli::view(network, c.contract.as_str(), m::STATE, json!({}))?),
         Command::Recovery(c) => one(near_cli::view(network, c.contract.as_str(), m::RECOVERY, json!({}))?),
         Command::BackupService(a) => {
@@ -112,4 +110,21 @@ fn resharing(network: &Network, a: &ResharingArgs) -> Result<NearCommand, InputE
     checks::parameters("--participants/--threshold", &proposal)?;
     let args = json!({ "epoch_id": EpochId(a.epoch_id), "proposal": proposal });
     near_cli::call(network, node(&a.node, m::VOTE_NEW_PARAMETERS, args))
+}
+
+/// Before a real run: every credentials file a command signs with exists
+/// (a dry run only prints, so it may name the file of another machine).
+pub fn key_files_exist(commands: Vec<NearCommand>) -> Result<Vec<NearCommand>, InputError> {
+    for command in &commands {
+        if let Signing::KeyFile(path) = &command.signing {
+            if !path.is_file() {
+                return Err(InputError::Unreadable {
+                    what: "--key-file",
+                    path: path.clone(),
+                    reason: "no such file (the near-cli credentials file of the node's key)".into(),
+                });
+            }
+        }
+    }
+    Ok(commands)
 }

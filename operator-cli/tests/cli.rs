@@ -81,9 +81,8 @@ fn conclude_recovery__should_take_the_keyset_from_a_saved_state_view() {
         "parameters": parameters, "domains": [{"id": 0, "scheme": "Ed25519"}], "keyset": keyset, "next_epoch_id": 5,
     }});
     std::fs::write(sandbox.path("state.json"), state.to_string()).unwrap();
-    let args = [
-        "conclude-recovery", "--account", ACCOUNT, "--contract", CONTRACT, "--keyset", "@state.json", "--dry-run",
-    ];
+    let args =
+        ["conclude-recovery", "--account", ACCOUNT, "--contract", CONTRACT, "--keyset", "@state.json", "--dry-run"];
     let output = sandbox.run(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     let out = stdout(&output);
@@ -124,7 +123,10 @@ fn bad_inputs(sandbox: &Sandbox) -> Vec<(Vec<String>, &'static str)> {
         (approve(&["secp256k1:abc"]), "expected a key of the form `ed25519:<base58>`"),
         (approve(&[&format!("{good_tls}x")]), "must decode to 32 bytes"),
         (approve(&[]), "a value is required"),
-        (vec!["approve-recovery".into(), "--account".into(), "Not An Account".into()], "invalid value 'Not An Account'"),
+        (
+            vec!["approve-recovery".into(), "--account".into(), "Not An Account".into()],
+            "invalid value 'Not An Account'",
+        ),
         (vec!["frobnicate".into()], "unrecognized subcommand 'frobnicate'"),
     ];
     let mut push = |index: usize, replace: (&str, &str), message: &'static str| {
@@ -147,6 +149,7 @@ fn bad_inputs(sandbox: &Sandbox) -> Vec<(Vec<String>, &'static str)> {
     push(0, ("--domains", "[]"), "0 domains");
     push(0, ("--parameters", "@missing.json"), "cannot read");
     push(18, ("--contract", "UPPER.testnet"), "invalid value 'UPPER.testnet'");
+    push(11, ("--key-file", "missing-key.json"), "--key-file: cannot read missing-key.json");
     let _ = sandbox;
     cases
 }
@@ -252,8 +255,11 @@ fn custom_network__should_be_a_connection_in_near_clis_config() {
     let sandbox = Sandbox::new();
     let args = ["state", "--contract", CONTRACT, "--network", "my-rpc", "--dry-run"];
     assert_eq!(sandbox.run(&args).status.code(), Some(2));
-    std::fs::write(sandbox.path("near-cli-config.toml"), "[network_connection.my-rpc]\nrpc_url = \"http://127.0.0.1:3030/\"\n")
-        .unwrap();
+    std::fs::write(
+        sandbox.path("near-cli-config.toml"),
+        "[network_connection.my-rpc]\nrpc_url = \"http://127.0.0.1:3030/\"\n",
+    )
+    .unwrap();
     let output = sandbox.run(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("network-config my-rpc now"), "{}", stdout(&output));

@@ -57,14 +57,15 @@ enum Permission {
 
 /// A V0 transaction, or a V1 one (tag byte 1, then V0's fields and a priority fee).
 fn decode(bytes: &[u8]) -> Option<TransactionV0> {
-    borsh::from_slice::<TransactionV0>(bytes)
-        .ok()
-        .or_else(|| bytes.strip_prefix(&[1]).and_then(|rest| borsh::from_slice::<TransactionV1>(rest).ok()).map(|t| t.v0))
+    borsh::from_slice::<TransactionV0>(bytes).ok().or_else(|| {
+        bytes.strip_prefix(&[1]).and_then(|rest| borsh::from_slice::<TransactionV1>(rest).ok()).map(|t| t.v0)
+    })
 }
 
 #[test]
 fn transaction_layout__should_reproduce_nearcores_pinned_hash() {
-    let key: [u8; 32] = bs58::decode("22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV").into_vec().unwrap().try_into().unwrap();
+    let key: [u8; 32] =
+        bs58::decode("22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV").into_vec().unwrap().try_into().unwrap();
     let key = AccessPublicKey::Ed25519(mpc_interface::keys::Ed25519PublicKey(key));
     let tx = TransactionV0 {
         signer_id: "test.near".into(),
@@ -112,8 +113,7 @@ fn unsigned_transaction(near: &std::path::Path, sandbox: &Sandbox, line: &str) -
             .chain(["--block-hash", "11111111111111111111111111111111", "display"])
             .map(str::to_owned),
     );
-    let output =
-        Command::new(near).args(&args).current_dir(sandbox.dir.path()).stdin(Stdio::null()).output().unwrap();
+    let output = Command::new(near).args(&args).current_dir(sandbox.dir.path()).stdin(Stdio::null()).output().unwrap();
     let text = format!("{}\n{}", stdout(&output), stderr(&output));
     text.split_whitespace()
         .filter(|w| w.len() > 40)
@@ -154,10 +154,17 @@ fn expected(name: &str, line: &str, sandbox: &Sandbox) -> (String, Vec<Action>) 
             (contract, vec![Action::DeployContract { code }, call(method, &args(), 0)])
         }
         "storage-deposit" => (contract, vec![call("storage_deposit", &args(), NEAR / 10)]),
-        "add-node-key" => (ACCOUNT.into(), vec![Action::AddKey { public_key: key(&access(1)), nonce: 0, permission: fc(Role::Node, NEAR) }]),
+        "add-node-key" => (
+            ACCOUNT.into(),
+            vec![Action::AddKey { public_key: key(&access(1)), nonce: 0, permission: fc(Role::Node, NEAR) }],
+        ),
         "add-backup-key" => (
             ACCOUNT.into(),
-            vec![Action::AddKey { public_key: key(&access(2)), nonce: 0, permission: fc(Role::BackupService, NEAR / 2) }],
+            vec![Action::AddKey {
+                public_key: key(&access(2)),
+                nonce: 0,
+                permission: fc(Role::BackupService, NEAR / 2),
+            }],
         ),
         "delete-key" => (ACCOUNT.into(), vec![Action::DeleteKey { public_key: key(&access(3)) }]),
         "register-backup-service" => (contract, vec![call("register_backup_service", &args(), 1)]),
@@ -205,7 +212,15 @@ fn near_cli_tier__should_build_exactly_the_transaction_each_printed_command_desc
     let home_arg = home.to_str().unwrap();
     assert!(run(&["generate-keys", "--home", home_arg, "--operator", ACCOUNT]).status.success());
     let printed = stdout(&run(&[
-        "register", "--home", home_arg, "--contract", CONTRACT, "--operator", ACCOUNT, "--network", "testnet",
+        "register",
+        "--home",
+        home_arg,
+        "--contract",
+        CONTRACT,
+        "--operator",
+        ACCOUNT,
+        "--network",
+        "testnet",
     ]));
     let lines: Vec<&str> = printed.lines().filter(|l| l.starts_with("near ")).collect();
     assert_eq!(lines.len(), 2, "{printed}");
@@ -219,5 +234,8 @@ fn near_cli_tier__should_build_exactly_the_transaction_each_printed_command_desc
     assert_eq!(method_names, &change_methods_for(Role::BackupService));
     let register = unsigned_transaction(&near, &sandbox, lines[1]);
     assert_eq!(register.actions, vec![call("register_backup_service", &json_args(lines[1]), 1)]);
-    println!("near-cli tier: {} mpc-operator commands and 2 backup-service commands checked", good_invocations().len() - VIEWS.len());
+    println!(
+        "near-cli tier: {} mpc-operator commands and 2 backup-service commands checked",
+        good_invocations().len() - VIEWS.len()
+    );
 }

@@ -96,13 +96,19 @@ fn runbook_mpc_operator_lines__should_all_dry_run_cleanly() {
     }
     // Every command of the tool is shown somewhere in the runbook.
     for (name, _) in good_invocations() {
-        assert!(lines.iter().any(|l| l.starts_with(&format!("mpc-operator {name} "))
-            || *l == format!("mpc-operator {name}")), "the runbook never shows `mpc-operator {name}`");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("mpc-operator {name} ")) || *l == format!("mpc-operator {name}")),
+            "the runbook never shows `mpc-operator {name}`"
+        );
     }
 }
 
 fn long_flags(text: &str) -> Vec<&str> {
-    text.split(|c: char| c.is_whitespace() || "[]=,".contains(c)).filter(|w| w.starts_with("--") && w.len() > 2).collect()
+    text.split(|c: char| c.is_whitespace() || "[]=,".contains(c))
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .collect()
 }
 
 #[test]

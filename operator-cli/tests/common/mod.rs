@@ -112,27 +112,67 @@ pub fn keyset_json() -> String {
 
 /// One good invocation of every command (run in a sandbox after `write_inputs`).
 pub fn good_invocations() -> Vec<(&'static str, Vec<String>)> {
-    let target = |cmd: &str| vec![cmd.to_owned(), "--account".into(), ACCOUNT.into(), "--contract".into(), CONTRACT.into()];
+    let target =
+        |cmd: &str| vec![cmd.to_owned(), "--account".into(), ACCOUNT.into(), "--contract".into(), CONTRACT.into()];
     let with = |mut base: Vec<String>, extra: &[&str]| {
         base.extend(extra.iter().map(|s| (*s).to_owned()));
         base
     };
     let contract = |cmd: &str| vec![cmd.to_owned(), "--contract".into(), CONTRACT.into()];
     vec![
-        ("deploy", with(contract("deploy"), &["--wasm", "mpc_contract.wasm", "--parameters", "@parameters.json", "--domains", "@domains.json"])),
+        (
+            "deploy",
+            with(
+                contract("deploy"),
+                &["--wasm", "mpc_contract.wasm", "--parameters", "@parameters.json", "--domains", "@domains.json"],
+            ),
+        ),
         ("upgrade", with(contract("upgrade"), &["--wasm", "mpc_contract.wasm"])),
         ("storage-deposit", with(target("storage-deposit"), &["--amount", "0.1 NEAR"])),
         ("add-node-key", with(target("add-node-key"), &["--public-key", &access(1)])),
         ("add-backup-key", with(target("add-backup-key"), &["--public-key", &access(2), "--allowance", "0.5 NEAR"])),
         ("delete-key", vec!["delete-key".into(), "--account".into(), ACCOUNT.into(), "--public-key".into(), access(3)]),
-        ("register-backup-service", with(target("register-backup-service"), &["--identity-key", &ed(4), "--signer-key", &access(2)])),
-        ("enter-recovery", with(target("enter-recovery"), &["--url", "https://new.example.org:4101", "--tls-key", &ed(5), "--node-key", &access(6)])),
+        (
+            "register-backup-service",
+            with(target("register-backup-service"), &["--identity-key", &ed(4), "--signer-key", &access(2)]),
+        ),
+        (
+            "enter-recovery",
+            with(
+                target("enter-recovery"),
+                &["--url", "https://new.example.org:4101", "--tls-key", &ed(5), "--node-key", &access(6)],
+            ),
+        ),
         ("approve-recovery", with(target("approve-recovery"), &["--tls-key", &ed(5)])),
-        ("conclude-recovery", with(target("conclude-recovery"), &["--keyset", &keyset_json(), "--key-file", "node-key.json"])),
+        (
+            "conclude-recovery",
+            with(target("conclude-recovery"), &["--keyset", &keyset_json(), "--key-file", "node-key.json"]),
+        ),
         ("cancel-recovery", target("cancel-recovery")),
         ("vote-cancel-recovery", with(target("vote-cancel-recovery"), &["--key-file", "node-key.json"])),
-        ("propose-resharing", with(target("propose-resharing"), &["--epoch-id", "5", "--participants", "@participants.json", "--threshold", "2"])),
-        ("vote-resharing", with(target("vote-resharing"), &["--epoch-id", "5", "--participants", "@participants.json", "--threshold", "2", "--key-file", "node-key.json"])),
+        (
+            "propose-resharing",
+            with(
+                target("propose-resharing"),
+                &["--epoch-id", "5", "--participants", "@participants.json", "--threshold", "2"],
+            ),
+        ),
+        (
+            "vote-resharing",
+            with(
+                target("vote-resharing"),
+                &[
+                    "--epoch-id",
+                    "5",
+                    "--participants",
+                    "@participants.json",
+                    "--threshold",
+                    "2",
+                    "--key-file",
+                    "node-key.json",
+                ],
+            ),
+        ),
         ("withdraw-candidate", target("withdraw-candidate")),
         ("state", contract("state")),
         ("recovery", contract("recovery")),
