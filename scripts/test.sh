@@ -32,4 +32,11 @@ else
     echo "promtool tier: NOT RUN (promtool is not on PATH; Debian: apt-get install prometheus)"
 fi
 
+if command -v near >/dev/null 2>&1; then
+    say "near-cli tier: $(command -v near)"
+    cargo test -p operator-cli --test near_cli_tier "${locked[@]}" -- --nocapture
+else
+    echo "near-cli tier: NOT RUN (near-cli-rs not on PATH; install: apt-get install libudev-dev pkg-config && cargo install near-cli-rs --locked, ~50 min on 2 cores)"
+fi
+
 say "all tiers that can run here passed"
