@@ -348,7 +348,7 @@ async fn mtls_recovery_with_contract_authorities__should_deliver_only_after_the_
     assert!(matches!(delivered, Err(MtlsError::PeerNotRegistered { peer: Party::Node, .. })), "{delivered:?}");
     assert!(received.is_err());
 
-    setup.approve().await;
+    setup.operator(LOST).approve_recovery(&new_machine.public_key()).await.unwrap();
     let (received, delivered) = deliver().await;
     assert_eq!(received.unwrap(), shares);
     assert_eq!(delivered.unwrap().peer_key, new_machine.public_key());
