@@ -20,12 +20,6 @@ fn lost() -> String {
     account(LOST)
 }
 
-fn refused(net: &mut Network, code: &str, fragment: &str, call: impl FnOnce(&mut Network) -> Outcome) {
-    let before = net.observable();
-    call(net).expect_error(code, fragment);
-    assert!(net.observable() == before, "a refused call changed the contract");
-}
-
 /// Participant accounts, ids and threshold: what Recovery must never change.
 fn identities(net: &Network) -> Vec<(String, u32, u64)> {
     let p: ThresholdParameters = net.harness.view(PARTICIPANTS, json!({})).json();

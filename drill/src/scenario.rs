@@ -210,7 +210,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         let new_key = replacement.tls_key;
         if settings.operator_enters {
             timeline.phase(format!(
-                "the operator of {} enters Recovery naming the replacement's node key (1 yoctoNEAR): approved at once",
+                "the operator of {} enters Recovery naming the replacement's node key",
                 op.account
             ));
             let info = ParticipantInfo { url: replacement.url.clone(), tls_public_key: new_key };
@@ -244,7 +244,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
 
         if !settings.operator_enters {
             timeline.phase(format!(
-                "the operator of {} approves the replacement's TLS key (full-access key, 1 yoctoNEAR)",
+                "the operator of {} approves the replacement's TLS key (1 yoctoNEAR)",
                 op.account
             ));
             network

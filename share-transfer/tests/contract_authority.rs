@@ -8,7 +8,7 @@ use contract_client::{CallOutcome, ClientError, ContractClient, MpcContract, Sig
 use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{
     account, backup_identity, backup_info, backup_key, info, keyset, new_node_key, node_key, operator_key, tls_key,
-    Network,
+    Network, OutcomeExt,
 };
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::constants::Gas;
@@ -348,7 +348,7 @@ async fn mtls_recovery_with_contract_authorities__should_deliver_only_after_the_
     assert!(matches!(delivered, Err(MtlsError::PeerNotRegistered { peer: Party::Node, .. })), "{delivered:?}");
     assert!(received.is_err());
 
-    setup.approve().await;
+    setup.operator(LOST).approve_recovery(&new_machine.public_key()).await.unwrap();
     let (received, delivered) = deliver().await;
     assert_eq!(received.unwrap(), shares);
     assert_eq!(delivered.unwrap().peer_key, new_machine.public_key());
