@@ -140,7 +140,7 @@ fn recovery__should_be_approved_at_once_when_entered_by_the_operator() {
     assert_eq!(entered.expect_ok().events()[0]["data"]["approved"], true);
     assert_eq!(status(&net), RecoveryStatus::Approved);
     snapshot(&net, "operator_entry_approved");
-    refused(&mut net, "WrongState", "is approved already", |n| approve(n));
+    refused(&mut net, "WrongState", "is approved already", approve);
     // The operator named the new node's key: that key concludes, not the operator's.
     confirm(&mut net, json!(keyset(0))).expect_ok();
     refused(&mut net, "Unauthorized", "must be signed by", |n| {
