@@ -16,6 +16,9 @@ pub enum StorageKey {
     PendingParameters,
     BackupServices,
     EphemeralKeys,
+    NodeKeys,
+    /// NEP-145 storage accounts (prefix 11, reserved here; hardening fills it).
+    StorageAccounts,
     /// Verifying shares per (epoch, domain); never inside the state record.
     VerifyingShares,
 }

@@ -25,6 +25,8 @@ fn storage_keys__should_keep_their_prefix_bytes() {
         StorageKey::PendingParameters,
         StorageKey::BackupServices,
         StorageKey::EphemeralKeys,
+        StorageKey::NodeKeys,
+        StorageKey::StorageAccounts,
         StorageKey::VerifyingShares,
     ]
     .into_iter()

@@ -1,4 +1,4 @@
-use super::guards::node_caller;
+use super::guards::node_voter;
 use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
@@ -19,7 +19,7 @@ impl MpcContract {
         public_key: DomainPublicKey,
         verifying_shares: Vec<VerifyingShare>,
     ) -> Result<(), Error> {
-        let voter = node_caller(VOTE_PK)?;
+        let voter = node_voter(&self.registry, VOTE_PK)?;
         let step = match &mut self.protocol {
             ProtocolState::Initializing(s) => s.vote_pk(&mut self.registry, &voter, key_event_id, public_key, verifying_shares)?,
             other => return Err(other.wrong(VOTE_PK, "Initializing")),

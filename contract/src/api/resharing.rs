@@ -1,4 +1,4 @@
-use super::guards::node_caller;
+use super::guards::node_voter;
 use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
@@ -14,7 +14,7 @@ impl MpcContract {
     #[payable]
     #[handle_result]
     pub fn vote_new_parameters(&mut self, epoch_id: EpochId, proposal: ThresholdParameters) -> Result<(), Error> {
-        let voter = node_caller(VOTE_NEW_PARAMETERS)?;
+        let voter = node_voter(&self.registry, VOTE_NEW_PARAMETERS)?;
         let step = match &mut self.protocol {
             ProtocolState::Running(s) => s.vote_new_parameters(&mut self.registry, &voter, epoch_id, proposal)?,
             ProtocolState::Recovery(s) => {
@@ -35,7 +35,7 @@ impl MpcContract {
         key_event_id: KeyEventId,
         verifying_shares: Vec<VerifyingShare>,
     ) -> Result<(), Error> {
-        let voter = node_caller(VOTE_RESHARED)?;
+        let voter = node_voter(&self.registry, VOTE_RESHARED)?;
         let step = match &mut self.protocol {
             ProtocolState::Resharing(s) => s.vote_reshared(&mut self.registry, &voter, key_event_id, verifying_shares)?,
             other => return Err(other.wrong(VOTE_RESHARED, "Resharing")),
@@ -48,7 +48,7 @@ impl MpcContract {
     #[payable]
     #[handle_result]
     pub fn vote_cancel_resharing(&mut self) -> Result<(), Error> {
-        let voter = node_caller(VOTE_CANCEL_RESHARING)?;
+        let voter = node_voter(&self.registry, VOTE_CANCEL_RESHARING)?;
         let step = match &mut self.protocol {
             ProtocolState::Resharing(s) => s.vote_cancel(&mut self.registry, &voter)?,
             other => return Err(other.wrong(VOTE_CANCEL_RESHARING, "Resharing")),
