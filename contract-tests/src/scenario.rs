@@ -9,11 +9,16 @@ use mpc_interface::primitives::{
     ParticipantInfo, SignatureScheme, ThresholdParameters,
 };
 use mpc_interface::state::ProtocolStateView;
-use mpc_interface::verifying::VerifyingShare;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 pub const CONTRACT: &str = "mpc-contract.near";
+
+/// The first byte of every verifying-share entry's storage key: the borsh of
+/// `mpc_contract::storage_keys::StorageKey::VerifyingShares` (pinned by the
+/// contract's `storage_keys__should_keep_their_prefix_bytes` snapshot; the
+/// wasm-tier tests that count entries by it fail if it drifts).
+pub const VERIFYING_SHARES_PREFIX: u8 = 12;
 
 pub fn account(i: usize) -> String {
     format!("node{i}.near")
@@ -82,16 +87,17 @@ pub fn keyset(epoch: u64) -> Keyset {
 }
 
 /// A stand-in for participant `id`'s verifying share of `domain` at `epoch`
-/// (the contract checks the curve tag and the ids, not the points).
+/// (the contract does not check them: the voters do, off-chain).
 pub fn verifying_share(domain: &DomainConfig, epoch: u64, id: ParticipantId) -> DomainPublicKey {
     domain_key(domain, &format!("share/{epoch}/{}", id.0))
 }
 
-/// Stand-in verifying shares of `domain` at `epoch` for `ids`, in increasing id.
-pub fn verifying_shares(domain: &DomainConfig, epoch: u64, ids: impl IntoIterator<Item = ParticipantId>) -> Vec<VerifyingShare> {
+/// Stand-in verifying shares of `domain` at `epoch` for `ids`, as a vote
+/// carries them: a plain list in increasing id.
+pub fn verifying_shares(domain: &DomainConfig, epoch: u64, ids: impl IntoIterator<Item = ParticipantId>) -> Vec<DomainPublicKey> {
     let mut ids: Vec<ParticipantId> = ids.into_iter().collect();
     ids.sort();
-    ids.into_iter().map(|id| VerifyingShare { participant_id: id, verifying_share: verifying_share(domain, epoch, id) }).collect()
+    ids.into_iter().map(|id| verifying_share(domain, epoch, id)).collect()
 }
 
 fn domain(id: u64) -> DomainConfig {

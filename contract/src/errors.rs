@@ -75,12 +75,6 @@ pub enum ParametersError {
     KeysetDomains,
     #[error("domain {domain_id} uses {expected:?}; a {actual:?} key does not fit it")]
     SchemeMismatch { domain_id: DomainId, expected: SignatureScheme, actual: SignatureScheme },
-    #[error("domain {domain_id}: {given} verifying shares given; the set has {expected} participants, one each")]
-    VerifyingShareCount { domain_id: DomainId, expected: usize, given: usize },
-    #[error(
-        "domain {domain_id}: the verifying share of participant id {id} is out of increasing order or not in the set"
-    )]
-    VerifyingShareId { domain_id: DomainId, id: ParticipantId },
 }
 
 #[derive(Debug, thiserror::Error)]

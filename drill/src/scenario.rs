@@ -19,7 +19,7 @@ use mpc_interface::state::ProtocolStateView;
 use node_hooks::{Exit, FileShareStore, ShareStore, ShutDownCause};
 use serde_json::json;
 use mpc_interface::verifying::VerifyingShare;
-use share_transfer::verifying::{check_consistency, verifying_share};
+use share_transfer::verifying::{check_before_voting, verifying_share};
 use share_transfer::{DomainShare, Expected, Identity, SecretShare, SharesPayload};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -175,14 +175,18 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         .context("init")?;
 
     timeline.phase("key generation: every participant votes each domain's public key and verifying shares");
+    let ids: Vec<ParticipantId> = parameters.participants.iter().map(|p| p.id).collect();
     for (domain, key) in keyset.domains.iter().enumerate() {
         let verifying = verifying_shares(&domains[domain], &dealt[domain])?;
         for (op, _) in &operators {
-            // Each node checks that the verifying shares interpolate to the key before it votes.
-            check_consistency(&key.public_key, t, &verifying).with_context(|| format!("{} checks domain {domain}", op.account))?;
+            // Each node checks the verifying shares (one per participant, increasing
+            // id, interpolating to the key) before it votes: the contract does not.
+            check_before_voting(&key.public_key, &ids, t, &verifying)
+                .with_context(|| format!("{} checks domain {domain}", op.account))?;
             let voter = network.client(&op.account, op.machine.access_key);
             let event = KeyEventId { epoch_id: EpochId(0), domain_id: DomainId(domain as u64) };
-            let args = json!({"key_event_id": event, "public_key": key.public_key, "verifying_shares": verifying});
+            let plain: Vec<_> = verifying.iter().map(|s| s.verifying_share).collect();
+            let args = json!({"key_event_id": event, "public_key": key.public_key, "verifying_shares": plain});
             voter.call_as(Role::Node, methods::VOTE_PK, args).await.with_context(|| format!("vote_pk by {}", op.account))?;
         }
     }

@@ -12,7 +12,8 @@ use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// One participant's verifying share of one domain, as a vote carries it.
+/// One participant's verifying share of one domain, named by id (a vote
+/// carries only the keys, as a plain list in increasing participant id).
 #[derive(
     Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]

@@ -5,10 +5,12 @@
 //!
 //! - [`verifying_share`]: `share x G`, what the contract records per
 //!   participant and domain, so a holder can check its share alone;
-//! - [`check_consistency`]: what a node checks before it votes verifying
-//!   shares: all of them lie on one polynomial of degree `threshold - 1` whose
-//!   value at zero is the public key, so any threshold subset interpolates
-//!   (Lagrange in the exponent) to the public key.
+//! - [`check_before_voting`]: what a node checks before it votes verifying
+//!   shares: one per participant of the set in increasing id, and (with
+//!   [`check_consistency`]) all on one polynomial of degree `threshold - 1`
+//!   whose value at zero is the public key, so any threshold subset
+//!   interpolates (Lagrange in the exponent) to the public key. The contract
+//!   does not check their shape: it takes them only when every voter agrees.
 
 use k256::elliptic_curve::ff::{Field, PrimeField};
 use k256::elliptic_curve::group::Group;
@@ -20,6 +22,8 @@ use mpc_interface::verifying::VerifyingShare;
 pub enum ConsistencyError {
     #[error("{count} verifying shares cannot fix a polynomial of degree {degree} (threshold {threshold})")]
     TooFew { count: usize, threshold: usize, degree: usize },
+    #[error("the verifying shares are of participant ids {given:?}; the set, in increasing id, is {set:?}")]
+    NotTheSet { given: Vec<ParticipantId>, set: Vec<ParticipantId> },
     #[error("participant id {id} appears more than once")]
     DuplicateId { id: ParticipantId },
     #[error("the verifying share of participant {id} is not a point of the domain's curve ({scheme:?})")]
@@ -51,6 +55,24 @@ pub fn check_consistency(
         SignatureScheme::Secp256k1 => consistent::<Secp>(public_key, threshold, shares),
         SignatureScheme::Ed25519 => consistent::<Ed>(public_key, threshold, shares),
     }
+}
+
+/// What a voter checks before it votes `shares` (with `public_key` for
+/// `vote_pk`, or the unchanged key for `vote_reshared`): exactly one per
+/// participant id of `set`, in increasing id, consistent with the key.
+pub fn check_before_voting(
+    public_key: &DomainPublicKey,
+    set: &[ParticipantId],
+    threshold: usize,
+    shares: &[VerifyingShare],
+) -> Result<(), ConsistencyError> {
+    let given: Vec<ParticipantId> = shares.iter().map(|s| s.participant_id).collect();
+    let mut sorted = set.to_vec();
+    sorted.sort();
+    if given != sorted {
+        return Err(ConsistencyError::NotTheSet { given, set: sorted });
+    }
+    check_consistency(public_key, threshold, shares)
 }
 
 /// The Lagrange coefficients at `x` for the interpolation points `xs`.
@@ -233,6 +255,38 @@ mod tests {
         assert_eq!(
             check_consistency(&key, 2, &shares),
             Err(ConsistencyError::NotAPoint { id: ParticipantId(1), scheme: SignatureScheme::Ed25519 })
+        );
+    }
+
+    #[test]
+    fn check_before_voting__should_refuse_shares_that_miss_repeat_misorder_or_add_ids() {
+        let set: Vec<ParticipantId> = (0..5).map(ParticipantId).collect();
+        for (key, good) in both(3, 5) {
+            assert_eq!(check_before_voting(&key, &set, 3, &good), Ok(()));
+            let ids = |shares: &[VerifyingShare]| shares.iter().map(|s| s.participant_id).collect::<Vec<_>>();
+            let not_the_set = |shares: &[VerifyingShare]| ConsistencyError::NotTheSet { given: ids(shares), set: set.clone() };
+            let missing = &good[..4];
+            assert_eq!(check_before_voting(&key, &set, 3, missing), Err(not_the_set(missing)));
+            let mut repeated = good.clone();
+            repeated[2] = repeated[1];
+            assert_eq!(check_before_voting(&key, &set, 3, &repeated), Err(not_the_set(&repeated)));
+            let mut reversed = good.clone();
+            reversed.reverse();
+            assert_eq!(check_before_voting(&key, &set, 3, &reversed), Err(not_the_set(&reversed)));
+            let mut stranger = good.clone();
+            stranger[4].participant_id = ParticipantId(9);
+            assert_eq!(check_before_voting(&key, &set, 3, &stranger), Err(not_the_set(&stranger)));
+        }
+    }
+
+    #[test]
+    fn check_before_voting__should_refuse_a_share_on_the_other_curve() {
+        let [(secp_key, mut secp), (_, ed)] = both(3, 5);
+        secp[3].verifying_share = ed[3].verifying_share;
+        let set: Vec<ParticipantId> = (0..5).map(ParticipantId).collect();
+        assert_eq!(
+            check_before_voting(&secp_key, &set, 3, &secp),
+            Err(ConsistencyError::NotAPoint { id: ParticipantId(3), scheme: SignatureScheme::Secp256k1 })
         );
     }
 

@@ -177,7 +177,7 @@ impl World {
         let shares = shares_for(&Keyset { epoch_id: next, domains: running.keyset.domains.clone() });
         for (domain, share) in scenario::domains().iter().zip(&shares.shares) {
             let mut verifying = scenario::verifying_shares(domain, next.0, (0..N as u32).map(ParticipantId));
-            verifying[0].verifying_share = verifying_share(domain.scheme, share.secret_share.expose()).unwrap();
+            verifying[0] = verifying_share(domain.scheme, share.secret_share.expose()).unwrap();
             let args = json!({"key_event_id": {"epoch_id": next, "domain_id": domain.id}, "verifying_shares": verifying});
             for i in 0..N {
                 let node = self.contract.client(&scenario::account(i), node_key(&scenario::account(i)));

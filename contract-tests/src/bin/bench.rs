@@ -14,9 +14,6 @@ use std::collections::BTreeMap;
 
 const SIZES: [usize; 3] = [4, 16, 64];
 
-/// The storage prefix of the verifying shares (`StorageKey::VerifyingShares`).
-const VERIFYING_PREFIX: u8 = 12;
-
 /// Tgas burnt per call by near/mpc 3.14.1 under the same VM (n = 4, 16, 64).
 fn reference(method: &str) -> Option<[f64; 3]> {
     Some(match method {
@@ -79,7 +76,7 @@ fn main() {
         let view = net.harness.view(VERIFYING_SHARES, json!({"account_id": account(n / 2)}));
         rows.entry("verifying_shares (view)").or_default().gas[col] = Some(tgas(&view));
         // Storage as NEAR charges it (key + value + 40 bytes per record).
-        let verifying_records = net.harness.raw_storage().into_iter().filter(|(k, _)| k[0] == VERIFYING_PREFIX);
+        let verifying_records = net.harness.raw_storage().into_iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX);
         verifying_bytes.push(verifying_records.map(|(k, v)| (k.len() + v.len() + 40) as u64).sum());
 
         // Running from init_running.

@@ -4,20 +4,20 @@ use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::methods::VOTE_PK;
 use mpc_interface::primitives::{DomainPublicKey, KeyEventId};
-use mpc_interface::verifying::VerifyingShare;
 use near_sdk::near;
 
 #[near]
 impl MpcContract {
     /// A participant's vote for the public key generated in `key_event_id`
-    /// and every participant's verifying share of it (increasing id).
+    /// and every participant's verifying share of it: a plain list, one per
+    /// participant of the set in increasing participant id.
     #[payable]
     #[handle_result]
     pub fn vote_pk(
         &mut self,
         key_event_id: KeyEventId,
         public_key: DomainPublicKey,
-        verifying_shares: Vec<VerifyingShare>,
+        verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_PK)?;
         let step = match &mut self.protocol {

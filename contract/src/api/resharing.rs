@@ -3,8 +3,7 @@ use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::methods::{VOTE_CANCEL_RESHARING, VOTE_NEW_PARAMETERS, VOTE_RESHARED};
-use mpc_interface::primitives::{EpochId, KeyEventId, ThresholdParameters};
-use mpc_interface::verifying::VerifyingShare;
+use mpc_interface::primitives::{DomainPublicKey, EpochId, KeyEventId, ThresholdParameters};
 use near_sdk::near;
 
 #[near]
@@ -27,13 +26,14 @@ impl MpcContract {
     }
 
     /// A new participant's confirmation that it holds its share for
-    /// `key_event_id`, with every new participant's verifying share of it.
+    /// `key_event_id`, with every new participant's verifying share of it (a
+    /// plain list in increasing participant id of the new set).
     #[payable]
     #[handle_result]
     pub fn vote_reshared(
         &mut self,
         key_event_id: KeyEventId,
-        verifying_shares: Vec<VerifyingShare>,
+        verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_RESHARED)?;
         let step = match &mut self.protocol {

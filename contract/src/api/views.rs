@@ -33,7 +33,8 @@ impl MpcContract {
     /// recorded (the next resharing records them).
     pub fn verifying_shares(&self, account_id: AccountId) -> Option<ParticipantVerifyingShares> {
         let participant_id = self.registry.participants.get(&account_id)?.id;
-        self.protocol.verifying_shares(participant_id, &self.registry.verifying)
+        let rank = self.registry.participants.to_parameters().participants.iter().filter(|p| p.id < participant_id).count();
+        self.protocol.verifying_shares(participant_id, rank, &self.registry.verifying)
     }
 
     /// The contract's release.

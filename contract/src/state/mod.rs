@@ -92,12 +92,14 @@ impl ProtocolState {
         }
     }
 
-    /// `participant_id`'s verifying shares of the keyset in force; none
-    /// before key generation ends, and none for a keyset agreed before the
-    /// contract recorded verifying shares (one from a pre-recovery release).
+    /// `participant_id`'s verifying shares of the keyset in force, given its
+    /// `rank` (how many of the set have a lower id); none before key
+    /// generation ends, and none for a keyset agreed before the contract
+    /// recorded verifying shares (one from a pre-recovery release).
     pub fn verifying_shares(
         &self,
         participant_id: ParticipantId,
+        rank: usize,
         store: &VerifyingShareStore,
     ) -> Option<ParticipantVerifyingShares> {
         let running = self.current_running()?;
@@ -105,7 +107,7 @@ impl ProtocolState {
         let domains = running
             .domains
             .iter()
-            .map(|d| store.get(epoch_id, d.id, participant_id).map(|verifying_share| DomainVerifyingShare { domain_id: d.id, verifying_share }))
+            .map(|d| store.get(epoch_id, d.id, rank).map(|verifying_share| DomainVerifyingShare { domain_id: d.id, verifying_share }))
             .collect::<Option<Vec<_>>>()?;
         Some(ParticipantVerifyingShares { epoch_id, participant_id, domains })
     }

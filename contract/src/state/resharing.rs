@@ -1,15 +1,13 @@
 //! Resharing: the new participants confirm, domain by domain, that they hold
 //! shares of the unchanged keys; a threshold of the old ones may cancel.
 
-use super::validation::check_verifying_shares;
 use super::{ProtocolState, RunningState, Step};
 use crate::errors::{CallerError, Error, StateError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
-use mpc_interface::primitives::{EpochId, KeyEventId, Keyset, ThresholdParameters};
+use mpc_interface::primitives::{DomainPublicKey, EpochId, KeyEventId, Keyset, ThresholdParameters};
 use mpc_interface::state::ResharingView;
-use mpc_interface::verifying::VerifyingShare;
 use near_sdk::{near, AccountId};
 
 /// What `vote_cancel_resharing` votes for; the round makes each choice unique.
@@ -56,7 +54,7 @@ impl ResharingState {
         registry: &mut Registry,
         voter: &AccountId,
         key_event_id: KeyEventId,
-        verifying_shares: Vec<VerifyingShare>,
+        verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<Step, Error> {
         let proposal = registry.pending_parameters.get().clone().expect("resharing keeps its proposal");
         if proposal.participant(voter).is_none() {
@@ -66,12 +64,10 @@ impl ResharingState {
         if key_event_id != current {
             return Err(StateError::WrongKeyEvent { given: key_event_id, current }.into());
         }
+        // As in key generation: the shares are part of the choice, and their
+        // shape is checked off-chain by every (unanimous) voter.
         let content = borsh::to_vec(&(&key_event_id, &verifying_shares)).expect("borsh of an id");
         let choice = VoteBook::choice(self.event_round, &content);
-        if registry.votes.tally(&choice) == Default::default() {
-            let domain = &self.previous.domains[self.reshared as usize];
-            check_verifying_shares(domain, proposal.participants.iter().map(|p| p.id), &verifying_shares)?;
-        }
         let cast = registry.votes.cast(BallotKind::KeyEvent, voter, self.event_round, choice, Weight::PARTICIPANT);
         if cast.tally.target as usize != proposal.participants.len() {
             return Ok(Step::stay(Vec::new()));

@@ -5,8 +5,7 @@
 use crate::errors::{Error, ParametersError};
 use crate::storage::registry::Registry;
 use mpc_interface::constants::{MAX_DOMAINS, MAX_PARTICIPANTS};
-use mpc_interface::primitives::{DomainConfig, Keyset, ParticipantId, ThresholdParameters, MAX_URL_LEN};
-use mpc_interface::verifying::VerifyingShare;
+use mpc_interface::primitives::{DomainConfig, Keyset, ThresholdParameters, MAX_URL_LEN};
 use std::collections::BTreeSet;
 
 /// Size, threshold rule, and uniqueness of accounts, ids and TLS keys.
@@ -98,43 +97,6 @@ pub fn check_keyset(domains: &[DomainConfig], keyset: &Keyset) -> Result<(), Par
                 domain_id: domain.id,
                 expected: domain.scheme,
                 actual: key.public_key.scheme(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// A vote's verifying shares for `domain`: exactly one per participant id of
-/// the set (`ids`, any order), in strictly increasing id, each on the
-/// domain's curve. Whether they interpolate to the key is checked off-chain
-/// by every voter (the shares are part of the choice, so all voters agree).
-pub fn check_verifying_shares(
-    domain: &DomainConfig,
-    ids: impl Iterator<Item = ParticipantId>,
-    shares: &[VerifyingShare],
-) -> Result<(), ParametersError> {
-    let ids: Vec<ParticipantId> = ids.collect();
-    if shares.len() != ids.len() {
-        return Err(ParametersError::VerifyingShareCount {
-            domain_id: domain.id,
-            expected: ids.len(),
-            given: shares.len(),
-        });
-    }
-    let mut previous: Option<ParticipantId> = None;
-    for share in shares {
-        // Strictly increasing and all in the set, with as many as the set:
-        // each id exactly once.
-        let id = share.participant_id;
-        if previous.is_some_and(|p| p >= id) || !ids.contains(&id) {
-            return Err(ParametersError::VerifyingShareId { domain_id: domain.id, id });
-        }
-        previous = Some(id);
-        if share.verifying_share.scheme() != domain.scheme {
-            return Err(ParametersError::SchemeMismatch {
-                domain_id: domain.id,
-                expected: domain.scheme,
-                actual: share.verifying_share.scheme(),
             });
         }
     }

@@ -1,6 +1,6 @@
 //! Verifying shares of the keysets, outside the state record: one entry per
-//! (epoch, domain) holding every participant's verifying share in increasing
-//! participant id. `state()` never reads them; `verifying_shares(account)`
+//! (epoch, domain) holding every participant's verifying share as the votes
+//! agreed them, a plain list in increasing participant id. `state()` never reads them; `verifying_shares(account)`
 //! reads one entry per domain. Stored are the keyset in force and, during a
 //! resharing, the keyset being agreed; nothing older.
 //!
@@ -8,8 +8,7 @@
 //! needs no cache, and the wasm stays smaller.
 
 use crate::storage_keys::StorageKey;
-use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, ParticipantId};
-use mpc_interface::verifying::VerifyingShare;
+use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId};
 use near_sdk::env;
 
 /// A handle on the stored entries. It holds no data (only knows the storage
@@ -23,7 +22,7 @@ fn key(epoch_id: EpochId, domain_id: DomainId) -> Vec<u8> {
 
 impl VerifyingShareStore {
     /// Records the agreed verifying shares of `domain_id` at `epoch_id`.
-    pub fn record(&mut self, epoch_id: EpochId, domain_id: DomainId, shares: &[VerifyingShare]) {
+    pub fn record(&mut self, epoch_id: EpochId, domain_id: DomainId, shares: &[DomainPublicKey]) {
         env::storage_write(&key(epoch_id, domain_id), &borsh::to_vec(shares).expect("borsh of shares"));
     }
 
@@ -34,10 +33,11 @@ impl VerifyingShareStore {
         }
     }
 
-    /// `participant_id`'s verifying share of `domain_id` at `epoch_id`.
-    pub fn get(&self, epoch_id: EpochId, domain_id: DomainId, participant_id: ParticipantId) -> Option<DomainPublicKey> {
+    /// The verifying share of `domain_id` at `epoch_id` of the participant
+    /// with the `rank`-th lowest id of the set.
+    pub fn get(&self, epoch_id: EpochId, domain_id: DomainId, rank: usize) -> Option<DomainPublicKey> {
         let bytes = env::storage_read(&key(epoch_id, domain_id))?;
-        let shares: Vec<VerifyingShare> = borsh::from_slice(&bytes).ok()?;
-        shares.into_iter().find(|s| s.participant_id == participant_id).map(|s| s.verifying_share)
+        let shares: Vec<DomainPublicKey> = borsh::from_slice(&bytes).ok()?;
+        shares.get(rank).copied()
     }
 }

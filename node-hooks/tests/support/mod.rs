@@ -71,7 +71,7 @@ pub fn network_verifying(tls_key: Ed25519PublicKey, url: &str, shares: &SharesPa
         .expect_ok();
     for (domain, share) in scenario::domains().iter().zip(&shares.shares) {
         let mut verifying = scenario::verifying_shares(domain, 0, (0..4).map(ParticipantId));
-        verifying[0].verifying_share = verifying_share(domain.scheme, share.secret_share.expose()).expect("a scalar");
+        verifying[0] = verifying_share(domain.scheme, share.secret_share.expose()).expect("a scalar");
         let mut args = net.vote_pk_args(domain.id.0, "genesis");
         args["verifying_shares"] = json!(verifying);
         for i in 0..4 {
