@@ -159,7 +159,8 @@ fn verifying_shares__should_stay_the_same_through_a_recovery() {
     let mut net = Network::generated(contract_wasm(), N);
     let before = view(&net, &account(1));
     let lost = account(1);
-    net.operator_call(&lost, SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({"info": info(&lost, 1)})).expect_ok();
+    let entry = json!({"info": info(&lost, 1), "node_public_key": new_node_key(&lost)});
+    net.operator_call(&lost, SUBMIT_PARTICIPANT_RECOVERY_INFO, entry).expect_ok();
     assert!(matches!(net.state(), ProtocolStateView::Recovery(_)));
     assert_eq!(view(&net, &lost), before);
     net.operator_call(&lost, CANCEL_RECOVERY, json!({})).expect_ok();
