@@ -71,6 +71,7 @@ async fn start_node(
         store: store.clone(),
         mtls: MtlsConfig::default(),
         web: WebConfig::default(),
+        session_renewal: Duration::from_secs(30),
     };
     let (endpoint, _task) = TransferEndpoint::start(parts, listener, tx, cancel.clone()).unwrap();
     Node { endpoint, events, addr, store, _home: home, cancel }
@@ -313,4 +314,53 @@ async fn mtls_recovery__should_refuse_shares_with_a_wrong_public_key_and_write_n
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_recovery__should_refuse_shares_with_a_wrong_public_key_and_write_nothing() {
     recovery_refuses(Transport::Web, shares_for(&wrong_key(&keyset())), "domain 1: public key").await;
+}
+
+// --- junk connections ------------------------------------------------------
+
+/// 64 idle connections and 64 that sent a few bytes of garbage (the start of
+/// a TLS record, or of HTTP headers, that never completes), all held open.
+async fn junk_connections(addr: SocketAddr) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let mut held = Vec::new();
+    for i in 0..128 {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        if i % 2 == 1 {
+            let garbage: &[u8] = if i % 4 == 1 { &[0x16, 0x03, 0x01, 0x40, 0x00, 0x01] } else { b"POST /shares_recover HTTP/1.1\r\nHo" };
+            tcp.write_all(garbage).await.unwrap();
+        }
+        held.push(tcp);
+    }
+    held
+}
+
+async fn delivers_through_junk_connections(transport: Transport) {
+    let (contract, mut node, backup_id) = recovering(transport).await;
+    let shares = shares_for(&keyset());
+    let junk = junk_connections(node.addr).await;
+
+    let two_polls = 2 * node_hooks::DriverConfig::new(transport).poll_interval;
+    let delivered = tokio::time::timeout(two_polls, deliver(transport, &contract, &node, &backup_id, &shares)).await;
+
+    delivered.expect("a delivery within two poll intervals despite the junk connections").unwrap();
+    // The junk connections' failures are reported too; then the import.
+    let imported = loop {
+        match node.next_event().await {
+            TransferEvent::Failed { .. } => continue,
+            other => break other,
+        }
+    };
+    assert_eq!(imported, TransferEvent::SharesImported { epoch_id: EpochId(0) });
+    assert_eq!(node.stored(), Some(shares));
+    drop(junk);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_recovery__should_complete_while_idle_and_garbage_connections_are_held_open() {
+    delivers_through_junk_connections(Transport::Mtls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_recovery__should_complete_while_idle_and_garbage_connections_are_held_open() {
+    delivers_through_junk_connections(Transport::Web).await;
 }
