@@ -364,3 +364,15 @@ async fn mtls_recovery__should_complete_while_idle_and_garbage_connections_are_h
 async fn web_recovery__should_complete_while_idle_and_garbage_connections_are_held_open() {
     delivers_through_junk_connections(Transport::Web).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_endpoint__should_close_a_connection_that_sends_no_request_in_time() {
+    use tokio::io::AsyncReadExt;
+    let (_contract, node, _backup_id) = recovering(Transport::Web).await;
+    let mut idle = tokio::net::TcpStream::connect(node.addr).await.unwrap();
+    let deadline = WebConfig::default().header_timeout + Duration::from_secs(1);
+
+    let closed = tokio::time::timeout(deadline, idle.read(&mut [0u8; 64])).await;
+
+    assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "the node kept an idle connection open past its header deadline");
+}
