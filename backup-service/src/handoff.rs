@@ -10,6 +10,34 @@ use std::path::{Path, PathBuf};
 
 pub const HANDOFF_FILE: &str = "handoff.json";
 
+/// The backup service's side of a recovery delivery, by name: a model of the
+/// delivery protocol uses the same names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ServiceDeliveryState {
+    /// The recovery waits for the operator: nothing is sent.
+    AwaitingApproval,
+    /// Approved, no acknowledgement recorded: deliver (again) at every poll.
+    Delivering,
+    /// The new machine acknowledged (it stored the shares): send
+    /// `confirm_recovery_delivery` until the contract shows `Delivered`.
+    AwaitingConfirmation,
+    /// The contract shows the delivery confirmed: nothing more to send.
+    Confirmed,
+}
+
+impl ServiceDeliveryState {
+    pub const ALL: &[Self] = &[Self::AwaitingApproval, Self::Delivering, Self::AwaitingConfirmation, Self::Confirmed];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AwaitingApproval => "AwaitingApproval",
+            Self::Delivering => "Delivering",
+            Self::AwaitingConfirmation => "AwaitingConfirmation",
+            Self::Confirmed => "Confirmed",
+        }
+    }
+}
+
 /// A delivery the recovering machine acknowledged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handoff {

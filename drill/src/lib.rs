@@ -3,6 +3,7 @@
 //! services talk over loopback sockets with the real transports; a machine is
 //! destroyed and its replacement recovers the same shares.
 
+pub mod chaos;
 pub mod meter;
 pub mod network;
 pub mod scenario;

@@ -102,9 +102,26 @@ impl Network {
         access_key: AccessPublicKey,
         cancel: CancellationToken,
     ) -> Result<(Arc<BackupService>, JoinHandle<()>), backup_service::ServiceError> {
+        let config = self.service_config(home);
+        self.run_backup_service(config, self.client(account, access_key), keys, cancel)
+    }
+
+    /// The drill's backup-service configuration: fast polls.
+    pub fn service_config(&self, home: &Path) -> ServiceConfig {
         let mut config = ServiceConfig::new(home, self.transport);
         config.poll_interval = POLL;
-        let service = Arc::new(BackupService::new(config, self.client(account, access_key), keys)?);
+        config
+    }
+
+    /// Runs a backup service with everything given.
+    pub fn run_backup_service(
+        &self,
+        config: ServiceConfig,
+        client: Arc<dyn ContractClient>,
+        keys: ServiceKeys,
+        cancel: CancellationToken,
+    ) -> Result<(Arc<BackupService>, JoinHandle<()>), backup_service::ServiceError> {
+        let service = Arc::new(BackupService::new(config, client, keys)?);
         let running = service.clone();
         let task = tokio::spawn(async move { running.run(cancel).await });
         Ok((service, task))

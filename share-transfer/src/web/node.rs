@@ -186,7 +186,6 @@ impl WebNode {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(config.header_timeout)
-                .keep_alive(false)
                 .serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
             let deadline = config.request_timeout;
             tokio::spawn(async move {
