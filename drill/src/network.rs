@@ -81,16 +81,31 @@ impl Network {
             store.write(shares)?;
         }
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("https://{}", listener.local_addr()?);
-        let identity = Identity::generate();
+        let client = self.client(account, access_key);
+        Ok(self.run_machine(home, Identity::generate(), access_key, listener, client, Arc::new(store)))
+    }
+
+    /// Runs a node driver with everything given (the chaos drill restarts
+    /// machines with the same identity, address, client and store).
+    pub fn run_machine(
+        &self,
+        home: &Path,
+        identity: Identity,
+        access_key: AccessPublicKey,
+        listener: TcpListener,
+        client: Arc<dyn ContractClient>,
+        store: Arc<dyn ShareStore>,
+    ) -> Machine {
+        let url = format!("https://{}", listener.local_addr().expect("a bound listener"));
         let tls_key = identity.public_key();
         let mut config = DriverConfig::new(self.transport);
         config.poll_interval = POLL;
         config.refusal_cooldown = Duration::from_millis(500);
-        let driver = Driver::new(self.client(account, access_key), Arc::new(store), identity, url.clone(), config);
+        config.session_renewal = POLL * 20;
+        let driver = Driver::new(client, store, identity, url.clone(), config);
         let cancel = CancellationToken::new();
         let task = tokio::spawn(driver.run(listener, cancel.clone()));
-        Ok(Machine { home: home.to_owned(), tls_key, access_key, url, cancel, task })
+        Machine { home: home.to_owned(), tls_key, access_key, url, cancel, task }
     }
 
     /// Starts `account`'s backup service; returns it (to read its storage) and its task.

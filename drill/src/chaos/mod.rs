@@ -109,7 +109,7 @@ async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -
     let workdir = tempfile::tempdir()?;
     let network = Network::new(wasm.to_vec(), workdir.path().to_owned(), transport);
     let settings = Settings { nodes: 3, threshold: 2, lose: 1 };
-    let mut timeline = Timeline::new(network.meter.clone());
+    let mut timeline = Timeline::quiet(network.meter.clone());
     let up = bring_up(&network, &settings, &mut timeline).await?;
     let index = 1;
     let op = &up.operators[index];
