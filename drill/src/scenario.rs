@@ -134,7 +134,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
                 .await?,
         );
 
-        timeline.phase(format!("replacement machine (new TLS key) enters Recovery; pending approval"));
+        timeline.phase("replacement machine (new TLS key) enters Recovery; pending approval");
         let new_key = op.machine.tls_key;
         wait_for("the replacement to enter Recovery", || async {
             Ok(observer.recovery().await?.filter(|r| r.new_info.tls_public_key == new_key))

@@ -144,18 +144,24 @@ fn home_store(home: &Path) -> Arc<dyn ShareStore> {
     Arc::new(FileShareStore::in_home(home))
 }
 
-/// The acknowledgement of the first delivery is lost: the backup service
-/// delivers again, and the node (still awaiting confirmation) takes it.
-async fn accepts_a_redelivery_after_a_lost_acknowledgement(transport: Transport) {
+/// A recovery approved, and the shares delivered once and stored: the node
+/// awaits the confirmation. Returns the web session used, if any.
+async fn delivered_once(transport: Transport) -> (Recovery, RunningDriver, Option<Session>, SharesPayload) {
     let (r, listener) = setup().await;
     let shares = shares_for(&keyset());
     let mut node = r.start(transport, listener, home_store(r.home.path()));
     approve(&r.contract, &mut node).await;
-
     let (first, outcome) = r.deliver(transport, &shares, None).await;
     outcome.unwrap();
     let status = node.decision(Decision::AwaitDeliveryConfirmation).await;
     assert_eq!(status.delivery_state, Some(NodeDeliveryState::AwaitingConfirmation));
+    (r, node, first, shares)
+}
+
+/// The acknowledgement of the first delivery is lost: the backup service
+/// delivers again, and the node (still awaiting confirmation) takes it.
+async fn accepts_a_redelivery_after_a_lost_acknowledgement(transport: Transport) {
+    let (r, mut node, first, shares) = delivered_once(transport).await;
 
     // The backup service never saw the acknowledgement: it delivers again.
     let (_, again) = r.deliver(transport, &shares, first).await;
@@ -210,13 +216,7 @@ async fn web_recovery__should_acknowledge_only_after_the_shares_are_written() {
 /// The node restarts after storing the shares, before the confirmation: it
 /// resumes awaiting it, and still takes a redelivery.
 async fn resumes_after_a_restart(transport: Transport) {
-    let (r, listener) = setup().await;
-    let shares = shares_for(&keyset());
-    let mut node = r.start(transport, listener, home_store(r.home.path()));
-    approve(&r.contract, &mut node).await;
-    let (first, outcome) = r.deliver(transport, &shares, None).await;
-    outcome.unwrap();
-    node.decision(Decision::AwaitDeliveryConfirmation).await;
+    let (r, node, first, shares) = delivered_once(transport).await;
     assert_eq!(node.stop().await, Exit::Cancelled);
 
     let mut node = r.start(transport, relisten(r.addr).await, home_store(r.home.path()));
@@ -239,12 +239,7 @@ async fn web_recovery__should_resume_awaiting_confirmation_after_a_node_restart(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mtls_recovery__should_refuse_a_redelivery_that_differs_from_the_stored_shares() {
-    let (r, listener) = setup().await;
-    let shares = shares_for(&keyset());
-    let mut node = r.start(Transport::Mtls, listener, home_store(r.home.path()));
-    approve(&r.contract, &mut node).await;
-    r.deliver(Transport::Mtls, &shares, None).await.1.unwrap();
-    node.decision(Decision::AwaitDeliveryConfirmation).await;
+    let (r, _node, _, shares) = delivered_once(Transport::Mtls).await;
 
     // Same keyset (the public keys match), other secret bytes.
     let other = shares_for(&keyset());
