@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 
 pub const HANDOFF_FILE: &str = "handoff.json";
 
-/// The backup service's side of a recovery delivery, by name: a model of the
-/// delivery protocol uses the same names.
+/// The backup service's side of a recovery delivery, by name: the delivery
+/// model (`delivery-model`, `SERVICE_PHASES`) uses the same names, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ServiceDeliveryState {
-    /// The recovery waits for the operator: nothing is sent.
-    AwaitingApproval,
+    /// Nothing to deliver: no approved recovery of the account (pending
+    /// approval, or none open).
+    Idle,
     /// Approved, no acknowledgement recorded: deliver (again) at every poll.
     Delivering,
     /// The new machine acknowledged (it stored the shares): send
@@ -26,11 +27,11 @@ pub enum ServiceDeliveryState {
 }
 
 impl ServiceDeliveryState {
-    pub const ALL: &[Self] = &[Self::AwaitingApproval, Self::Delivering, Self::AwaitingConfirmation, Self::Confirmed];
+    pub const ALL: &[Self] = &[Self::Idle, Self::Delivering, Self::AwaitingConfirmation, Self::Confirmed];
 
     pub fn name(self) -> &'static str {
         match self {
-            Self::AwaitingApproval => "AwaitingApproval",
+            Self::Idle => "Idle",
             Self::Delivering => "Delivering",
             Self::AwaitingConfirmation => "AwaitingConfirmation",
             Self::Confirmed => "Confirmed",
@@ -92,6 +93,12 @@ impl HandoffLog {
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_delivery_states__should_carry_the_delivery_models_names() {
+        let names: Vec<_> = ServiceDeliveryState::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["Idle", "Delivering", "AwaitingConfirmation", "Confirmed"]);
+    }
 
     #[test]
     fn handoff_log__should_remember_the_last_delivery_and_shrug_off_garbage() {

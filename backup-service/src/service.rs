@@ -92,7 +92,7 @@ impl Outcome {
     /// outside it).
     pub fn delivery_state(&self) -> Option<ServiceDeliveryState> {
         match self {
-            Outcome::AwaitingApproval => Some(ServiceDeliveryState::AwaitingApproval),
+            Outcome::AwaitingApproval => Some(ServiceDeliveryState::Idle),
             Outcome::AwaitingNodeSession { .. } => Some(ServiceDeliveryState::Delivering),
             Outcome::Delivered { .. } | Outcome::AlreadyDelivered => Some(ServiceDeliveryState::Confirmed),
             _ => None,
@@ -344,7 +344,10 @@ impl BackupService {
                 return Err(ServiceError::Injected(why));
             }
             self.handoffs.record(target).map_err(StorageError::from)?;
-            tracing::info!(state = ServiceDeliveryState::AwaitingConfirmation.name(), "delivery acknowledged and recorded");
+            tracing::info!(
+                state = ServiceDeliveryState::AwaitingConfirmation.name(),
+                "delivery acknowledged and recorded"
+            );
             tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, "the new machine acknowledged the shares");
         }
         with_backoff(CONFIRM_RECOVERY_DELIVERY, self.config.backoff, || {

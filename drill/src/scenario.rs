@@ -145,7 +145,10 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
 
         timeline.phase("the old machine, still up, keeps working and raises an alarm while approval is pending");
         tokio::time::sleep(POLL * 4).await;
-        ensure!(!old_machine.task.is_finished(), "the old machine stopped while the recovery was only pending approval");
+        ensure!(
+            !old_machine.task.is_finished(),
+            "the old machine stopped while the recovery was only pending approval"
+        );
 
         timeline.phase(format!("the operator of {} approves (full-access key, 1 yoctoNEAR)", op.account));
         network

@@ -198,14 +198,12 @@ impl Decision {
     }
 }
 
-/// The recovering node's side of delivery, by name: a model of the delivery
-/// protocol uses the same names.
+/// The recovering node's side of delivery, by name: the delivery model
+/// (`delivery-model`, `NODE_PHASES`) uses the same names, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NodeDeliveryState {
-    /// Recovery entered; the operator has not approved it.
-    AwaitingApproval,
-    /// Approved: a share-transfer endpoint (web: a published session) waits
-    /// for the backup service.
+    /// The recovery is approved: a share-transfer endpoint (web: a published
+    /// session) waits for the backup service.
     AwaitingDelivery,
     /// Verified shares are being written (file and directory synced); the
     /// backup service is acknowledged only after that.
@@ -215,29 +213,32 @@ pub enum NodeDeliveryState {
     AwaitingConfirmation,
     /// Delivery confirmed: `conclude_recovery` until the contract is Running.
     Concluding,
+    /// The contract is Running with this machine in the account's seat.
+    Concluded,
 }
 
 impl NodeDeliveryState {
     pub const ALL: &[Self] =
-        &[Self::AwaitingApproval, Self::AwaitingDelivery, Self::Importing, Self::AwaitingConfirmation, Self::Concluding];
+        &[Self::AwaitingDelivery, Self::Importing, Self::AwaitingConfirmation, Self::Concluding, Self::Concluded];
 
     pub fn name(self) -> &'static str {
         match self {
-            Self::AwaitingApproval => "AwaitingApproval",
             Self::AwaitingDelivery => "AwaitingDelivery",
             Self::Importing => "Importing",
             Self::AwaitingConfirmation => "AwaitingConfirmation",
             Self::Concluding => "Concluding",
+            Self::Concluded => "Concluded",
         }
     }
 }
 
 impl Decision {
-    /// Where the recovering node stands in delivery (None outside its own recovery).
-    /// `Importing` is the endpoint's, between verified shares and the acknowledgement.
+    /// Where the recovering node stands in delivery, from the decision alone
+    /// (None before approval and outside its own recovery). `Importing` is the
+    /// endpoint's, between verified shares and the acknowledgement; the
+    /// driver reports `Concluded` once it holds the seat after a recovery.
     pub fn delivery_state(&self) -> Option<NodeDeliveryState> {
         match self {
-            Decision::AwaitShares { approved: false } => Some(NodeDeliveryState::AwaitingApproval),
             Decision::AwaitShares { approved: true } => Some(NodeDeliveryState::AwaitingDelivery),
             Decision::AwaitDeliveryConfirmation => Some(NodeDeliveryState::AwaitingConfirmation),
             Decision::ConcludeRecovery => Some(NodeDeliveryState::Concluding),

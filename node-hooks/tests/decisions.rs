@@ -365,9 +365,9 @@ fn decide__should_keep_the_seated_machine_working_and_alarmed_while_a_recovery_t
 }
 
 #[test]
-fn node_delivery_states__should_have_distinct_names_for_the_model() {
-    let names: BTreeSet<_> = node_hooks::NodeDeliveryState::ALL.iter().map(|s| s.name()).collect();
-    assert_eq!(names.len(), node_hooks::NodeDeliveryState::ALL.len());
+fn node_delivery_states__should_carry_the_delivery_models_names() {
+    let names: Vec<_> = node_hooks::NodeDeliveryState::ALL.iter().map(|s| s.name()).collect();
+    assert_eq!(names, ["AwaitingDelivery", "Importing", "AwaitingConfirmation", "Concluding", "Concluded"]);
     assert_eq!(
         Decision::AwaitDeliveryConfirmation.delivery_state().map(|s| s.name()),
         Some("AwaitingConfirmation"),

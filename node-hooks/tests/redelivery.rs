@@ -78,7 +78,12 @@ fn rand_seed() -> [u8; 32] {
 }
 
 impl Recovery {
-    fn start(&self, transport: Transport, listener: tokio::net::TcpListener, store: Arc<dyn ShareStore>) -> RunningDriver {
+    fn start(
+        &self,
+        transport: Transport,
+        listener: tokio::net::TcpListener,
+        store: Arc<dyn ShareStore>,
+    ) -> RunningDriver {
         start_with_store(
             new_node_client(&self.contract),
             Identity::from_seed(&self.seed),
@@ -125,7 +130,8 @@ impl Recovery {
             .call_as(Role::BackupService, methods::CONFIRM_RECOVERY_DELIVERY, json!({ "keyset": keyset }))
             .await
             .unwrap();
-        node.decision(Decision::Refresh).await;
+        let status = node.decision(Decision::Refresh).await;
+        assert_eq!(status.delivery_state, Some(NodeDeliveryState::Concluded));
         assert!(matches!(old_node_client(&self.contract).state().await.unwrap(), ProtocolStateView::Running(_)));
     }
 }

@@ -326,7 +326,8 @@ async fn junk_connections(addr: SocketAddr) -> Vec<tokio::net::TcpStream> {
     for i in 0..128 {
         let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
         if i % 2 == 1 {
-            let garbage: &[u8] = if i % 4 == 1 { &[0x16, 0x03, 0x01, 0x40, 0x00, 0x01] } else { b"POST /shares_recover HTTP/1.1\r\nHo" };
+            let garbage: &[u8] =
+                if i % 4 == 1 { &[0x16, 0x03, 0x01, 0x40, 0x00, 0x01] } else { b"POST /shares_recover HTTP/1.1\r\nHo" };
             tcp.write_all(garbage).await.unwrap();
         }
         held.push(tcp);

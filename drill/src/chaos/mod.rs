@@ -151,7 +151,14 @@ async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let start_node = |listener| {
-            network.run_machine(&home, Identity::from_seed(&seed), access_key, listener, node_client.clone(), store.clone())
+            network.run_machine(
+                &home,
+                Identity::from_seed(&seed),
+                access_key,
+                listener,
+                node_client.clone(),
+                store.clone(),
+            )
         };
         let mut machine = start_node(listener);
         let new_key = machine.tls_key;

@@ -81,4 +81,3 @@ pub enum DriverError {
     #[error("a share-store task failed: {0}")]
     Task(String),
 }
-

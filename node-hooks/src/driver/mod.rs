@@ -5,7 +5,7 @@
 
 use crate::alarm::{Alarm, NodeMetrics};
 use crate::decide::{
-    current_keyset, decide, local_shares, serves_backups, Decision, LocalShares, NodeIdentity, Seat,
+    current_keyset, decide, local_shares, serves_backups, Decision, LocalShares, NodeDeliveryState, NodeIdentity, Seat,
 };
 use crate::stand_in;
 use crate::store::ShareStore;
@@ -179,9 +179,14 @@ impl Driver {
         self.track_participants(decision, &state, memory).await;
         let exit = self.act(decision, &state, memory).await;
         memory.last_decision = Some(decision);
+        let concluded = decision == Decision::Refresh
+            && matches!(
+                self.status.borrow().delivery_state,
+                Some(NodeDeliveryState::Concluding | NodeDeliveryState::Concluded)
+            );
         self.status.send_modify(|s| {
             s.decision = Some(decision);
-            s.delivery_state = decision.delivery_state();
+            s.delivery_state = decision.delivery_state().or(concluded.then_some(NodeDeliveryState::Concluded));
             s.recovery_alarm = decision == Decision::AlarmRecoveryPending;
         });
         Ok(exit)

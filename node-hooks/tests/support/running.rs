@@ -1,10 +1,10 @@
 //! A driver run as a task, with its status to wait on.
 
+use contract_client::{Backoff, ContractClient};
 use node_hooks::driver::{Driver, DriverConfig, DriverError, DriverStatus, Exit};
 use node_hooks::store::{FileShareStore, ShareStore};
 use node_hooks::transfer::Transport;
 use node_hooks::Decision;
-use contract_client::{Backoff, ContractClient};
 use share_transfer::Identity;
 use std::path::Path;
 use std::sync::Arc;
@@ -78,4 +78,3 @@ pub fn start_with_store(
     let task = tokio::spawn(driver.run(listener, cancel.clone()));
     RunningDriver { status, cancel, task }
 }
-
