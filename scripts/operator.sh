@@ -11,8 +11,9 @@
 #   add-node-key ACCOUNT CONTRACT PUBLIC_KEY            function-call key limited to the node methods
 #   add-backup-key ACCOUNT CONTRACT PUBLIC_KEY          function-call key limited to the backup-service methods
 #   register-backup ACCOUNT CONTRACT IDENTITY_KEY SIGNER_KEY   register_backup_service (1 yoctoNEAR)
-#   enter-recovery ACCOUNT CONTRACT URL TLS_KEY         submit_participant_recovery_info as the operator (approved at once)
-#   approve-recovery ACCOUNT CONTRACT                   approve_recovery (1 yoctoNEAR)
+#   enter-recovery ACCOUNT CONTRACT URL TLS_KEY NODE_KEY   submit_participant_recovery_info as the operator
+#                                                       (approved at once; NODE_KEY: the new node's access key)
+#   approve-recovery ACCOUNT CONTRACT TLS_KEY           approve_recovery of the machine with TLS_KEY (1 yoctoNEAR)
 #   cancel-recovery ACCOUNT CONTRACT                    cancel_recovery (1 yoctoNEAR)
 #   state CONTRACT | recovery CONTRACT                  read the views
 source "$(dirname "$0")/lib.sh"
@@ -74,10 +75,13 @@ case "$command_name" in
         call_as "$1" "$2" register_backup_service \
             "$(printf '{"info":{"public_key":"%s","signer_public_key":"%s"}}' "$3" "$4")" '1 yoctonear' ;;
     enter-recovery)
-        need $# 4 "ACCOUNT CONTRACT URL TLS_KEY"
+        need $# 5 "ACCOUNT CONTRACT URL TLS_KEY NODE_KEY"
         call_as "$1" "$2" submit_participant_recovery_info \
-            "$(printf '{"info":{"url":"%s","tls_public_key":"%s"}}' "$3" "$4")" '1 yoctonear' ;;
-    approve-recovery) need $# 2 "ACCOUNT CONTRACT"; call_as "$1" "$2" approve_recovery '{}' '1 yoctonear' ;;
+            "$(printf '{"info":{"url":"%s","tls_public_key":"%s"},"node_public_key":"%s"}' "$3" "$4" "$5")" \
+            '1 yoctonear' ;;
+    approve-recovery)
+        need $# 3 "ACCOUNT CONTRACT TLS_KEY"
+        call_as "$1" "$2" approve_recovery "$(printf '{"tls_public_key":"%s"}' "$3")" '1 yoctonear' ;;
     cancel-recovery) need $# 2 "ACCOUNT CONTRACT"; call_as "$1" "$2" cancel_recovery '{}' '1 yoctonear' ;;
     state | recovery)
         need $# 1 "CONTRACT"

@@ -28,4 +28,11 @@ else
     echo "sandbox tier: NOT RUN (NEAR_SANDBOX_BIN_PATH does not name a neard sandbox binary and none can be downloaded here; set it, or MPC_SANDBOX_DOWNLOAD=1 where a download works)"
 fi
 
+# docs/alerts.yml is checked by backup-service/tests/alerts.rs when promtool is installed.
+if command -v promtool >/dev/null 2>&1; then
+    say "promtool tier: docs/alerts.yml checked by promtool (in the workspace tests above)"
+else
+    echo "promtool tier: NOT RUN (promtool is not on PATH; Debian: apt-get install prometheus)"
+fi
+
 say "all tiers that can run here passed"

@@ -41,6 +41,18 @@ pub struct Network {
     pub transport: Transport,
 }
 
+/// A node machine set up but not started yet: its keys, listener and URL are
+/// known (an operator can name them on chain before the node runs).
+pub struct PreparedMachine {
+    pub home: PathBuf,
+    pub identity: Identity,
+    pub tls_key: Ed25519PublicKey,
+    pub access_key: AccessPublicKey,
+    pub url: String,
+    listener: TcpListener,
+    store: FileShareStore,
+}
+
 /// A node machine: its driver task and what it was started with.
 pub struct Machine {
     pub home: PathBuf,
@@ -75,14 +87,34 @@ impl Network {
         access_key: AccessPublicKey,
         shares: Option<&SharesPayload>,
     ) -> anyhow::Result<Machine> {
+        let prepared = self.prepare_machine(home, access_key, shares).await?;
+        Ok(self.launch(account, prepared))
+    }
+
+    /// Sets a machine up in `home` (keys, shares, listener) without starting its node.
+    pub async fn prepare_machine(
+        &self,
+        home: &Path,
+        access_key: AccessPublicKey,
+        shares: Option<&SharesPayload>,
+    ) -> anyhow::Result<PreparedMachine> {
         std::fs::create_dir_all(home)?;
         let store = FileShareStore::in_home(home);
         if let Some(shares) = shares {
             store.write(shares)?;
         }
         let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("https://{}", listener.local_addr()?);
+        let identity = Identity::generate();
+        let tls_key = identity.public_key();
+        Ok(PreparedMachine { home: home.to_owned(), identity, tls_key, access_key, url, listener, store })
+    }
+
+    /// Starts the node of a prepared machine, signing as `account`.
+    pub fn launch(&self, account: &str, machine: PreparedMachine) -> Machine {
+        let PreparedMachine { home, identity, access_key, listener, store, .. } = machine;
         let client = self.client(account, access_key);
-        Ok(self.run_machine(home, Identity::generate(), access_key, listener, client, Arc::new(store)))
+        self.run_machine(&home, identity, access_key, listener, client, Arc::new(store))
     }
 
     /// Runs a node driver with everything given (the chaos drill restarts

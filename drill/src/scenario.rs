@@ -11,8 +11,8 @@ use contract_client::MpcContract;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::{
-    DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, Participant, ParticipantId, SignatureScheme,
-    ThresholdParameters,
+    DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, Participant, ParticipantId, ParticipantInfo,
+    SignatureScheme, ThresholdParameters,
 };
 use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::state::ProtocolStateView;
@@ -27,6 +27,10 @@ pub struct Settings {
     pub nodes: usize,
     pub threshold: u64,
     pub lose: usize,
+    /// The operator enters each recovery (1 yoctoNEAR, naming the new node's
+    /// key; approved at once) before the replacement starts, instead of the
+    /// replacement entering with its own key and the operator approving.
+    pub operator_enters: bool,
 }
 
 /// What the drill proved, for the verdict and for tests.
@@ -122,40 +126,49 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         // The old process stays up (as a machine that lost its disk would): it
         // must notice the recovery and shut itself down.
         std::fs::remove_dir_all(&op.machine.home).context("wiping the lost machine")?;
-        let old_machine = std::mem::replace(
-            &mut op.machine,
+        let home = network.workdir.join(&op.account).join(format!("machine-{}", round + 1));
+        let replacement = network.prepare_machine(&home, new_access_key(), None).await?;
+        let new_key = replacement.tls_key;
+        if settings.operator_enters {
+            timeline.phase(format!(
+                "the operator of {} enters Recovery naming the replacement's node key (1 yoctoNEAR): approved at once",
+                op.account
+            ));
+            let info = ParticipantInfo { url: replacement.url.clone(), tls_public_key: new_key };
             network
-                .start_machine(
-                    &op.account,
-                    &network.workdir.join(&op.account).join(format!("machine-{}", round + 1)),
-                    new_access_key(),
-                    None,
-                )
-                .await?,
-        );
+                .client(&op.account, op.operator_key)
+                .submit_participant_recovery_info(Role::Operator, &info, Some(replacement.access_key))
+                .await
+                .context("submit_participant_recovery_info by the operator")?;
+        }
+        let old_machine = std::mem::replace(&mut op.machine, network.launch(&op.account, replacement));
 
-        timeline.phase("replacement machine (new TLS key) enters Recovery; pending approval");
-        let new_key = op.machine.tls_key;
-        wait_for("the replacement to enter Recovery", || async {
-            Ok(observer.recovery().await?.filter(|r| r.new_info.tls_public_key == new_key))
-        })
-        .await?;
-        let recovery = observer.recovery().await?.ok_or_else(|| anyhow!("recovery vanished"))?;
-        ensure!(recovery.status == RecoveryStatus::PendingApproval, "a node key's recovery must wait for approval");
+        if !settings.operator_enters {
+            timeline.phase("replacement machine (new TLS key) enters Recovery; pending approval");
+            wait_for("the replacement to enter Recovery", || async {
+                Ok(observer.recovery().await?.filter(|r| r.new_info.tls_public_key == new_key))
+            })
+            .await?;
+            let recovery = observer.recovery().await?.ok_or_else(|| anyhow!("recovery vanished"))?;
+            ensure!(recovery.status == RecoveryStatus::PendingApproval, "a node key's recovery must wait for approval");
 
-        timeline.phase("the old machine, still up, keeps working and raises an alarm while approval is pending");
-        tokio::time::sleep(POLL * 4).await;
-        ensure!(
-            !old_machine.task.is_finished(),
-            "the old machine stopped while the recovery was only pending approval"
-        );
+            timeline.phase("the old machine, still up, keeps working and raises an alarm while approval is pending");
+            tokio::time::sleep(POLL * 4).await;
+            ensure!(
+                !old_machine.task.is_finished(),
+                "the old machine stopped while the recovery was only pending approval"
+            );
 
-        timeline.phase(format!("the operator of {} approves (full-access key, 1 yoctoNEAR)", op.account));
-        network
-            .client(&op.account, op.operator_key)
-            .call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({}))
-            .await
-            .context("approve_recovery")?;
+            timeline.phase(format!(
+                "the operator of {} approves the replacement's TLS key (full-access key, 1 yoctoNEAR)",
+                op.account
+            ));
+            network
+                .client(&op.account, op.operator_key)
+                .approve_recovery(&new_key)
+                .await
+                .context("approve_recovery")?;
+        }
 
         timeline.phase("the old machine sees the approved recovery and shuts down");
         let exit = tokio::time::timeout(DEADLINE, old_machine.task)
@@ -289,7 +302,7 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
             .map(|(i, (op, _))| Participant {
                 account_id: op.account.parse().expect("valid account"),
                 id: ParticipantId(i as u32),
-                info: mpc_interface::primitives::ParticipantInfo {
+                info: ParticipantInfo {
                     url: op.machine.url.clone(),
                     tls_public_key: op.machine.tls_key,
                 },

@@ -88,6 +88,7 @@ methods! {
     BACKUP_SERVICE = "backup_service", View, [Anyone], 0;
     BACKUP_SERVICES = "backup_services", View, [Anyone], 0;
     EPHEMERAL_KEYS = "ephemeral_keys", View, [Anyone], 0;
+    NODE_KEY = "node_key", View, [Anyone], 0;
     VERSION = "version", View, [Anyone], 0;
     // NEP-330 source metadata, exported by near-sdk itself.
     CONTRACT_SOURCE_METADATA = "contract_source_metadata", View, [Anyone], 0;

@@ -61,7 +61,7 @@ impl Alarm {
     pub(crate) fn clear(&mut self, metrics: &NodeMetrics) {
         metrics.recovery_alarm.store(0, Ordering::Relaxed);
         if self.raised_for.take().is_some() {
-            tracing::warn!("the pending recovery onto another machine is no longer pending; alarm cleared");
+            tracing::info!("the pending recovery onto another machine is no longer pending; alarm cleared");
         }
     }
 }

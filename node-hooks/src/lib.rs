@@ -19,6 +19,7 @@
 pub mod alarm;
 pub mod decide;
 pub mod driver;
+pub mod metrics;
 pub use share_transfer::endpoint;
 mod mtls_node;
 pub mod private_file;

@@ -138,7 +138,8 @@ impl Recovery {
 
 async fn approve(contract: &InProcessContract, node: &mut RunningDriver) {
     node.decision(Decision::AwaitShares { approved: false }).await;
-    operator(contract).call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({})).await.unwrap();
+    let entered = operator(contract).recovery().await.unwrap().expect("a recovery to approve");
+    operator(contract).approve_recovery(&entered.new_info.tls_public_key).await.unwrap();
     node.decision(Decision::AwaitShares { approved: true }).await;
 }
 

@@ -2,6 +2,7 @@
 
 use crate::errors::{CallerError, Error, RecoveryError};
 use crate::state::Signer;
+use crate::storage::registry::Registry;
 use mpc_interface::keys::AccessPublicKey;
 use near_sdk::{env, AccountId};
 
@@ -13,16 +14,6 @@ pub fn direct_caller() -> Result<AccountId, Error> {
         return Err(CallerError::Forwarded { predecessor, signer }.into());
     }
     Ok(predecessor)
-}
-
-/// A node method: direct caller, no deposit (function-call keys cannot attach one).
-pub fn node_caller(method: &'static str) -> Result<AccountId, Error> {
-    let caller = direct_caller()?;
-    let attached = env::attached_deposit().as_yoctonear();
-    if attached != 0 {
-        return Err(CallerError::DepositNotAccepted { method, attached }.into());
-    }
-    Ok(caller)
 }
 
 /// The direct caller with the key it signed with and what it attached.
@@ -49,4 +40,12 @@ pub fn operator_signer(method: &'static str) -> Result<Signer, Error> {
         return Err(CallerError::DepositRequired { method }.into());
     }
     Ok(signer)
+}
+
+/// A vote from a node: as `node_signer`, and signed with the node key the
+/// contract recorded for the account, if one is recorded.
+pub fn node_voter(registry: &Registry, method: &'static str) -> Result<AccountId, Error> {
+    let signer = node_signer(method)?;
+    registry.node_keys.ensure(method, &signer.account_id, &signer.public_key)?;
+    Ok(signer.account_id)
 }

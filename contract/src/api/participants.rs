@@ -1,4 +1,4 @@
-use super::guards::node_caller;
+use super::guards::node_signer;
 use crate::errors::Error;
 use crate::state::{candidates, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -13,11 +13,11 @@ impl MpcContract {
     #[payable]
     #[handle_result]
     pub fn submit_participant_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
-        let caller = node_caller(SUBMIT_PARTICIPANT_INFO)?;
+        let signer = node_signer(SUBMIT_PARTICIPANT_INFO)?;
         if let ProtocolState::NotInitialized = self.protocol {
             return Err(self.protocol.wrong(SUBMIT_PARTICIPANT_INFO, "an initialized contract"));
         }
-        let step = candidates::submit_participant_info(&mut self.registry, &caller, info)?;
+        let step = candidates::submit_participant_info(&mut self.registry, &signer, info)?;
         self.apply(step);
         Ok(())
     }

@@ -13,11 +13,9 @@ use anyhow::{anyhow, bail, ensure, Context, Result};
 use backup_service::failpoint::Hooks;
 use contract_client::{ContractClient, MpcContract};
 use inject::{applies, ChaosClient, ChaosHook, ChaosStore, Fault, Injector, Process, Step};
-use mpc_interface::methods::{self, Role};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::{FileShareStore, ShareStore};
 use rand_core::{OsRng, RngCore};
-use serde_json::json;
 use share_transfer::{Identity, Transport};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -108,7 +106,7 @@ struct Running {
 async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -> Result<u64> {
     let workdir = tempfile::tempdir()?;
     let network = Network::new(wasm.to_vec(), workdir.path().to_owned(), transport);
-    let settings = Settings { nodes: 3, threshold: 2, lose: 1 };
+    let settings = Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: false };
     let mut timeline = Timeline::quiet(network.meter.clone());
     let up = bring_up(&network, &settings, &mut timeline).await?;
     let index = 1;
@@ -170,7 +168,7 @@ async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -
         }
         network
             .client(&op.account, op.operator_key)
-            .call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({}))
+            .approve_recovery(&new_key)
             .await
             .context("approve_recovery")?;
         let approved = Instant::now();
