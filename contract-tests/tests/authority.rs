@@ -21,12 +21,6 @@ fn lost() -> String {
     account(LOST)
 }
 
-fn refused(net: &mut Network, code: &str, fragment: &str, call: impl FnOnce(&mut Network) -> Outcome) {
-    let before = net.observable();
-    call(net).expect_error(code, fragment);
-    assert!(net.observable() == before, "a refused call changed the contract");
-}
-
 /// Running with `n` participants at `threshold`, each with a backup service.
 fn network_with(n: usize, threshold: u64) -> Network {
     let mut net = Network::deploy(contract_wasm());
@@ -228,4 +222,36 @@ fn cancel_recovery__should_take_effect_at_n_minus_one_votes_when_the_threshold_i
     let last = net.node_call(&account(*others.last().unwrap()), CANCEL_RECOVERY, json!({}));
     assert_eq!(last.expect_ok().events()[0]["data"]["by"], "ParticipantVote");
     assert_eq!(net.recovery(), None);
+}
+
+#[test]
+fn cancel_recovery__should_refuse_a_vote_not_signed_by_the_voters_node_key() {
+    let mut net = network();
+    refresh(&mut net, &account(0), &node_key(&account(0))).expect_ok();
+    enter(&mut net, &new_node_key(&lost()), 0, json!({"info": info(&lost(), 1)})).expect_ok();
+    refused(&mut net, "Unauthorized", "must be signed by its node key", |n| {
+        n.signed_call(&account(0), &new_node_key(&account(0)), 0, CANCEL_RECOVERY, json!({}))
+    });
+    net.node_call(&account(0), CANCEL_RECOVERY, json!({})).expect_ok();
+    assert_eq!(net.recovery().unwrap().cancel_votes, 1);
+}
+
+#[test]
+fn vote_new_parameters__should_hand_the_node_key_to_the_new_machine_a_resharing_keeps() {
+    let mut net = network();
+    refresh(&mut net, &lost(), &node_key(&lost())).expect_ok();
+    enter(&mut net, &new_node_key(&lost()), 0, json!({"info": info(&lost(), 1)})).expect_ok();
+    let mut proposal = parameters(N);
+    proposal.participants[LOST].info = info(&lost(), 1);
+    // Every participant of the proposal votes; the account's node is still the old machine.
+    for i in 0..N {
+        net.node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
+    }
+    assert!(matches!(net.state(), ProtocolStateView::Resharing(_)));
+    assert_eq!(node_key_view(&net, &lost()), json!(new_node_key(&lost())), "the new machine takes part");
+    refused(&mut net, "Unauthorized", "must be signed by its node key", |n| {
+        n.signed_call(&lost(), &node_key(&lost()), 0, VOTE_RESHARED, json!({"key_event_id": key_event(1, 0)}))
+    });
+    net.signed_call(&lost(), &new_node_key(&lost()), 0, VOTE_RESHARED, json!({"key_event_id": key_event(1, 0)}))
+        .expect_ok();
 }

@@ -32,7 +32,7 @@ struct Args {
     /// node key) instead of the replacement entering and the operator approving.
     #[arg(long, env = "DRILL_OPERATOR_ENTERS")]
     operator_enters: bool,
-    /// Where the machines keep their state (default: a fresh temporary directory).
+    /// Where the machines keep their state: an empty or new directory (default: a fresh temporary one).
     #[arg(long, env = "DRILL_WORKDIR")]
     workdir: Option<std::path::PathBuf>,
 }
@@ -48,6 +48,15 @@ fn settings(args: &Args) -> Result<Settings> {
     }
     if args.lose == 0 || args.lose > args.nodes {
         bail!("--lose must be between 1 and {}, not {}", args.nodes, args.lose);
+    }
+    if let Some(dir) = &args.workdir {
+        // The drill wipes machines' directories: it must never touch files it did not create.
+        if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+            bail!(
+                "--workdir {} is not empty; give an empty or new directory (the drill deletes machines' state in it)",
+                dir.display()
+            );
+        }
     }
     Ok(Settings { nodes: args.nodes, threshold, lose: args.lose, operator_enters: args.operator_enters })
 }

@@ -109,6 +109,12 @@ impl Up {
     }
 }
 
+/// The machine lost in `round` of `lose`: `lose` distinct machines spread
+/// evenly over all `n` (0-based; the first loss is machine 1).
+pub fn lost_machine(round: usize, n: usize, lose: usize) -> usize {
+    (1 + round * n / lose) % n
+}
+
 pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     let mut timeline = Timeline::new(network.meter.clone());
     let Up { mut operators, keyset, dealt, domains, observer, initial } =
@@ -118,7 +124,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
 
     let mut recovered = Vec::new();
     for round in 0..settings.lose {
-        let index = (round * 2 + 1) % n;
+        let index = lost_machine(round, n, settings.lose);
         let op = &mut operators[index];
         let lost_shares = shares_of(&dealt, &keyset, index);
 
@@ -131,7 +137,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         let new_key = replacement.tls_key;
         if settings.operator_enters {
             timeline.phase(format!(
-                "the operator of {} enters Recovery naming the replacement's node key (1 yoctoNEAR): approved at once",
+                "the operator of {} enters Recovery naming the replacement's node key",
                 op.account
             ));
             let info = ParticipantInfo { url: replacement.url.clone(), tls_public_key: new_key };
@@ -160,7 +166,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
             );
 
             timeline.phase(format!(
-                "the operator of {} approves the replacement's TLS key (full-access key, 1 yoctoNEAR)",
+                "the operator of {} approves the replacement's TLS key (1 yoctoNEAR)",
                 op.account
             ));
             network
@@ -351,4 +357,29 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
     };
     let operators = operators.into_iter().map(|(op, _)| op).collect();
     Ok(Up { operators, keyset, dealt, domains, observer, initial })
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::lost_machine;
+    use std::collections::HashSet;
+
+    #[test]
+    fn lost_machine__should_pick_distinct_machines_spread_over_the_whole_set() {
+        for n in 2..=64 {
+            for lose in 1..=n {
+                let picked: Vec<usize> = (0..lose).map(|round| lost_machine(round, n, lose)).collect();
+                assert_eq!(picked.iter().collect::<HashSet<_>>().len(), lose, "n {n}, lose {lose}: {picked:?}");
+                assert!(picked.iter().all(|&i| i < n));
+                // Spread: consecutive picks are at least n / lose apart (cyclically).
+                for pair in picked.windows(2) {
+                    assert!((pair[1] + n - pair[0]) % n >= n / lose, "n {n}, lose {lose}: {picked:?}");
+                }
+            }
+        }
+        assert_eq!((0..3).map(|r| lost_machine(r, 7, 3)).collect::<Vec<_>>(), [1, 3, 5]);
+        assert_eq!((0..3).map(|r| lost_machine(r, 4, 3)).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!((0..2).map(|r| lost_machine(r, 12, 2)).collect::<Vec<_>>(), [1, 7]);
+    }
 }

@@ -2,7 +2,7 @@
 //! TDX DCAP quote with the collateral the caller brings, at the block's time,
 //! and returns what the quote vouches for ([`VerifiedQuote`]) or fails with a
 //! `[Code] message` error. Nothing is stored; the caller pays the gas (about
-//! 120 Tgas, [`mpc_interface::attestation::VERIFY_QUOTE_GAS`]).
+//! 117 Tgas; attach [`mpc_interface::attestation::VERIFY_QUOTE_GAS`]).
 //!
 //! The argument is JSON, [`mpc_interface::attestation::VerifyQuoteArgs`]; it is
 //! read by hand (not by near-sdk) so that malformed arguments fail with a typed

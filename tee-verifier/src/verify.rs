@@ -1,4 +1,4 @@
-//! Quote verification as plain Rust (no `env::`), so it also runs natively in tests.
+//! Quote verification as plain Rust: no `env::`, the block time comes in as an argument.
 
 use crate::errors::VerifierError;
 use dcap_qvl::configs::RustCryptoConfig;

@@ -23,8 +23,8 @@ async fn backed_up(epoch: u64, transport: Transport) -> (World, BackupService) {
 #[tokio::test]
 async fn mtls_recovery__should_wait_without_an_error_while_the_new_machine_is_not_receiving_yet() {
     let (world, service) = backed_up(0, Transport::Mtls).await;
-    let (new_identity, listener, _) = world.enter_recovery().await;
-    world.approve_recovery(&new_identity).await;
+    let (machine, listener, _) = world.enter_recovery().await;
+    world.approve_recovery(&machine).await;
     idle_node(listener);
     assert_eq!(service.run_once().await.unwrap(), Outcome::NodeNotReceivingYet { epoch: EpochId(0) });
     assert_eq!(service.metrics().total_errors(), 0);

@@ -42,6 +42,7 @@ use near_primitives::types::{BlockReference, Finality, FunctionArgs};
 use near_primitives::views::{
     ExecutionStatusView, FinalExecutionOutcomeView, FinalExecutionStatus, QueryRequest, TxExecutionStatus,
 };
+use serde_json::Value;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -307,7 +308,7 @@ impl ContractClient for RpcClient {
         &self.signer
     }
 
-    async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError> {
+    async fn view_raw(&self, method: &str, args: Value) -> Result<Vec<u8>, ClientError> {
         let args = serde_json::to_vec(&args).expect("JSON of a JSON value");
         let request = Self::final_query(QueryRequest::CallFunction {
             account_id: self.config.contract_id.clone(),
@@ -341,13 +342,7 @@ impl ContractClient for RpcClient {
         }
     }
 
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         let args = serde_json::to_vec(&args).expect("JSON of a JSON value");
         let key = self.access_key_state().await?;
         let nonce = self.next_nonce(key.nonce);

@@ -34,7 +34,7 @@ impl Registry {
             tls_owners: LookupMap::new(StorageKey::TlsOwners),
             votes: VoteBook::new(),
             pending_parameters: LazyOption::new(StorageKey::PendingParameters, None),
-            node_keys: NodeKeys::default(),
+            node_keys: NodeKeys,
         }
     }
 
