@@ -2,7 +2,7 @@
 //! claim in the verdict is read back from the contract's views and from the
 //! shares themselves.
 
-use crate::network::{account, new_access_key, Machine, Network, CONTRACT};
+use crate::network::{account, new_access_key, Machine, Network, CONTRACT, POLL};
 use crate::threshold::{deal, reconstruct_public_key, SharedKey};
 use crate::timeline::Timeline;
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -82,12 +82,31 @@ fn shares_of(keys: &[SharedKey], keyset: &Keyset, id: usize) -> SharesPayload {
     }
 }
 
-struct Operator {
-    account: String,
-    operator_key: AccessPublicKey,
-    machine: Machine,
-    service_cancel: CancellationToken,
-    service: Arc<backup_service::BackupService>,
+pub(crate) struct Operator {
+    pub account: String,
+    pub operator_key: AccessPublicKey,
+    pub machine: Machine,
+    pub service_cancel: CancellationToken,
+    pub service: Arc<backup_service::BackupService>,
+    pub service_keys: ServiceKeys,
+    pub service_key: AccessPublicKey,
+}
+
+/// A running network: every node seated with its dealt shares and backed up.
+pub(crate) struct Up {
+    pub operators: Vec<Operator>,
+    pub keyset: Keyset,
+    pub dealt: Vec<SharedKey>,
+    pub domains: Vec<DomainConfig>,
+    pub observer: Arc<dyn contract_client::ContractClient>,
+    pub initial: mpc_interface::state::RunningView,
+}
+
+impl Up {
+    /// The shares participant `index` was dealt.
+    pub fn shares_of(&self, index: usize) -> SharesPayload {
+        shares_of(&self.dealt, &self.keyset, index)
+    }
 }
 
 /// The machine lost in `round` of `lose`: `lose` distinct machines spread
@@ -98,9 +117,139 @@ pub fn lost_machine(round: usize, n: usize, lose: usize) -> usize {
 
 pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     let mut timeline = Timeline::new(network.meter.clone());
+    let Up { mut operators, keyset, dealt, domains, observer, initial } =
+        bring_up(network, settings, &mut timeline).await?;
     let n = settings.nodes;
     let t = settings.threshold as usize;
 
+    let mut recovered = Vec::new();
+    for round in 0..settings.lose {
+        let index = lost_machine(round, n, settings.lose);
+        let op = &mut operators[index];
+        let lost_shares = shares_of(&dealt, &keyset, index);
+
+        timeline.phase(format!("{}'s machine is destroyed: its state directory is wiped", op.account));
+        // The old process stays up (as a machine that lost its disk would): it
+        // must notice the recovery and shut itself down.
+        std::fs::remove_dir_all(&op.machine.home).context("wiping the lost machine")?;
+        let home = network.workdir.join(&op.account).join(format!("machine-{}", round + 1));
+        let replacement = network.prepare_machine(&home, new_access_key(), None).await?;
+        let new_key = replacement.tls_key;
+        if settings.operator_enters {
+            timeline.phase(format!(
+                "the operator of {} enters Recovery naming the replacement's node key",
+                op.account
+            ));
+            let info = ParticipantInfo { url: replacement.url.clone(), tls_public_key: new_key };
+            network
+                .client(&op.account, op.operator_key)
+                .submit_participant_recovery_info(Role::Operator, &info, Some(replacement.access_key))
+                .await
+                .context("submit_participant_recovery_info by the operator")?;
+        }
+        let old_machine = std::mem::replace(&mut op.machine, network.launch(&op.account, replacement));
+
+        if !settings.operator_enters {
+            timeline.phase("replacement machine (new TLS key) enters Recovery; pending approval");
+            wait_for("the replacement to enter Recovery", || async {
+                Ok(observer.recovery().await?.filter(|r| r.new_info.tls_public_key == new_key))
+            })
+            .await?;
+            let recovery = observer.recovery().await?.ok_or_else(|| anyhow!("recovery vanished"))?;
+            ensure!(recovery.status == RecoveryStatus::PendingApproval, "a node key's recovery must wait for approval");
+
+            timeline.phase("the old machine, still up, keeps working and raises an alarm while approval is pending");
+            tokio::time::sleep(POLL * 4).await;
+            ensure!(
+                !old_machine.task.is_finished(),
+                "the old machine stopped while the recovery was only pending approval"
+            );
+
+            timeline.phase(format!(
+                "the operator of {} approves the replacement's TLS key (1 yoctoNEAR)",
+                op.account
+            ));
+            network
+                .client(&op.account, op.operator_key)
+                .approve_recovery(&new_key)
+                .await
+                .context("approve_recovery")?;
+        }
+
+        timeline.phase("the old machine sees the approved recovery and shuts down");
+        let exit = tokio::time::timeout(DEADLINE, old_machine.task)
+            .await
+            .map_err(|_| anyhow!("the old machine did not shut down"))??
+            .map_err(|e| anyhow!("the old machine's driver failed: {e}"))?;
+        ensure!(
+            exit == Exit::ShutDown(ShutDownCause::RecoveryToAnotherMachine),
+            "the old machine stopped for another reason: {exit:?}"
+        );
+
+        timeline.phase("the backup service delivers, the new node checks the shares and concludes");
+        let account_id: mpc_interface::AccountId = op.account.parse()?;
+        wait_for("the network to run again with the new machine", || async {
+            Ok(match observer.state().await? {
+                ProtocolStateView::Running(r)
+                    if r.parameters.participant(&account_id).map(|p| p.info.tls_public_key) == Some(new_key) =>
+                {
+                    Some(())
+                }
+                _ => None,
+            })
+        })
+        .await?;
+
+        timeline.phase("verify the replacement holds exactly the lost machine's shares");
+        let held = FileShareStore::in_home(&op.machine.home)
+            .load()?
+            .ok_or_else(|| anyhow!("the replacement holds no shares"))?;
+        ensure!(held == lost_shares, "the replacement's shares differ from the lost machine's");
+        recovered.push(op.account.clone());
+    }
+
+    timeline.phase("verify the network: same accounts, ids, threshold and keyset; shares rebuild every key");
+    let final_state = match observer.state().await? {
+        ProtocolStateView::Running(r) => r,
+        other => bail!("expected Running, found {}", other.name()),
+    };
+    ensure!(final_state.keyset == keyset && initial.keyset == keyset, "the keyset changed");
+    let ids = |p: &ThresholdParameters| p.participants.iter().map(|x| (x.account_id.clone(), x.id)).collect::<Vec<_>>();
+    ensure!(ids(&final_state.parameters) == ids(&initial.parameters), "participant accounts or ids changed");
+    ensure!(final_state.parameters.threshold == settings.threshold, "the threshold changed");
+    // Rebuild each domain's public key from t shares as the machines hold them
+    // now, recovered machines first.
+    let mut holders: Vec<usize> = (0..n).filter(|i| recovered.contains(&account(*i))).collect();
+    holders.extend((0..n).filter(|i| !recovered.contains(&account(*i))));
+    holders.truncate(t);
+    let held: Vec<SharesPayload> = holders
+        .iter()
+        .map(|&i| {
+            FileShareStore::in_home(&operators[i].machine.home)
+                .load()?
+                .ok_or_else(|| anyhow!("{} holds no shares", account(i)))
+        })
+        .collect::<Result<_>>()?;
+    for (d, domain) in domains.iter().enumerate() {
+        let points: Vec<(u64, &[u8])> =
+            holders.iter().zip(&held).map(|(&i, p)| (i as u64, p.shares[d].secret_share.expose())).collect();
+        let rebuilt = reconstruct_public_key(domain.scheme, &points);
+        ensure!(rebuilt == Some(keyset.domains[d].public_key), "{t} shares do not rebuild domain {}'s key", domain.id);
+    }
+
+    timeline.phase("shut down nodes and backup services");
+    for op in &operators {
+        op.machine.cancel.cancel();
+        op.service_cancel.cancel();
+    }
+    Ok(Report { timeline: timeline.table(), recovered })
+}
+
+/// Deals the keys, starts every machine and backup service, generates the
+/// keys on chain, registers the backup services and waits for every backup.
+pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &mut Timeline) -> Result<Up> {
+    let n = settings.nodes;
+    let t = settings.threshold as usize;
     timeline.phase(format!("deal keys: {n} shares per domain, threshold {t} (secp256k1, ed25519)"));
     let domains = domains();
     let dealt: Vec<SharedKey> = domains.iter().map(|d| deal(d, t, n)).collect();
@@ -126,6 +275,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         let service_key = new_access_key();
         let info = BackupServiceInfo { public_key: service_keys.identity.public_key(), signer_public_key: service_key };
         let service_cancel = CancellationToken::new();
+        let service_keys_copy = service_keys.clone();
         let (service, _) = network
             .start_backup_service(
                 &account,
@@ -135,7 +285,18 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
                 service_cancel.clone(),
             )
             .map_err(|e| anyhow!("backup service of {account}: {e}"))?;
-        operators.push((Operator { account, operator_key: new_access_key(), machine, service_cancel, service }, info));
+        operators.push((
+            Operator {
+                account,
+                operator_key: new_access_key(),
+                machine,
+                service_cancel,
+                service,
+                service_keys: service_keys_copy,
+                service_key,
+            },
+            info,
+        ));
     }
 
     timeline.phase("init: the contract starts key generation with every node's TLS key");
@@ -194,123 +355,8 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         ProtocolStateView::Running(r) => r,
         other => bail!("expected Running, found {}", other.name()),
     };
-
-    let mut recovered = Vec::new();
-    for round in 0..settings.lose {
-        let index = lost_machine(round, n, settings.lose);
-        let op = &mut operators[index].0;
-        let lost_shares = shares_of(&dealt, &keyset, index);
-
-        timeline.phase(format!("{}'s machine is destroyed: its state directory is wiped", op.account));
-        // The old process stays up (as a machine that lost its disk would): it
-        // must notice the recovery and shut itself down.
-        std::fs::remove_dir_all(&op.machine.home).context("wiping the lost machine")?;
-        let home = network.workdir.join(&op.account).join(format!("machine-{}", round + 1));
-        let replacement = network.prepare_machine(&home, new_access_key(), None).await?;
-        let new_key = replacement.tls_key;
-        if settings.operator_enters {
-            timeline.phase(format!(
-                "the operator of {} enters Recovery naming the replacement's node key",
-                op.account
-            ));
-            let info = ParticipantInfo { url: replacement.url.clone(), tls_public_key: new_key };
-            network
-                .client(&op.account, op.operator_key)
-                .submit_participant_recovery_info(Role::Operator, &info, Some(replacement.access_key))
-                .await
-                .context("submit_participant_recovery_info by the operator")?;
-        }
-        let old_machine = std::mem::replace(&mut op.machine, network.launch(&op.account, replacement));
-
-        if !settings.operator_enters {
-            timeline.phase("replacement machine (new TLS key) enters Recovery; pending approval".to_owned());
-            wait_for("the replacement to enter Recovery", || async {
-                Ok(observer.recovery().await?.filter(|r| r.new_info.tls_public_key == new_key))
-            })
-            .await?;
-            let recovery = observer.recovery().await?.ok_or_else(|| anyhow!("recovery vanished"))?;
-            ensure!(recovery.status == RecoveryStatus::PendingApproval, "a node key's recovery must wait for approval");
-        }
-
-        timeline.phase("the old machine, still up, sees it is replaced and shuts down");
-        let exit = tokio::time::timeout(DEADLINE, old_machine.task)
-            .await
-            .map_err(|_| anyhow!("the old machine did not shut down"))??
-            .map_err(|e| anyhow!("the old machine's driver failed: {e}"))?;
-        ensure!(
-            exit == Exit::ShutDown(ShutDownCause::RecoveryToAnotherMachine),
-            "the old machine stopped for another reason: {exit:?}"
-        );
-
-        if !settings.operator_enters {
-            timeline.phase(format!(
-                "the operator of {} approves the replacement's TLS key (1 yoctoNEAR)",
-                op.account
-            ));
-            network
-                .client(&op.account, op.operator_key)
-                .approve_recovery(&new_key)
-                .await
-                .context("approve_recovery")?;
-        }
-
-        timeline.phase("the backup service delivers, the new node checks the shares and concludes");
-        let account_id: mpc_interface::AccountId = op.account.parse()?;
-        wait_for("the network to run again with the new machine", || async {
-            Ok(match observer.state().await? {
-                ProtocolStateView::Running(r)
-                    if r.parameters.participant(&account_id).map(|p| p.info.tls_public_key) == Some(new_key) =>
-                {
-                    Some(())
-                }
-                _ => None,
-            })
-        })
-        .await?;
-
-        timeline.phase("verify the replacement holds exactly the lost machine's shares");
-        let held = FileShareStore::in_home(&op.machine.home)
-            .load()?
-            .ok_or_else(|| anyhow!("the replacement holds no shares"))?;
-        ensure!(held == lost_shares, "the replacement's shares differ from the lost machine's");
-        recovered.push(op.account.clone());
-    }
-
-    timeline.phase("verify the network: same accounts, ids, threshold and keyset; shares rebuild every key");
-    let final_state = match observer.state().await? {
-        ProtocolStateView::Running(r) => r,
-        other => bail!("expected Running, found {}", other.name()),
-    };
-    ensure!(final_state.keyset == keyset && initial.keyset == keyset, "the keyset changed");
-    let ids = |p: &ThresholdParameters| p.participants.iter().map(|x| (x.account_id.clone(), x.id)).collect::<Vec<_>>();
-    ensure!(ids(&final_state.parameters) == ids(&initial.parameters), "participant accounts or ids changed");
-    ensure!(final_state.parameters.threshold == settings.threshold, "the threshold changed");
-    // Rebuild each domain's public key from t shares as the machines hold them
-    // now, recovered machines first.
-    let mut holders: Vec<usize> = (0..n).filter(|i| recovered.contains(&account(*i))).collect();
-    holders.extend((0..n).filter(|i| !recovered.contains(&account(*i))));
-    holders.truncate(t);
-    let held: Vec<SharesPayload> = holders
-        .iter()
-        .map(|&i| {
-            FileShareStore::in_home(&operators[i].0.machine.home)
-                .load()?
-                .ok_or_else(|| anyhow!("{} holds no shares", account(i)))
-        })
-        .collect::<Result<_>>()?;
-    for (d, domain) in domains.iter().enumerate() {
-        let points: Vec<(u64, &[u8])> =
-            holders.iter().zip(&held).map(|(&i, p)| (i as u64, p.shares[d].secret_share.expose())).collect();
-        let rebuilt = reconstruct_public_key(domain.scheme, &points);
-        ensure!(rebuilt == Some(keyset.domains[d].public_key), "{t} shares do not rebuild domain {}'s key", domain.id);
-    }
-
-    timeline.phase("shut down nodes and backup services");
-    for (op, _) in &operators {
-        op.machine.cancel.cancel();
-        op.service_cancel.cancel();
-    }
-    Ok(Report { timeline: timeline.table(), recovered })
+    let operators = operators.into_iter().map(|(op, _)| op).collect();
+    Ok(Up { operators, keyset, dealt, domains, observer, initial })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@
 pub mod authority;
 pub mod contract;
 pub mod endpoint;
+pub mod gate;
 pub mod identity;
 pub mod memory;
 pub mod mtls;
