@@ -6,6 +6,9 @@
 #   --lose K              machines lost one after another, K distinct ones spread over the set (default 1)
 #   --transport mtls|web  how shares move (default mtls)
 #   --workdir DIR         where the machines keep their state; must be empty or new (default: a temporary directory)
+#   --operator-enters     the operator enters each recovery (approved at once)
+#   --chaos               instead: every fault at every step of a recovery (3 nodes, threshold 2);
+#                         prints the matrix and `N passed, M failed` (default transport: both)
 # Exit code 0 only if the recovery truly happened (checked from the
 # contract's views and the shares themselves); 1 if it did not; 2 on bad flags.
 source "$(dirname "$0")/lib.sh"

@@ -18,6 +18,9 @@ say "unit, wasm (near-vm-runner) and snapshot tests"
 # Snapshots are checked, never rewritten, by the test command.
 CI=true cargo test --workspace "${locked[@]}"
 
+say "chaos run: every fault at every step of a recovery, both transports"
+scripts/drill.sh --chaos
+
 if [ -n "${NEAR_SANDBOX_BIN_PATH:-}" ] && [ -x "${NEAR_SANDBOX_BIN_PATH}" ]; then
     say "sandbox tier: neard at $NEAR_SANDBOX_BIN_PATH"
     cargo test -p sandbox-tests --features sandbox "${locked[@]}"

@@ -10,6 +10,35 @@ use std::path::{Path, PathBuf};
 
 pub const HANDOFF_FILE: &str = "handoff.json";
 
+/// The backup service's side of a recovery delivery, by name: the delivery
+/// model (`delivery-model`, `SERVICE_PHASES`) uses the same names, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ServiceDeliveryState {
+    /// Nothing to deliver: no approved recovery of the account (pending
+    /// approval, or none open).
+    Idle,
+    /// Approved, no acknowledgement recorded: deliver (again) at every poll.
+    Delivering,
+    /// The new machine acknowledged (it stored the shares): send
+    /// `confirm_recovery_delivery` until the contract shows `Delivered`.
+    AwaitingConfirmation,
+    /// The contract shows the delivery confirmed: nothing more to send.
+    Confirmed,
+}
+
+impl ServiceDeliveryState {
+    pub const ALL: &[Self] = &[Self::Idle, Self::Delivering, Self::AwaitingConfirmation, Self::Confirmed];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Idle => "Idle",
+            Self::Delivering => "Delivering",
+            Self::AwaitingConfirmation => "AwaitingConfirmation",
+            Self::Confirmed => "Confirmed",
+        }
+    }
+}
+
 /// A delivery the recovering machine acknowledged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handoff {
@@ -64,6 +93,12 @@ impl HandoffLog {
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_delivery_states__should_carry_the_delivery_models_names() {
+        let names: Vec<_> = ServiceDeliveryState::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["Idle", "Delivering", "AwaitingConfirmation", "Confirmed"]);
+    }
 
     #[test]
     fn handoff_log__should_remember_the_last_delivery_and_shrug_off_garbage() {

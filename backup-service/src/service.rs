@@ -2,7 +2,8 @@
 //! an approved recovery of the operator's account, confirm on chain.
 
 use crate::address::{self, AddressError};
-use crate::handoff::{Handoff, HandoffLog};
+use crate::failpoint::{DeliveryPoint, Hooks, Injected};
+use crate::handoff::{Handoff, HandoffLog, ServiceDeliveryState};
 use crate::keys::ServiceKeys;
 use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
@@ -42,6 +43,8 @@ pub struct ServiceConfig {
     pub backoff: Backoff,
     pub mtls: MtlsConfig,
     pub web: WebConfig,
+    /// Faults injected into deliveries (the chaos drill); none in production.
+    pub hooks: Hooks,
 }
 
 impl ServiceConfig {
@@ -54,6 +57,7 @@ impl ServiceConfig {
             backoff: Backoff::default(),
             mtls: MtlsConfig::default(),
             web: WebConfig::default(),
+            hooks: Hooks::default(),
         }
     }
 
@@ -88,6 +92,19 @@ pub enum Outcome {
     Idle { reason: String },
 }
 
+impl Outcome {
+    /// Where the operator's recovery delivery stands after this poll (None
+    /// outside it).
+    pub fn delivery_state(&self) -> Option<ServiceDeliveryState> {
+        match self {
+            Outcome::AwaitingApproval => Some(ServiceDeliveryState::Idle),
+            Outcome::AwaitingNodeSession { .. } => Some(ServiceDeliveryState::Delivering),
+            Outcome::Delivered { .. } | Outcome::AlreadyDelivered => Some(ServiceDeliveryState::Confirmed),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("reading the contract: {0}")]
@@ -107,6 +124,8 @@ pub enum ServiceError {
     NoCopy { epoch: EpochId, held: Option<EpochId> },
     #[error("delivered, but could not confirm on chain: {0}")]
     Confirm(ClientError),
+    #[error("injected fault: {0}")]
+    Injected(String),
 }
 
 impl ServiceError {
@@ -123,6 +142,7 @@ impl ServiceError {
             Self::Payload(_) => "payload",
             Self::NoCopy { .. } => "no_copy",
             Self::Confirm(_) => "confirm",
+            Self::Injected(_) => "injected",
         }
     }
 }
@@ -341,6 +361,14 @@ impl BackupService {
             let node = address::node_socket(&recovery.new_info.url).await?;
             tracing::info!(%epoch, %node, new_tls_key = %target.new_tls_key, "delivering the shares to the new machine");
             *self.used_session.lock().expect("lock") = session;
+            match self.config.hooks.at(DeliveryPoint::BeforeSending) {
+                Injected::Fail(why) => return Err(ServiceError::Injected(why)),
+                Injected::Twice => {
+                    let first = self.transfers.deliver_recovery(node, &payload, session).await;
+                    tracing::warn!(?first, "injected fault: the shares are sent twice");
+                }
+                Injected::Proceed => {}
+            }
             let receipt = match self.transfers.deliver_recovery(node, &payload, session).await {
                 Err(e) if e.is_idle_node() => {
                     tracing::debug!(%epoch, reason = %e, "the new machine does not take shares yet");
@@ -349,7 +377,14 @@ impl BackupService {
                 other => other?,
             };
             self.metrics.delivered();
+            if let Injected::Fail(why) = self.config.hooks.at(DeliveryPoint::AfterAcknowledgement) {
+                return Err(ServiceError::Injected(why));
+            }
             self.handoffs.record(target).map_err(StorageError::from)?;
+            tracing::info!(
+                state = ServiceDeliveryState::AwaitingConfirmation.name(),
+                "delivery acknowledged and recorded"
+            );
             tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, "the new machine acknowledged the shares");
         }
         with_backoff(CONFIRM_RECOVERY_DELIVERY, self.config.backoff, || {

@@ -20,9 +20,14 @@ struct Args {
     /// Machines lost one after another, each recovered before the next loss.
     #[arg(long, env = "DRILL_LOSE", default_value_t = 1)]
     lose: usize,
-    /// How shares move: mutual TLS or web endpoints with ephemeral X25519 keys.
-    #[arg(long, env = "DRILL_TRANSPORT", default_value = "mtls", value_parser = ["mtls", "web"])]
-    transport: String,
+    /// How shares move: mutual TLS or web endpoints with ephemeral X25519 keys
+    /// [default: mtls; with --chaos, both].
+    #[arg(long, env = "DRILL_TRANSPORT", value_parser = ["mtls", "web"])]
+    transport: Option<String>,
+    /// Instead of the drill: recover one lost machine (3 nodes, threshold 2)
+    /// once per fault and step, and print the matrix.
+    #[arg(long)]
+    chaos: bool,
     /// The operator enters each recovery (1 yoctoNEAR, naming the replacement's
     /// node key) instead of the replacement entering and the operator approving.
     #[arg(long, env = "DRILL_OPERATOR_ENTERS")]
@@ -70,7 +75,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let transport: Transport = args.transport.parse().expect("clap checked the value");
+    if args.chaos {
+        return chaos(args.transport.as_deref()).await;
+    }
+    let transport_name = args.transport.clone().unwrap_or_else(|| "mtls".to_owned());
+    let transport: Transport = transport_name.parse().expect("clap checked the value");
     let temp = tempfile::tempdir().expect("a temporary directory");
     let workdir = args.workdir.clone().unwrap_or_else(|| temp.path().to_owned());
     println!(
@@ -78,7 +87,7 @@ async fn main() -> ExitCode {
         settings.nodes,
         settings.threshold,
         settings.lose,
-        args.transport,
+        transport_name,
         if settings.operator_enters { "operator" } else { "new node" }
     );
     let network = Network::new(contract_tests::wasm::contract_wasm(), workdir, transport);
@@ -95,5 +104,27 @@ async fn main() -> ExitCode {
             println!("\nVERDICT: FAIL: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `--chaos`: every fault at every step, for one transport or both.
+async fn chaos(transport: Option<&str>) -> ExitCode {
+    let transports: Vec<Transport> = match transport {
+        Some(name) => vec![name.parse().expect("clap checked the value")],
+        None => vec![Transport::Mtls, Transport::Web],
+    };
+    let wasm = contract_tests::wasm::contract_wasm();
+    let (mut passed, mut failed) = (0, 0);
+    for transport in transports {
+        let matrix = drill::chaos::run(&wasm, transport).await;
+        println!("{}", matrix.render());
+        passed += matrix.passed();
+        failed += matrix.failed();
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

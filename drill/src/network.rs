@@ -112,14 +112,32 @@ impl Network {
 
     /// Starts the node of a prepared machine, signing as `account`.
     pub fn launch(&self, account: &str, machine: PreparedMachine) -> Machine {
-        let PreparedMachine { home, identity, tls_key, access_key, url, listener, store } = machine;
+        let PreparedMachine { home, identity, access_key, listener, store, .. } = machine;
+        let client = self.client(account, access_key);
+        self.run_machine(&home, identity, access_key, listener, client, Arc::new(store))
+    }
+
+    /// Runs a node driver with everything given (the chaos drill restarts
+    /// machines with the same identity, address, client and store).
+    pub fn run_machine(
+        &self,
+        home: &Path,
+        identity: Identity,
+        access_key: AccessPublicKey,
+        listener: TcpListener,
+        client: Arc<dyn ContractClient>,
+        store: Arc<dyn ShareStore>,
+    ) -> Machine {
+        let url = format!("https://{}", listener.local_addr().expect("a bound listener"));
+        let tls_key = identity.public_key();
         let mut config = DriverConfig::new(self.transport);
         config.poll_interval = POLL;
         config.refusal_cooldown = Duration::from_millis(500);
-        let driver = Driver::new(self.client(account, access_key), Arc::new(store), identity, url.clone(), config);
+        config.session_renewal = POLL * 20;
+        let driver = Driver::new(client, store, identity, url.clone(), config);
         let cancel = CancellationToken::new();
         let task = tokio::spawn(driver.run(listener, cancel.clone()));
-        Machine { home, tls_key, access_key, url, cancel, task }
+        Machine { home: home.to_owned(), tls_key, access_key, url, cancel, task }
     }
 
     /// Starts `account`'s backup service; returns it (to read its storage) and its task.
@@ -131,9 +149,26 @@ impl Network {
         access_key: AccessPublicKey,
         cancel: CancellationToken,
     ) -> Result<(Arc<BackupService>, JoinHandle<()>), backup_service::ServiceError> {
+        let config = self.service_config(home);
+        self.run_backup_service(config, self.client(account, access_key), keys, cancel)
+    }
+
+    /// The drill's backup-service configuration: fast polls.
+    pub fn service_config(&self, home: &Path) -> ServiceConfig {
         let mut config = ServiceConfig::new(home, self.transport);
         config.poll_interval = POLL;
-        let service = Arc::new(BackupService::new(config, self.client(account, access_key), keys)?);
+        config
+    }
+
+    /// Runs a backup service with everything given.
+    pub fn run_backup_service(
+        &self,
+        config: ServiceConfig,
+        client: Arc<dyn ContractClient>,
+        keys: ServiceKeys,
+        cancel: CancellationToken,
+    ) -> Result<(Arc<BackupService>, JoinHandle<()>), backup_service::ServiceError> {
+        let service = Arc::new(BackupService::new(config, client, keys)?);
         let running = service.clone();
         let task = tokio::spawn(async move { running.run(cancel).await });
         Ok((service, task))

@@ -2,7 +2,7 @@
 //! claim in the verdict is read back from the contract's views and from the
 //! shares themselves.
 
-use crate::network::{account, new_access_key, Machine, Network, CONTRACT};
+use crate::network::{account, new_access_key, Machine, Network, CONTRACT, POLL};
 use crate::threshold::{deal, reconstruct_public_key, SharedKey};
 use crate::timeline::Timeline;
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -18,8 +18,7 @@ use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::{Exit, FileShareStore, ShareStore, ShutDownCause};
 use serde_json::json;
-use mpc_interface::verifying::VerifyingShare;
-use share_transfer::verifying::{check_before_voting, verifying_share};
+use share_transfer::verifying::check_before_voting;
 use share_transfer::{DomainShare, Expected, Identity, SecretShare, SharesPayload};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,24 +83,31 @@ fn shares_of(keys: &[SharedKey], keyset: &Keyset, id: usize) -> SharesPayload {
     }
 }
 
-/// Every participant's verifying share of one dealt key (participant id = index).
-fn verifying_shares(domain: &DomainConfig, key: &SharedKey) -> Result<Vec<VerifyingShare>> {
-    key.shares
-        .iter()
-        .enumerate()
-        .map(|(i, share)| {
-            let verifying_share = verifying_share(domain.scheme, share).ok_or_else(|| anyhow!("share {i} is not a scalar"))?;
-            Ok(VerifyingShare { participant_id: ParticipantId(i as u32), verifying_share })
-        })
-        .collect()
+pub(crate) struct Operator {
+    pub account: String,
+    pub operator_key: AccessPublicKey,
+    pub machine: Machine,
+    pub service_cancel: CancellationToken,
+    pub service: Arc<backup_service::BackupService>,
+    pub service_keys: ServiceKeys,
+    pub service_key: AccessPublicKey,
 }
 
-struct Operator {
-    account: String,
-    operator_key: AccessPublicKey,
-    machine: Machine,
-    service_cancel: CancellationToken,
-    service: Arc<backup_service::BackupService>,
+/// A running network: every node seated with its dealt shares and backed up.
+pub(crate) struct Up {
+    pub operators: Vec<Operator>,
+    pub keyset: Keyset,
+    pub dealt: Vec<SharedKey>,
+    pub domains: Vec<DomainConfig>,
+    pub observer: Arc<dyn contract_client::ContractClient>,
+    pub initial: mpc_interface::state::RunningView,
+}
+
+impl Up {
+    /// The shares participant `index` was dealt.
+    pub fn shares_of(&self, index: usize) -> SharesPayload {
+        shares_of(&self.dealt, &self.keyset, index)
+    }
 }
 
 /// The machine lost in `round` of `lose`: `lose` distinct machines spread
@@ -112,112 +118,15 @@ pub fn lost_machine(round: usize, n: usize, lose: usize) -> usize {
 
 pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     let mut timeline = Timeline::new(network.meter.clone());
+    let Up { mut operators, keyset, dealt, domains, observer, initial } =
+        bring_up(network, settings, &mut timeline).await?;
     let n = settings.nodes;
     let t = settings.threshold as usize;
-
-    timeline.phase(format!("deal keys: {n} shares per domain, threshold {t} (secp256k1, ed25519)"));
-    let domains = domains();
-    let dealt: Vec<SharedKey> = domains.iter().map(|d| deal(d, t, n)).collect();
-    let keyset = Keyset {
-        epoch_id: EpochId(0),
-        domains: domains
-            .iter()
-            .zip(&dealt)
-            .map(|(d, k)| KeyForDomain { domain_id: d.id, public_key: k.public_key })
-            .collect(),
-    };
-
-    timeline.phase(format!("start {n} node machines and {n} backup services on loopback"));
-    let mut operators = Vec::new();
-    for i in 0..n {
-        let account = account(i);
-        let home = network.workdir.join(&account);
-        // The node's shares come from key generation; here, from the dealer.
-        let shares = shares_of(&dealt, &keyset, i);
-        let machine = network.start_machine(&account, &home.join("machine-0"), new_access_key(), Some(&shares)).await?;
-        let service_keys =
-            ServiceKeys { identity: Arc::new(Identity::generate()), storage_key: StorageKey::generate() };
-        let service_key = new_access_key();
-        let info = BackupServiceInfo { public_key: service_keys.identity.public_key(), signer_public_key: service_key };
-        let service_cancel = CancellationToken::new();
-        let (service, _) = network
-            .start_backup_service(
-                &account,
-                &home.join("backup-service"),
-                service_keys,
-                service_key,
-                service_cancel.clone(),
-            )
-            .map_err(|e| anyhow!("backup service of {account}: {e}"))?;
-        operators.push((Operator { account, operator_key: new_access_key(), machine, service_cancel, service }, info));
-    }
-
-    timeline.phase("init: the contract starts key generation with every node's TLS key");
-    let deployer = network.client(CONTRACT, new_access_key());
-    let parameters = ThresholdParameters {
-        participants: operators
-            .iter()
-            .enumerate()
-            .map(|(i, (op, _))| Participant {
-                account_id: op.account.parse().expect("valid account"),
-                id: ParticipantId(i as u32),
-                info: ParticipantInfo {
-                    url: op.machine.url.clone(),
-                    tls_public_key: op.machine.tls_key,
-                },
-            })
-            .collect(),
-        threshold: settings.threshold,
-    };
-    deployer
-        .call_as(Role::Contract, methods::INIT, json!({"parameters": parameters, "domains": domains}))
-        .await
-        .context("init")?;
-
-    timeline.phase("key generation: every participant votes each domain's public key and verifying shares");
-    let ids: Vec<ParticipantId> = parameters.participants.iter().map(|p| p.id).collect();
-    for (domain, key) in keyset.domains.iter().enumerate() {
-        let verifying = verifying_shares(&domains[domain], &dealt[domain])?;
-        for (op, _) in &operators {
-            // Each node checks the verifying shares (one per participant, increasing
-            // id, interpolating to the key) before it votes: the contract does not.
-            check_before_voting(&key.public_key, &ids, t, &verifying)
-                .with_context(|| format!("{} checks domain {domain}", op.account))?;
-            let voter = network.client(&op.account, op.machine.access_key);
-            let event = KeyEventId { epoch_id: EpochId(0), domain_id: DomainId(domain as u64) };
-            let plain: Vec<_> = verifying.iter().map(|s| s.verifying_share).collect();
-            let args = json!({"key_event_id": event, "public_key": key.public_key, "verifying_shares": plain});
-            voter.call_as(Role::Node, methods::VOTE_PK, args).await.with_context(|| format!("vote_pk by {}", op.account))?;
-        }
-    }
-    let observer = network.client(CONTRACT, new_access_key());
-    ensure!(matches!(observer.state().await?, ProtocolStateView::Running(_)), "key generation did not reach Running");
-
-    timeline.phase("operators register their backup services (full-access key, 1 yoctoNEAR)");
-    for (op, info) in &operators {
-        network
-            .client(&op.account, op.operator_key)
-            .call_as(Role::Operator, methods::REGISTER_BACKUP_SERVICE, json!({"info": info}))
-            .await
-            .with_context(|| format!("register_backup_service of {}", op.account))?;
-    }
-
-    timeline.phase("every backup service fetches and stores its node's shares of epoch 0");
-    for (op, _) in &operators {
-        wait_for(&format!("{}'s backup of epoch 0", op.account), || async {
-            Ok(op.service.storage().latest_epoch().ok().flatten().filter(|e| *e == EpochId(0)))
-        })
-        .await?;
-    }
-    let initial = match observer.state().await? {
-        ProtocolStateView::Running(r) => r,
-        other => bail!("expected Running, found {}", other.name()),
-    };
 
     let mut recovered = Vec::new();
     for round in 0..settings.lose {
         let index = lost_machine(round, n, settings.lose);
-        let op = &mut operators[index].0;
+        let op = &mut operators[index];
         let lost_shares = shares_of(&dealt, &keyset, index);
 
         timeline.phase(format!("{}'s machine is destroyed: its state directory is wiped", op.account));
@@ -242,26 +151,21 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         let old_machine = std::mem::replace(&mut op.machine, network.launch(&op.account, replacement));
 
         if !settings.operator_enters {
-            timeline.phase("replacement machine (new TLS key) enters Recovery; pending approval".to_owned());
+            timeline.phase("replacement machine (new TLS key) enters Recovery; pending approval");
             wait_for("the replacement to enter Recovery", || async {
                 Ok(observer.recovery().await?.filter(|r| r.new_info.tls_public_key == new_key))
             })
             .await?;
             let recovery = observer.recovery().await?.ok_or_else(|| anyhow!("recovery vanished"))?;
             ensure!(recovery.status == RecoveryStatus::PendingApproval, "a node key's recovery must wait for approval");
-        }
 
-        timeline.phase("the old machine, still up, sees it is replaced and shuts down");
-        let exit = tokio::time::timeout(DEADLINE, old_machine.task)
-            .await
-            .map_err(|_| anyhow!("the old machine did not shut down"))??
-            .map_err(|e| anyhow!("the old machine's driver failed: {e}"))?;
-        ensure!(
-            exit == Exit::ShutDown(ShutDownCause::RecoveryToAnotherMachine),
-            "the old machine stopped for another reason: {exit:?}"
-        );
+            timeline.phase("the old machine, still up, keeps working and raises an alarm while approval is pending");
+            tokio::time::sleep(POLL * 4).await;
+            ensure!(
+                !old_machine.task.is_finished(),
+                "the old machine stopped while the recovery was only pending approval"
+            );
 
-        if !settings.operator_enters {
             timeline.phase(format!(
                 "the operator of {} approves the replacement's TLS key (1 yoctoNEAR)",
                 op.account
@@ -272,6 +176,16 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
                 .await
                 .context("approve_recovery")?;
         }
+
+        timeline.phase("the old machine sees the approved recovery and shuts down");
+        let exit = tokio::time::timeout(DEADLINE, old_machine.task)
+            .await
+            .map_err(|_| anyhow!("the old machine did not shut down"))??
+            .map_err(|e| anyhow!("the old machine's driver failed: {e}"))?;
+        ensure!(
+            exit == Exit::ShutDown(ShutDownCause::RecoveryToAnotherMachine),
+            "the old machine stopped for another reason: {exit:?}"
+        );
 
         timeline.phase("the backup service delivers, the new node checks the shares and concludes");
         let account_id: mpc_interface::AccountId = op.account.parse()?;
@@ -304,14 +218,13 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     let ids = |p: &ThresholdParameters| p.participants.iter().map(|x| (x.account_id.clone(), x.id)).collect::<Vec<_>>();
     ensure!(ids(&final_state.parameters) == ids(&initial.parameters), "participant accounts or ids changed");
     ensure!(final_state.parameters.threshold == settings.threshold, "the threshold changed");
-    // Every machine's shares, as it holds them now, against its verifying
-    // shares on the contract.
-    for (i, (op, _)) in operators.iter().enumerate() {
-        let held = FileShareStore::in_home(&op.machine.home).load()?.ok_or_else(|| anyhow!("{} holds no shares", account(i)))?;
+    // Every machine's shares, as it holds them now, against its verifying shares on the contract.
+    for op in &operators {
+        let held = FileShareStore::in_home(&op.machine.home).load()?.ok_or_else(|| anyhow!("{} holds no shares", op.account))?;
         let verifying = observer.verifying_shares(&op.account.parse()?).await?;
-        ensure!(verifying.is_some(), "the contract records no verifying shares of {}", op.account);
-        held.check_against(&Expected::new(keyset.clone(), verifying))
-            .with_context(|| format!("{}'s shares against the contract", op.account))?;
+        let verifying = verifying.ok_or_else(|| anyhow!("the contract records no verifying shares of {}", op.account))?;
+        let expected = Expected::new(keyset.clone(), Some(verifying));
+        held.check_against(&expected).with_context(|| format!("{}'s shares against the contract", op.account))?;
     }
     // Rebuild each domain's public key from t shares as the machines hold them
     // now, recovered machines first.
@@ -321,7 +234,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     let held: Vec<SharesPayload> = holders
         .iter()
         .map(|&i| {
-            FileShareStore::in_home(&operators[i].0.machine.home)
+            FileShareStore::in_home(&operators[i].machine.home)
                 .load()?
                 .ok_or_else(|| anyhow!("{} holds no shares", account(i)))
         })
@@ -334,11 +247,131 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     }
 
     timeline.phase("shut down nodes and backup services");
-    for (op, _) in &operators {
+    for op in &operators {
         op.machine.cancel.cancel();
         op.service_cancel.cancel();
     }
     Ok(Report { timeline: timeline.table(), recovered })
+}
+
+/// Deals the keys, starts every machine and backup service, generates the
+/// keys on chain, registers the backup services and waits for every backup.
+pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &mut Timeline) -> Result<Up> {
+    let n = settings.nodes;
+    let t = settings.threshold as usize;
+    timeline.phase(format!("deal keys: {n} shares per domain, threshold {t} (secp256k1, ed25519)"));
+    let domains = domains();
+    let dealt: Vec<SharedKey> = domains.iter().map(|d| deal(d, t, n)).collect();
+    let keyset = Keyset {
+        epoch_id: EpochId(0),
+        domains: domains
+            .iter()
+            .zip(&dealt)
+            .map(|(d, k)| KeyForDomain { domain_id: d.id, public_key: k.public_key })
+            .collect(),
+    };
+
+    timeline.phase(format!("start {n} node machines and {n} backup services on loopback"));
+    let mut operators = Vec::new();
+    for i in 0..n {
+        let account = account(i);
+        let home = network.workdir.join(&account);
+        // The node's shares come from key generation; here, from the dealer.
+        let shares = shares_of(&dealt, &keyset, i);
+        let machine = network.start_machine(&account, &home.join("machine-0"), new_access_key(), Some(&shares)).await?;
+        let service_keys =
+            ServiceKeys { identity: Arc::new(Identity::generate()), storage_key: StorageKey::generate() };
+        let service_key = new_access_key();
+        let info = BackupServiceInfo { public_key: service_keys.identity.public_key(), signer_public_key: service_key };
+        let service_cancel = CancellationToken::new();
+        let service_keys_copy = service_keys.clone();
+        let (service, _) = network
+            .start_backup_service(
+                &account,
+                &home.join("backup-service"),
+                service_keys,
+                service_key,
+                service_cancel.clone(),
+            )
+            .map_err(|e| anyhow!("backup service of {account}: {e}"))?;
+        operators.push((
+            Operator {
+                account,
+                operator_key: new_access_key(),
+                machine,
+                service_cancel,
+                service,
+                service_keys: service_keys_copy,
+                service_key,
+            },
+            info,
+        ));
+    }
+
+    timeline.phase("init: the contract starts key generation with every node's TLS key");
+    let deployer = network.client(CONTRACT, new_access_key());
+    let parameters = ThresholdParameters {
+        participants: operators
+            .iter()
+            .enumerate()
+            .map(|(i, (op, _))| Participant {
+                account_id: op.account.parse().expect("valid account"),
+                id: ParticipantId(i as u32),
+                info: ParticipantInfo {
+                    url: op.machine.url.clone(),
+                    tls_public_key: op.machine.tls_key,
+                },
+            })
+            .collect(),
+        threshold: settings.threshold,
+    };
+    deployer
+        .call_as(Role::Contract, methods::INIT, json!({"parameters": parameters, "domains": domains}))
+        .await
+        .context("init")?;
+
+    timeline.phase("key generation: every participant votes each domain's public key and verifying shares");
+    let ids: Vec<ParticipantId> = parameters.participants.iter().map(|p| p.id).collect();
+    for (domain, key) in keyset.domains.iter().enumerate() {
+        let verifying =
+            dealt[domain].verifying_shares(domains[domain].scheme).ok_or_else(|| anyhow!("a dealt share is no scalar"))?;
+        let plain: Vec<_> = verifying.iter().map(|s| s.verifying_share).collect();
+        for (op, _) in &operators {
+            // Each node checks the verifying shares (one per participant, in increasing
+            // id, on one polynomial through the key) before it votes: the contract does not.
+            check_before_voting(&key.public_key, &ids, t, &verifying)
+                .with_context(|| format!("{} checks domain {domain}", op.account))?;
+            let voter = network.client(&op.account, op.machine.access_key);
+            let event = KeyEventId { epoch_id: EpochId(0), domain_id: DomainId(domain as u64) };
+            let args = json!({"key_event_id": event, "public_key": key.public_key, "verifying_shares": plain});
+            voter.call_as(Role::Node, methods::VOTE_PK, args).await.with_context(|| format!("vote_pk by {}", op.account))?;
+        }
+    }
+    let observer = network.client(CONTRACT, new_access_key());
+    ensure!(matches!(observer.state().await?, ProtocolStateView::Running(_)), "key generation did not reach Running");
+
+    timeline.phase("operators register their backup services (full-access key, 1 yoctoNEAR)");
+    for (op, info) in &operators {
+        network
+            .client(&op.account, op.operator_key)
+            .call_as(Role::Operator, methods::REGISTER_BACKUP_SERVICE, json!({"info": info}))
+            .await
+            .with_context(|| format!("register_backup_service of {}", op.account))?;
+    }
+
+    timeline.phase("every backup service fetches and stores its node's shares of epoch 0");
+    for (op, _) in &operators {
+        wait_for(&format!("{}'s backup of epoch 0", op.account), || async {
+            Ok(op.service.storage().latest_epoch().ok().flatten().filter(|e| *e == EpochId(0)))
+        })
+        .await?;
+    }
+    let initial = match observer.state().await? {
+        ProtocolStateView::Running(r) => r,
+        other => bail!("expected Running, found {}", other.name()),
+    };
+    let operators = operators.into_iter().map(|(op, _)| op).collect();
+    Ok(Up { operators, keyset, dealt, domains, observer, initial })
 }
 
 #[cfg(test)]

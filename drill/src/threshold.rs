@@ -7,6 +7,7 @@
 
 use ff::{Field, PrimeField};
 use mpc_interface::primitives::{DomainConfig, DomainPublicKey, ParticipantId, SignatureScheme};
+use mpc_interface::verifying::VerifyingShare;
 use share_transfer::verifying::{lagrange_at, verifying_share, x_of};
 use rand_core::{OsRng, RngCore};
 
@@ -32,6 +33,17 @@ pub struct SharedKey {
     pub public_key: DomainPublicKey,
     /// Share bytes per participant id (scalar encoding of the curve).
     pub shares: Vec<Vec<u8>>,
+}
+
+impl SharedKey {
+    /// Every participant's verifying share (participant id = index); `None`
+    /// if a share is not a scalar of `scheme`'s curve.
+    pub fn verifying_shares(&self, scheme: SignatureScheme) -> Option<Vec<VerifyingShare>> {
+        let share = |(i, s): (usize, &Vec<u8>)| {
+            Some(VerifyingShare { participant_id: ParticipantId(i as u32), verifying_share: verifying_share(scheme, s)? })
+        };
+        self.shares.iter().enumerate().map(share).collect()
+    }
 }
 
 pub fn deal(domain: &DomainConfig, threshold: usize, n: usize) -> SharedKey {

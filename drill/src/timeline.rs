@@ -15,18 +15,26 @@ pub struct Timeline {
     phases: Vec<Phase>,
     current: Option<(String, Instant, Tally)>,
     started: Instant,
+    quiet: bool,
 }
 
 impl Timeline {
     pub fn new(meter: Meter) -> Self {
-        Self { meter, phases: Vec::new(), current: None, started: Instant::now() }
+        Self { meter, phases: Vec::new(), current: None, started: Instant::now(), quiet: false }
+    }
+
+    /// A timeline that prints no progress lines (the chaos run's setup).
+    pub fn quiet(meter: Meter) -> Self {
+        Self { quiet: true, ..Self::new(meter) }
     }
 
     /// Ends the running phase (if any) and starts `name`.
     pub fn phase(&mut self, name: impl Into<String>) {
         self.finish();
         let name = name.into();
-        println!("[{:>7.2}s] {name}", self.started.elapsed().as_secs_f64());
+        if !self.quiet {
+            println!("[{:>7.2}s] {name}", self.started.elapsed().as_secs_f64());
+        }
         self.current = Some((name, Instant::now(), self.meter.read()));
     }
 

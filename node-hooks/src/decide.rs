@@ -71,7 +71,8 @@ impl Seat {
 /// Why a node stops for good.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ShutDownCause {
-    /// This account is recovering onto another machine: this one is being decommissioned.
+    /// This account's recovery onto another machine is approved: this one is
+    /// being decommissioned.
     RecoveryToAnotherMachine,
     /// The account's seat names another machine while this one holds shares:
     /// it was replaced (say while it was offline) and must not contest the seat
@@ -119,6 +120,10 @@ pub enum Decision {
     AwaitDeliveryConfirmation,
     /// Shares imported and delivery confirmed: `conclude_recovery(keyset)`.
     ConcludeRecovery,
+    /// This machine holds the account's seat, and a recovery of the account
+    /// onto another machine waits for the operator's approval: keep working,
+    /// and raise an alarm (a leaked node key could have entered it).
+    AlarmRecoveryPending,
     ShutDown(ShutDownCause),
     WaitForRunning(WaitCause),
 }
@@ -152,8 +157,12 @@ impl Decision {
                 "shares imported and verified: waiting for the backup service to confirm delivery on chain"
             }
             Decision::ConcludeRecovery => "shares imported and delivery confirmed: conclude_recovery with the keyset",
+            Decision::AlarmRecoveryPending => {
+                "ALARM: this account is recovering onto another machine, pending approval: keep working; \
+                 if the operator did not start it, cancel it with cancel_recovery (operator's full-access key, 1 yoctoNEAR)"
+            }
             Decision::ShutDown(ShutDownCause::RecoveryToAnotherMachine) => {
-                "this account is recovering onto another machine: shut down now (this machine is being decommissioned)"
+                "this account's recovery onto another machine is approved: shut down now (this machine is being decommissioned)"
             }
             Decision::ShutDown(ShutDownCause::ReplacedByAnotherMachine) => {
                 "this account's seat names another machine and this one holds shares: it was replaced, shut down"
@@ -181,10 +190,60 @@ impl Decision {
             Decision::AwaitShares { approved: true } => "AwaitShares(approved)",
             Decision::AwaitDeliveryConfirmation => "AwaitDeliveryConfirmation",
             Decision::ConcludeRecovery => "ConcludeRecovery",
+            Decision::AlarmRecoveryPending => "AlarmRecoveryPending",
             Decision::ShutDown(ShutDownCause::RecoveryToAnotherMachine) => "ShutDown(recovery to another machine)",
             Decision::ShutDown(ShutDownCause::ReplacedByAnotherMachine) => "ShutDown(replaced)",
             Decision::WaitForRunning(WaitCause::AnotherAccountRecovering) => "WaitForRunning(other account recovering)",
             Decision::WaitForRunning(WaitCause::SeatHeldByAnotherMachine) => "WaitForRunning(seat on another machine)",
+        }
+    }
+}
+
+/// The recovering node's side of delivery, by name: the delivery model
+/// (`delivery-model`, `NODE_PHASES`) uses the same names, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeDeliveryState {
+    /// The recovery is approved: a share-transfer endpoint (web: a published
+    /// session) waits for the backup service.
+    AwaitingDelivery,
+    /// Verified shares are being written (file and directory synced); the
+    /// backup service is acknowledged only after that.
+    Importing,
+    /// Shares stored; redeliveries (a lost acknowledgement) are still
+    /// accepted until the contract shows the delivery confirmed.
+    AwaitingConfirmation,
+    /// Delivery confirmed: `conclude_recovery` until the contract is Running.
+    Concluding,
+    /// The contract is Running with this machine in the account's seat.
+    Concluded,
+}
+
+impl NodeDeliveryState {
+    pub const ALL: &[Self] =
+        &[Self::AwaitingDelivery, Self::Importing, Self::AwaitingConfirmation, Self::Concluding, Self::Concluded];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AwaitingDelivery => "AwaitingDelivery",
+            Self::Importing => "Importing",
+            Self::AwaitingConfirmation => "AwaitingConfirmation",
+            Self::Concluding => "Concluding",
+            Self::Concluded => "Concluded",
+        }
+    }
+}
+
+impl Decision {
+    /// Where the recovering node stands in delivery, from the decision alone
+    /// (None before approval and outside its own recovery). `Importing` is the
+    /// endpoint's, between verified shares and the acknowledgement; the
+    /// driver reports `Concluded` once it holds the seat after a recovery.
+    pub fn delivery_state(&self) -> Option<NodeDeliveryState> {
+        match self {
+            Decision::AwaitShares { approved: true } => Some(NodeDeliveryState::AwaitingDelivery),
+            Decision::AwaitDeliveryConfirmation => Some(NodeDeliveryState::AwaitingConfirmation),
+            Decision::ConcludeRecovery => Some(NodeDeliveryState::Concluding),
+            _ => None,
         }
     }
 }
@@ -246,7 +305,14 @@ pub fn decide(
                 };
             }
             if recovery.new_info.tls_public_key != me.tls_public_key() {
-                return Decision::ShutDown(ShutDownCause::RecoveryToAnotherMachine);
+                // Only an approved recovery decommissions the seated machine:
+                // a pending one may be an attacker's, and the operator cancels it.
+                let seated = Seat::of(me, &s.previous.parameters) == Seat::ThisMachine;
+                return if seated && recovery.status == RecoveryStatus::PendingApproval {
+                    Decision::AlarmRecoveryPending
+                } else {
+                    Decision::ShutDown(ShutDownCause::RecoveryToAnotherMachine)
+                };
             }
             match (recovery.status, local) {
                 (RecoveryStatus::PendingApproval, _) => Decision::AwaitShares { approved: false },

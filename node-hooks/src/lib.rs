@@ -16,6 +16,7 @@
 // do); they are built only on refusal paths, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod alarm;
 pub mod decide;
 pub mod driver;
 pub mod metrics;
@@ -28,7 +29,8 @@ pub mod tls_key;
 pub mod transfer;
 mod web_node;
 
-pub use decide::{decide, Decision, LocalShares, NodeIdentity, Seat, ShutDownCause, WaitCause};
+pub use alarm::NodeMetrics;
+pub use decide::{decide, Decision, LocalShares, NodeDeliveryState, NodeIdentity, Seat, ShutDownCause, WaitCause};
 pub use driver::{Driver, DriverConfig, DriverError, DriverStatus, Exit};
 pub use store::{FileShareStore, ShareStore, StoreError};
 pub use transfer::{Mode, TransferEndpoint, TransferEvent, Transport};

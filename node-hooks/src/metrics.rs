@@ -2,9 +2,12 @@
 //! text), fed from the driver's [`DriverStatus`] and served at `/metrics`:
 //! `node_agent_shares_epoch` (-1: no shares), `node_agent_status_updates_total`,
 //! `node_agent_last_status_timestamp_seconds`, `node_agent_backups_served_total`,
-//! `node_agent_reconnects_total`, `node_agent_transfer_failures_total` and
-//! `node_agent_transactions_total{method}`.
+//! `node_agent_reconnects_total`, `node_agent_transfer_failures_total`,
+//! `node_agent_transactions_total{method}`, and the alarm gauge
+//! `mpc_node_recovery_pending_to_other_machine` (1 while a recovery of this
+//! account onto another machine waits for approval).
 
+use crate::alarm::RECOVERY_ALARM_GAUGE;
 use crate::driver::DriverStatus;
 use axum::extract::State;
 use axum::http::header;
@@ -32,12 +35,21 @@ pub struct AgentMetrics {
     reconnects: Counter,
     transfer_failures: Counter,
     transactions: ByMethod,
+    recovery_alarm: Gauge,
     seen: Mutex<DriverStatus>,
 }
 
 impl Default for AgentMetrics {
     fn default() -> Self {
-        let mut registry = Registry::with_prefix("node_agent");
+        let mut root = Registry::default();
+        let recovery_alarm = Gauge::default();
+        root.register(
+            RECOVERY_ALARM_GAUGE,
+            "1 while a recovery of this node's account onto another machine waits for approval \
+             (cancel it with cancel_recovery if the operator did not start it).",
+            recovery_alarm.clone(),
+        );
+        let registry = root.sub_registry_with_prefix("node_agent");
         let shares_epoch = Gauge::default();
         shares_epoch.set(-1);
         registry.register(
@@ -56,14 +68,14 @@ impl Default for AgentMetrics {
             registry.register(name, help, counter.clone());
             counter
         };
-        let updates = counter(&mut registry, "status_updates", "Status reports from the driver.");
-        let backups_served = counter(&mut registry, "backups_served", "Backups served to the backup service.");
-        let reconnects = counter(&mut registry, "reconnects", "Reconnections after participant details changed.");
-        let transfer_failures = counter(&mut registry, "transfer_failures", "Share transfers that failed.");
+        let updates = counter(registry, "status_updates", "Status reports from the driver.");
+        let backups_served = counter(registry, "backups_served", "Backups served to the backup service.");
+        let reconnects = counter(registry, "reconnects", "Reconnections after participant details changed.");
+        let transfer_failures = counter(registry, "transfer_failures", "Share transfers that failed.");
         let transactions = ByMethod::default();
         registry.register("transactions", "Transactions that succeeded on chain, by method.", transactions.clone());
         Self {
-            registry,
+            registry: root,
             shares_epoch,
             updates,
             last_update_unix,
@@ -71,6 +83,7 @@ impl Default for AgentMetrics {
             reconnects,
             transfer_failures,
             transactions,
+            recovery_alarm,
             seen: Mutex::new(DriverStatus::default()),
         }
     }
@@ -85,6 +98,7 @@ impl AgentMetrics {
         self.last_update_unix.set(i64::try_from(now).unwrap_or(i64::MAX));
         self.shares_epoch.set(status.shares_epoch.map_or(-1, |e| i64::try_from(e.0).unwrap_or(i64::MAX)));
         self.backups_served.inc_by(status.backups_served.saturating_sub(seen.backups_served));
+        self.recovery_alarm.set(i64::from(status.recovery_alarm));
         self.reconnects.inc_by(status.reconnects.saturating_sub(seen.reconnects));
         if status.last_transfer_error.is_some() && status.last_transfer_error != seen.last_transfer_error {
             self.transfer_failures.inc();
@@ -169,6 +183,16 @@ mod tests {
         assert_eq!(sample(&text, "node_agent_status_updates_total", None), Some(3.0));
         assert_eq!(sample(&text, "node_agent_transactions_total", Some(("method", "vote_reshared"))), Some(1.0));
         assert!(sample(&text, "node_agent_last_status_timestamp_seconds", None).unwrap() > 1.7e9);
+    }
+
+    #[test]
+    fn observe__should_hold_the_recovery_alarm_gauge_at_one_only_while_the_driver_raises_it() {
+        let metrics = AgentMetrics::default();
+        assert_eq!(sample(&metrics.render(), RECOVERY_ALARM_GAUGE, None), Some(0.0));
+        metrics.observe(&DriverStatus { recovery_alarm: true, ..DriverStatus::default() });
+        assert_eq!(sample(&metrics.render(), RECOVERY_ALARM_GAUGE, None), Some(1.0));
+        metrics.observe(&DriverStatus::default());
+        assert_eq!(sample(&metrics.render(), RECOVERY_ALARM_GAUGE, None), Some(0.0));
     }
 
     #[test]

@@ -1,36 +1,69 @@
-//! The node as mTLS server: one connection at a time, handled according to
-//! the current [`Mode`]. A mode change abandons the connection in progress
-//! (its purpose is gone); the backup service retries on its next round.
+//! The node as mTLS server. Connections are accepted concurrently: each gets
+//! a short deadline to complete its handshake, and at most
+//! `max_unauthenticated` wait for it at once (the oldest is dropped past
+//! that), so idle or garbage connections never keep the backup service out.
+//! An authenticated connection is handled according to the current [`Mode`];
+//! a mode change abandons it (its purpose is gone) and the backup service
+//! retries on its next round.
 
 use crate::store::ShareStore;
 use crate::transfer::{import, Mode, TransferEvent};
-use share_transfer::mtls::MtlsEndpoint;
+use share_transfer::gate::ConnectionGate;
+use share_transfer::mtls::{MtlsEndpoint, MtlsError, SecureChannel};
+use share_transfer::SharesPayload;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+struct Shared {
+    endpoint: MtlsEndpoint,
+    store: Arc<dyn ShareStore>,
+    events: mpsc::UnboundedSender<TransferEvent>,
+    /// One import at a time: two deliveries racing never interleave their writes.
+    importing: Mutex<()>,
+}
+
 pub(crate) fn spawn(
     endpoint: MtlsEndpoint,
+    max_unauthenticated: usize,
     listener: TcpListener,
     store: Arc<dyn ShareStore>,
     events: mpsc::UnboundedSender<TransferEvent>,
     cancel: CancellationToken,
 ) -> (watch::Sender<Mode>, JoinHandle<()>) {
-    let (sender, mut modes) = watch::channel(Mode::Idle);
+    let (sender, modes) = watch::channel(Mode::Idle);
+    let shared = Arc::new(Shared { endpoint, store, events, importing: Mutex::new(()) });
+    let gate = ConnectionGate::new(max_unauthenticated);
     let task = tokio::spawn(async move {
         loop {
-            let mode = modes.borrow_and_update().clone();
-            // Biased: a mode change seen before a connection arrives wins, so
-            // a peer that connects after the driver switched modes meets the new one.
-            tokio::select! {
-                biased;
+            let accepted = tokio::select! {
                 _ = cancel.cancelled() => break,
-                changed = modes.changed() => if changed.is_err() { break },
-                () = one_connection(&endpoint, &listener, mode, &store, &events) => {}
+                accepted = listener.accept() => accepted,
+            };
+            let (tcp, remote) = match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    // Errors such as EMFILE repeat at once; do not spin on them.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            if *modes.borrow() == Mode::Idle {
+                // Closed at once so the peer fails fast instead of timing out.
+                tracing::debug!(%remote, "no share transfer expected now; connection closed");
+                continue;
             }
+            let (shared, modes, cancel, ticket) = (shared.clone(), modes.clone(), cancel.clone(), gate.admit());
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = cancel.cancelled() => {}
+                    () = one_connection(&shared, tcp, modes, ticket) => {}
+                }
+            });
         }
         tracing::debug!("mTLS endpoint stopped");
     });
@@ -38,41 +71,52 @@ pub(crate) fn spawn(
 }
 
 async fn one_connection(
-    endpoint: &MtlsEndpoint,
-    listener: &TcpListener,
-    mode: Mode,
-    store: &Arc<dyn ShareStore>,
-    events: &mpsc::UnboundedSender<TransferEvent>,
+    shared: &Shared,
+    tcp: TcpStream,
+    mut modes: watch::Receiver<Mode>,
+    ticket: share_transfer::gate::Ticket,
 ) {
+    let evicted = ticket.eviction();
+    let channel = tokio::select! {
+        channel = shared.endpoint.handshake(tcp) => channel,
+        _ = evicted.cancelled() => return,
+    };
+    drop(ticket);
+    let mode = modes.borrow_and_update().clone();
+    let what = match &mode {
+        Mode::ServeBackups(_) => "backup",
+        _ => "recovery",
+    };
+    let outcome = match channel {
+        Err(e) => Err(e),
+        Ok(channel) => tokio::select! {
+            _ = modes.changed() => return,
+            outcome = transfer(shared, channel, mode) => outcome,
+        },
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "{what} not transferred");
+        let _ = shared.events.send(TransferEvent::Failed { what, error: e.to_string() });
+    }
+}
+
+async fn transfer(shared: &Shared, channel: SecureChannel, mode: Mode) -> Result<(), MtlsError> {
     match mode {
-        Mode::Idle => match listener.accept().await {
-            // Closed at once so the peer fails fast instead of timing out.
-            Ok((_, remote)) => tracing::debug!(%remote, "no share transfer expected now; connection closed"),
-            Err(e) => {
-                tracing::warn!(error = %e, "accepting a connection failed");
-                // Errors such as EMFILE repeat at once; do not spin on them.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        },
-        Mode::ServeBackups(shares) => match endpoint.serve_backup(listener, &shares).await {
-            Ok(receipt) => {
-                tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, backup_service = %receipt.peer_key, "backup served");
-                let _ =
-                    events.send(TransferEvent::BackupServed { epoch_id: receipt.epoch_id, domains: receipt.domains });
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "backup not served");
-                let _ = events.send(TransferEvent::Failed { what: "backup", error: e.to_string() });
-            }
-        },
-        Mode::ReceiveRecovery(expected) => match endpoint.receive_recovery(listener, &expected).await {
-            Ok(payload) => {
-                import(store, payload, expected, events).await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "recovery not received");
-                let _ = events.send(TransferEvent::Failed { what: "recovery", error: e.to_string() });
-            }
-        },
+        Mode::Idle => Ok(()),
+        Mode::ServeBackups(shares) => {
+            let receipt = shared.endpoint.serve_backup_on(channel, &shares).await?;
+            tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, backup_service = %receipt.peer_key, "backup served");
+            let _ = shared
+                .events
+                .send(TransferEvent::BackupServed { epoch_id: receipt.epoch_id, domains: receipt.domains });
+            Ok(())
+        }
+        Mode::ReceiveRecovery(expected) => {
+            let store = async |payload: &SharesPayload| {
+                let _one_at_a_time = shared.importing.lock().await;
+                import(&shared.store, payload.clone(), expected.clone(), &shared.events).await
+            };
+            shared.endpoint.receive_recovery_on(channel, &expected, store).await.map(|_| ())
+        }
     }
 }

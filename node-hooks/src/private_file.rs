@@ -86,6 +86,29 @@ pub fn create_atomically(path: &Path, bytes: &[u8]) -> Result<(), PrivateFileErr
     File::open(parent_dir(path)).and_then(|d| d.sync_all()).map_err(io_error("fsync the directory of", path))
 }
 
+/// Overwrites `path` in place with zeros (synced), then removes it and syncs
+/// its directory, so its bytes survive neither at the path nor in the file's
+/// blocks (on a file system that overwrites in place). False if there was no
+/// file. A symlink or other non-regular file is refused, never followed.
+pub fn shred(path: &Path) -> Result<bool, PrivateFileError> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io_error("inspect", path)(e)),
+    };
+    if !meta.file_type().is_file() {
+        return Err(PrivateFileError::NotRegularFile { path: path.to_owned() });
+    }
+    let mut file = OpenOptions::new().write(true).open(path).map_err(io_error("open for overwriting", path))?;
+    let zeros = vec![0u8; meta.len() as usize];
+    file.write_all(&zeros).map_err(io_error("overwrite", path))?;
+    file.sync_all().map_err(io_error("fsync", path))?;
+    drop(file);
+    fs::remove_file(path).map_err(io_error("remove", path))?;
+    File::open(parent_dir(path)).and_then(|d| d.sync_all()).map_err(io_error("fsync the directory of", path))?;
+    Ok(true)
+}
+
 fn write_temp_and_rename(temp: &Path, path: &Path, bytes: &[u8]) -> Result<(), PrivateFileError> {
     write_temp(temp, bytes)?;
     fs::rename(temp, path).map_err(io_error("rename the new file onto", path))

@@ -32,6 +32,11 @@ pub enum StoreError {
     Corrupted { path: PathBuf, reason: String },
     #[error("refusing to import shares that do not match the contract: {0}; nothing was written")]
     Mismatch(#[source] PayloadError),
+    #[error(
+        "refusing a redelivery of epoch {epoch_id}'s shares that differs from the verified shares already stored; \
+         nothing was written"
+    )]
+    DiffersFromStored { epoch_id: mpc_interface::primitives::EpochId },
 }
 
 /// A node's shares of the current keyset.
@@ -47,10 +52,25 @@ pub trait ShareStore: Send + Sync {
     /// ([`SharesPayload::check_against`]): same epoch, every domain in order,
     /// each public key, each share matching this node's verifying share. On
     /// a mismatch nothing is written.
+    ///
+    /// Idempotent, for deliveries that are retried until confirmed: shares
+    /// equal to those stored are written again (so they are surely durable);
+    /// shares that replace a missing, unreadable or other keyset's file are
+    /// written; shares of the same keyset that differ from verified shares
+    /// already stored are refused.
     fn import(&self, shares: &SharesPayload, expected: &Expected) -> Result<(), StoreError> {
         shares.check_against(expected).map_err(StoreError::Mismatch)?;
+        if let Ok(Some(stored)) = self.load() {
+            if stored.check_against(expected).is_ok() && stored != *shares {
+                return Err(StoreError::DiffersFromStored { epoch_id: shares.epoch_id });
+            }
+        }
         self.write(shares)
     }
+
+    /// Overwrites the stored shares and removes them, for a machine that is
+    /// decommissioned. Nothing stored is not an error.
+    fn destroy(&self) -> Result<(), StoreError>;
 }
 
 #[derive(BorshSerialize, BorshDeserialize)]
@@ -132,6 +152,13 @@ impl ShareStore for FileShareStore {
     fn write(&self, shares: &SharesPayload) -> Result<(), StoreError> {
         private_file::write_atomically(&self.path, &encode(shares))?;
         tracing::info!(path = %self.path.display(), epoch = %shares.epoch_id, domains = ?shares.domain_ids(), "shares stored");
+        Ok(())
+    }
+
+    fn destroy(&self) -> Result<(), StoreError> {
+        if private_file::shred(&self.path)? {
+            tracing::warn!(path = %self.path.display(), "share file overwritten and removed");
+        }
         Ok(())
     }
 }

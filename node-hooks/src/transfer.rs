@@ -13,6 +13,7 @@ use share_transfer::mtls::{MtlsConfig, MtlsEndpoint, MtlsError};
 use share_transfer::web::{WebConfig, WebNode};
 use share_transfer::{Identity, Party, SharesPayload};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -69,6 +70,8 @@ pub struct EndpointParts {
     pub store: Arc<dyn ShareStore>,
     pub mtls: MtlsConfig,
     pub web: WebConfig,
+    /// Web: a recovery session nobody used for this long is replaced.
+    pub session_renewal: Duration,
 }
 
 pub struct TransferEndpoint {
@@ -94,15 +97,15 @@ impl TransferEndpoint {
         let authority = Arc::new(RegisteredBackupService::new(parts.client.clone(), account.clone()));
         match parts.transport {
             Transport::Mtls => {
+                let cap = parts.mtls.max_unauthenticated;
                 let endpoint = MtlsEndpoint::new(&parts.identity, Party::BackupService, authority, parts.mtls)?;
-                let (mode, task) = mtls_node::spawn(endpoint, listener, parts.store, events, cancel);
+                let (mode, task) = mtls_node::spawn(endpoint, cap, listener, parts.store, events, cancel);
                 Ok((Self { inner: Inner::Mtls(mode) }, task))
             }
             Transport::Web => {
                 let directory = Arc::new(ContractDirectory::new(parts.client.clone(), Party::Node));
-                let node = WebNode::new(authority, directory, parts.web);
-                let (side, task) =
-                    web_node::WebSide::spawn(node, listener, parts.client, account, parts.store, events, cancel);
+                let node = WebNode::new(authority, directory, parts.web.clone());
+                let (side, task) = web_node::WebSide::spawn(node, listener, parts, account, events, cancel);
                 Ok((Self { inner: Inner::Web(side) }, task))
             }
         }
@@ -127,29 +130,32 @@ impl TransferEndpoint {
     }
 }
 
-/// Checks and writes received shares off the async threads (fsync blocks),
-/// and reports the outcome; true if they were stored.
+/// Checks and durably writes received shares off the async threads (fsync
+/// blocks), and reports the outcome; Ok only once they are on disk, so only
+/// then is the backup service acknowledged. Else why not, for the sender.
 pub(crate) async fn import(
     store: &Arc<dyn ShareStore>,
     payload: SharesPayload,
     expected: Expected,
     events: &mpsc::UnboundedSender<TransferEvent>,
-) -> bool {
+) -> Result<(), String> {
     let epoch_id = payload.epoch_id;
     let store = store.clone();
     let outcome = tokio::task::spawn_blocking(move || store.import(&payload, &expected)).await;
-    let event = match outcome {
+    let stored = match outcome {
         Ok(Ok(())) => {
             tracing::info!(epoch = %epoch_id, "recovered shares imported");
-            TransferEvent::SharesImported { epoch_id }
+            Ok(())
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "recovered shares were verified in transit but could not be stored");
-            TransferEvent::Failed { what: "import", error: e.to_string() }
+            Err(e.to_string())
         }
-        Err(e) => TransferEvent::Failed { what: "import", error: format!("the import task failed: {e}") },
+        Err(e) => Err(format!("the import task failed: {e}")),
     };
-    let stored = matches!(event, TransferEvent::SharesImported { .. });
-    let _ = events.send(event);
+    let _ = events.send(match &stored {
+        Ok(()) => TransferEvent::SharesImported { epoch_id },
+        Err(error) => TransferEvent::Failed { what: "import", error: error.clone() },
+    });
     stored
 }

@@ -1,9 +1,17 @@
 //! The node as web server: `GET /shares_backup` answers while the node serves
 //! backups; a recovery session is opened (a fresh X25519 key published on the
-//! contract) while it waits for shares, and its outcome imported.
+//! contract) while it waits for shares, and its outcome imported before the
+//! backup service is acknowledged.
+//!
+//! A session takes one delivery. Until the recovery is confirmed the node
+//! keeps one open: after a delivery it opens the next at the following poll
+//! (the acknowledgement may have been lost, and the backup service must then
+//! deliver again), and it replaces a session nobody used within
+//! `session_renewal` (the backup service may have spent it on a request that
+//! never arrived).
 
 use crate::store::ShareStore;
-use crate::transfer::{import, Mode, TransferEvent};
+use crate::transfer::{import, EndpointParts, Mode, TransferEvent};
 use contract_client::{ContractClient, MpcContract};
 use mpc_interface::primitives::Keyset;
 use share_transfer::Expected;
@@ -12,6 +20,7 @@ use mpc_interface::AccountId;
 use share_transfer::web::WebNode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -25,6 +34,7 @@ pub(crate) struct WebSide {
     events: mpsc::UnboundedSender<TransferEvent>,
     mode: Mode,
     recovery: Option<OpenRecovery>,
+    session_renewal: Duration,
 }
 
 /// A recovery session published on the contract, and the task waiting on it.
@@ -32,15 +42,29 @@ struct OpenRecovery {
     /// Boxed: it keeps the endpoint's variants of similar size.
     expected: Box<Expected>,
     waiter: JoinHandle<()>,
-    /// Set once the shares were imported: the session did its job, and a
-    /// poll that runs before the driver has seen the import must not open
-    /// (and publish a key for) another one.
+    /// Set once the shares were imported: the session did its job, and the
+    /// poll that runs right after the import (before the backup service could
+    /// confirm) must not open another one yet.
     imported: Arc<AtomicBool>,
+    /// A poll saw the import.
+    import_seen: bool,
+    opened: Instant,
 }
 
 impl OpenRecovery {
-    fn still_useful_for(&self, expected: &Expected) -> bool {
-        *self.expected == *expected && (!self.waiter.is_finished() || self.imported.load(Ordering::SeqCst))
+    /// Whether this session still serves waiting for shares matching `expected`.
+    fn still_useful_for(&mut self, expected: &Expected, renewal: Duration) -> bool {
+        if *self.expected != *expected {
+            return false;
+        }
+        if !self.waiter.is_finished() {
+            return self.opened.elapsed() < renewal;
+        }
+        if self.imported.load(Ordering::SeqCst) && !self.import_seen {
+            self.import_seen = true;
+            return true;
+        }
+        false
     }
 }
 
@@ -54,12 +78,12 @@ impl WebSide {
     pub(crate) fn spawn(
         node: WebNode,
         listener: TcpListener,
-        client: Arc<dyn ContractClient>,
+        parts: EndpointParts,
         account: AccountId,
-        store: Arc<dyn ShareStore>,
         events: mpsc::UnboundedSender<TransferEvent>,
         cancel: CancellationToken,
     ) -> (Self, JoinHandle<()>) {
+        let (client, store, session_renewal) = (parts.client, parts.store, parts.session_renewal);
         node.set_backup_shares(None);
         let server = node.clone();
         let task = tokio::spawn(async move {
@@ -72,7 +96,7 @@ impl WebSide {
                 }
             }
         });
-        (Self { node, client, account, store, events, mode: Mode::Idle, recovery: None }, task)
+        (Self { node, client, account, store, events, mode: Mode::Idle, recovery: None, session_renewal }, task)
     }
 
     pub(crate) async fn apply(&mut self, mode: Mode) {
@@ -90,9 +114,10 @@ impl WebSide {
             }
             Mode::ReceiveRecovery(expected) => {
                 self.node.set_backup_shares(None);
-                if !self.recovery.as_ref().is_some_and(|r| r.still_useful_for(expected)) {
-                    // The previous session ended (refused shares) or was for
-                    // another keyset: open a new one.
+                let renewal = self.session_renewal;
+                if !self.recovery.as_mut().is_some_and(|r| r.still_useful_for(expected, renewal)) {
+                    // The previous session ended (delivered, or refused), went
+                    // unused too long or was for another keyset: open a new one.
                     self.recovery = self.open_recovery(expected.clone()).await;
                 }
             }
@@ -123,19 +148,21 @@ impl WebSide {
         let imported = Arc::new(AtomicBool::new(false));
         let done = imported.clone();
         let waiter = tokio::spawn(async move {
-            match handle.wait().await {
-                Ok(payload) => {
-                    if import(&store, payload, wanted, &events).await {
+            match handle.delivery().await {
+                Ok(delivery) => match import(&store, delivery.payload.clone(), wanted, &events).await {
+                    Ok(()) => {
                         done.store(true, Ordering::SeqCst);
+                        delivery.stored();
                     }
-                }
+                    Err(reason) => delivery.not_stored(reason),
+                },
                 Err(e) => {
                     tracing::warn!(error = %e, ?session, "recovery session ended without shares");
                     let _ = events.send(TransferEvent::Failed { what: "recovery", error: e.to_string() });
                 }
             }
         });
-        Some(OpenRecovery { expected: Box::new(expected), waiter, imported })
+        Some(OpenRecovery { expected: Box::new(expected), waiter, imported, import_seen: false, opened: Instant::now() })
     }
 }
 

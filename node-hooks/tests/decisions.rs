@@ -184,6 +184,7 @@ fn all_decisions() -> Vec<Decision> {
         Decision::AwaitShares { approved: true },
         Decision::AwaitDeliveryConfirmation,
         Decision::ConcludeRecovery,
+        Decision::AlarmRecoveryPending,
         Decision::ShutDown(ShutDownCause::RecoveryToAnotherMachine),
         Decision::ShutDown(ShutDownCause::ReplacedByAnotherMachine),
         Decision::WaitForRunning(WaitCause::AnotherAccountRecovering),
@@ -201,6 +202,7 @@ fn all_decisions() -> Vec<Decision> {
             | Decision::AwaitShares { .. }
             | Decision::AwaitDeliveryConfirmation
             | Decision::ConcludeRecovery
+            | Decision::AlarmRecoveryPending
             | Decision::ShutDown(ShutDownCause::RecoveryToAnotherMachine | ShutDownCause::ReplacedByAnotherMachine)
             | Decision::WaitForRunning(WaitCause::AnotherAccountRecovering | WaitCause::SeatHeldByAnotherMachine) => {}
         }
@@ -336,8 +338,8 @@ fn decide__should_walk_the_recovering_machine_from_approval_to_conclusion() {
 }
 
 #[test]
-fn decide__should_shut_down_the_machine_being_replaced_at_any_recovery_status() {
-    for status in STATUSES {
+fn decide__should_shut_down_the_machine_being_replaced_once_the_recovery_is_approved() {
+    for status in [RecoveryStatus::Approved, RecoveryStatus::Delivered] {
         for role in [Role::MineFromThisOntoThird, Role::MineFromOtherOntoThird] {
             for shares in SHARES {
                 assert_eq!(
@@ -347,6 +349,30 @@ fn decide__should_shut_down_the_machine_being_replaced_at_any_recovery_status() 
             }
         }
     }
+}
+
+#[test]
+fn decide__should_keep_the_seated_machine_working_and_alarmed_while_a_recovery_to_another_is_pending() {
+    for shares in SHARES {
+        let pending = recovery(Role::MineFromThisOntoThird, RecoveryStatus::PendingApproval).1;
+        assert_eq!(one(&pending, None, shares), Decision::AlarmRecoveryPending);
+    }
+    let why = Decision::AlarmRecoveryPending.describe();
+    assert!(why.contains("cancel_recovery") && why.contains("operator"), "{why}");
+    // A machine that does not hold the seat has nothing to keep working on.
+    let elsewhere = recovery(Role::MineFromOtherOntoThird, RecoveryStatus::PendingApproval).1;
+    assert_eq!(one(&elsewhere, None, LocalShares::None), Decision::ShutDown(ShutDownCause::RecoveryToAnotherMachine));
+}
+
+#[test]
+fn node_delivery_states__should_carry_the_delivery_models_names() {
+    let names: Vec<_> = node_hooks::NodeDeliveryState::ALL.iter().map(|s| s.name()).collect();
+    assert_eq!(names, ["AwaitingDelivery", "Importing", "AwaitingConfirmation", "Concluding", "Concluded"]);
+    assert_eq!(
+        Decision::AwaitDeliveryConfirmation.delivery_state().map(|s| s.name()),
+        Some("AwaitingConfirmation"),
+        "shares stored, redelivery still accepted"
+    );
 }
 
 #[test]

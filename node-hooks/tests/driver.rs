@@ -7,14 +7,14 @@
 mod support;
 
 use async_trait::async_trait;
-use contract_client::{Backoff, CallOutcome, ClientError, ContractClient, MpcContract, Signer};
+use contract_client::{CallOutcome, ClientError, ContractClient, MpcContract, Signer};
 use contract_tests::in_process::InProcessContract;
 use mpc_interface::constants::Gas;
 use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::{EpochId, ParticipantInfo};
 use mpc_interface::recovery::{RecoveryStatus, Session, SessionKind};
 use mpc_interface::state::ProtocolStateView;
-use node_hooks::driver::{Driver, DriverConfig, DriverError, DriverStatus, Exit};
+use node_hooks::driver::{DriverError, Exit};
 use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore};
 use node_hooks::transfer::Transport;
@@ -22,14 +22,11 @@ use node_hooks::{Decision, ShutDownCause};
 use serde_json::json;
 use share_transfer::Identity;
 use share_transfer::Expected;
-use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+use support::running::*;
 use support::*;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 /// Everything logged in this test process (all levels), to check that no
 /// secret ever reaches a log.
@@ -78,61 +75,6 @@ fn assert_no_secret_logged(logs: &Arc<Mutex<Vec<u8>>>, shares: &share_transfer::
     }
 }
 
-fn config(transport: Transport) -> DriverConfig {
-    let mut config = DriverConfig::new(transport);
-    config.poll_interval = Duration::from_millis(50);
-    config.backoff = Backoff { first: Duration::from_millis(10), max: Duration::from_millis(50), attempts: 3 };
-    config
-}
-
-struct RunningDriver {
-    status: watch::Receiver<DriverStatus>,
-    cancel: CancellationToken,
-    task: JoinHandle<Result<Exit, DriverError>>,
-}
-
-impl RunningDriver {
-    async fn wait_for(&mut self, what: &str, check: impl FnMut(&DriverStatus) -> bool) -> DriverStatus {
-        let outcome = tokio::time::timeout(Duration::from_secs(30), self.status.wait_for(check))
-            .await
-            .map(|waited| waited.map(|status| status.clone()).map_err(|_| "the driver stopped"));
-        match outcome {
-            Ok(Ok(status)) => status,
-            Ok(Err(why)) => panic!("{why} before {what}: {:?}", self.status.borrow()),
-            Err(_) => panic!("timed out waiting for {what}; last status {:?}", self.status.borrow()),
-        }
-    }
-
-    async fn decision(&mut self, decision: Decision) -> DriverStatus {
-        self.wait_for(decision.name(), |s| s.decision == Some(decision)).await
-    }
-
-    async fn exit(self) -> Exit {
-        tokio::time::timeout(Duration::from_secs(30), self.task).await.expect("the driver stops").unwrap().unwrap()
-    }
-
-    async fn stop(self) -> Exit {
-        self.cancel.cancel();
-        self.exit().await
-    }
-}
-
-fn start(
-    client: Arc<dyn ContractClient>,
-    identity: Identity,
-    url: &str,
-    listener: tokio::net::TcpListener,
-    home: &Path,
-    config: DriverConfig,
-) -> RunningDriver {
-    let store = Arc::new(FileShareStore::in_home(home));
-    let driver = Driver::new(client, store, identity, url.to_owned(), config);
-    let status = driver.status();
-    let cancel = CancellationToken::new();
-    let task = tokio::spawn(driver.run(listener, cancel.clone()));
-    RunningDriver { status, cancel, task }
-}
-
 async fn state(contract: &InProcessContract) -> ProtocolStateView {
     old_node_client(contract).state().await.unwrap()
 }
@@ -178,11 +120,16 @@ async fn lose_and_recover_machine(transport: Transport) {
     assert_eq!(recovery.status, RecoveryStatus::PendingApproval);
     assert_eq!(recovery.new_info, ParticipantInfo { url: new_url.clone(), tls_public_key: new_key });
 
-    // The old machine, still running, sees it is being decommissioned.
-    assert_eq!(old.exit().await, Exit::ShutDown(ShutDownCause::RecoveryToAnotherMachine));
+    // The old machine, still running, keeps working and raises the alarm
+    // while the recovery only waits for approval.
+    let alarmed = old.decision(Decision::AlarmRecoveryPending).await;
+    assert!(alarmed.recovery_alarm);
 
-    // The operator approves; the backup service delivers and confirms.
+    // The operator approves: the old machine is decommissioned and keeps no
+    // copy of the shares; the backup service delivers and confirms.
     operator(&contract).approve_recovery(&new_key).await.unwrap();
+    assert_eq!(old.exit().await, Exit::ShutDown(ShutDownCause::RecoveryToAnotherMachine));
+    assert!(!FileShareStore::in_home(old_home.path()).path().exists(), "the old machine left its share file");
     new.decision(Decision::AwaitShares { approved: true }).await;
     match transport {
         Transport::Mtls => {
@@ -221,12 +168,12 @@ async fn contract_recovery(contract: &InProcessContract) -> mpc_interface::recov
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn driver_over_mtls__should_recover_a_lost_machine_and_shut_the_old_one_down() {
+async fn driver_over_mtls__should_recover_a_lost_machine_and_shut_the_old_one_down_once_approved() {
     lose_and_recover_machine(Transport::Mtls).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn driver_over_web__should_recover_a_lost_machine_and_shut_the_old_one_down() {
+async fn driver_over_web__should_recover_a_lost_machine_and_shut_the_old_one_down_once_approved() {
     lose_and_recover_machine(Transport::Web).await;
 }
 

@@ -176,3 +176,53 @@ fn import__should_refuse_missing_domains() {
     ));
     assert!(store.load().unwrap().is_none());
 }
+
+#[test]
+fn import__should_be_idempotent_for_the_same_shares_and_refuse_different_ones() {
+    let (_home, store) = store();
+    let shares = shares_for(&keyset(0));
+    store.import(&shares, &Expected::from(&keyset(0))).unwrap();
+    store.import(&shares, &Expected::from(&keyset(0))).expect("a redelivery of the same shares is accepted");
+    assert_eq!(store.load().unwrap(), Some(shares.clone()));
+
+    let other = shares_for(&keyset(0));
+    let err = store.import(&other, &Expected::from(&keyset(0))).unwrap_err();
+    assert!(matches!(err, StoreError::DiffersFromStored { epoch_id: EpochId(0) }), "{err}");
+    assert_eq!(store.load().unwrap(), Some(shares), "nothing was written");
+}
+
+#[test]
+fn import__should_replace_an_unreadable_or_older_share_file() {
+    let (_home, store) = store();
+    fs::write(store.path(), b"torn").unwrap();
+    fs::set_permissions(store.path(), fs::Permissions::from_mode(0o600)).unwrap();
+    let shares = shares_for(&keyset(1));
+    store.import(&shares, &Expected::from(&keyset(1))).expect("a failed write is replaced");
+    assert_eq!(store.load().unwrap(), Some(shares));
+    let newer = shares_for(&keyset(2));
+    store.import(&newer, &Expected::from(&keyset(2))).expect("shares of another keyset are replaced");
+    assert_eq!(store.load().unwrap(), Some(newer));
+}
+
+#[test]
+fn destroy__should_overwrite_the_share_file_then_remove_it() {
+    use std::io::Read;
+    let (home, store) = store();
+    let shares = shares_for(&keyset(0));
+    store.write(&shares).unwrap();
+    let secret = shares.shares[0].secret_share.expose().to_vec();
+    let size = fs::metadata(store.path()).unwrap().len() as usize;
+    // A handle opened before: it reads the file's own blocks after the path is gone.
+    let mut before = fs::File::open(store.path()).unwrap();
+
+    store.destroy().unwrap();
+
+    assert!(!store.path().exists(), "the share file is gone");
+    assert!(names(home.path()).is_empty(), "{:?}", names(home.path()));
+    let mut left = Vec::new();
+    before.read_to_end(&mut left).unwrap();
+    assert_eq!(left.len(), size);
+    assert!(left.iter().all(|b| *b == 0), "the file's content was overwritten before removal");
+    assert!(!left.windows(secret.len()).any(|w| w == secret.as_slice()));
+    store.destroy().expect("destroying nothing is not an error");
+}

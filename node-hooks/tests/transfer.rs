@@ -70,6 +70,7 @@ async fn start_node(
         store: store.clone(),
         mtls: MtlsConfig::default(),
         web: WebConfig::default(),
+        session_renewal: Duration::from_secs(30),
     };
     let (endpoint, _task) = TransferEndpoint::start(parts, listener, tx, cancel.clone()).unwrap();
     Node { endpoint, events, addr, store, _home: home, cancel }
@@ -362,4 +363,66 @@ async fn mtls_recovery__should_refuse_a_share_with_one_bit_flipped_and_take_a_go
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_recovery__should_refuse_a_share_with_one_bit_flipped_and_take_a_good_redelivery() {
     recovery_refuses_a_flipped_bit_then_takes_a_good_redelivery(Transport::Web).await;
+}
+
+// --- junk connections ------------------------------------------------------
+
+/// 64 idle connections and 64 that sent a few bytes of garbage (the start of
+/// a TLS record, or of HTTP headers, that never completes), all held open.
+async fn junk_connections(addr: SocketAddr) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let mut held = Vec::new();
+    for i in 0..128 {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        if i % 2 == 1 {
+            let garbage: &[u8] =
+                if i % 4 == 1 { &[0x16, 0x03, 0x01, 0x40, 0x00, 0x01] } else { b"POST /shares_recover HTTP/1.1\r\nHo" };
+            tcp.write_all(garbage).await.unwrap();
+        }
+        held.push(tcp);
+    }
+    held
+}
+
+async fn delivers_through_junk_connections(transport: Transport) {
+    let (contract, mut node, backup_id) = recovering(transport).await;
+    let shares = shares_for(&keyset());
+    let junk = junk_connections(node.addr).await;
+
+    let two_polls = 2 * node_hooks::DriverConfig::new(transport).poll_interval;
+    let delivered = tokio::time::timeout(two_polls, deliver(transport, &contract, &node, &backup_id, &shares)).await;
+
+    delivered.expect("a delivery within two poll intervals despite the junk connections").unwrap();
+    // The junk connections' failures are reported too; then the import.
+    let imported = loop {
+        match node.next_event().await {
+            TransferEvent::Failed { .. } => continue,
+            other => break other,
+        }
+    };
+    assert_eq!(imported, TransferEvent::SharesImported { epoch_id: EpochId(0) });
+    assert_eq!(node.stored(), Some(shares));
+    drop(junk);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_recovery__should_complete_while_idle_and_garbage_connections_are_held_open() {
+    delivers_through_junk_connections(Transport::Mtls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_recovery__should_complete_while_idle_and_garbage_connections_are_held_open() {
+    delivers_through_junk_connections(Transport::Web).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_endpoint__should_close_a_connection_that_sends_no_request_in_time() {
+    use tokio::io::AsyncReadExt;
+    let (_contract, node, _backup_id) = recovering(Transport::Web).await;
+    let mut idle = tokio::net::TcpStream::connect(node.addr).await.unwrap();
+    let deadline = WebConfig::default().header_timeout + Duration::from_secs(1);
+
+    let closed = tokio::time::timeout(deadline, idle.read(&mut [0u8; 64])).await;
+
+    assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "the node kept an idle connection open past its header deadline");
 }

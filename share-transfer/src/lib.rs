@@ -26,6 +26,7 @@ pub mod authority;
 pub mod contract;
 pub mod endpoint;
 pub mod expected;
+pub mod gate;
 pub mod identity;
 pub mod memory;
 pub mod mtls;

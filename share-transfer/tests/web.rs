@@ -88,10 +88,12 @@ async fn web_recovery__should_deliver_shares_to_replacement_node() {
     let session = session(SessionKind::Recovery, 9, 1);
     let handle = s.node.begin_recovery(session, keyset.clone()).await.unwrap();
 
-    let ack = s.client.deliver_recovery(session, &shares).await.unwrap();
+    // The node answers once it has the shares (here: as soon as they arrive).
+    let (ack, received) = tokio::join!(s.client.deliver_recovery(session, &shares), handle.wait());
 
+    let ack = ack.unwrap();
     assert_eq!((ack.epoch_id, ack.domains), (EpochId(9), 2));
-    assert_eq!(handle.wait().await.unwrap(), shares, "payload arrives intact");
+    assert_eq!(received.unwrap(), shares, "payload arrives intact");
 }
 
 #[tokio::test]
@@ -211,8 +213,9 @@ async fn web_recovery__should_refuse_replayed_request() {
         RequestAuth::sign(&s.backup_id, "POST", RECOVER_PATH, session, request.ephemeral_key, now_ms(), &request.body);
     let headers = auth.to_headers();
 
-    let (first, _) = raw_request(s.addr, "POST", RECOVER_PATH, &headers, request.body.clone()).await;
-    handle.wait().await.unwrap();
+    let ((first, _), received) =
+        tokio::join!(raw_request(s.addr, "POST", RECOVER_PATH, &headers, request.body.clone()), handle.wait());
+    received.unwrap();
     // A later recovery session is open; the old request must not feed it.
     let next = crate::session(SessionKind::Recovery, 4, 2);
     let _pending = s.node.begin_recovery(next, keyset).await.unwrap();

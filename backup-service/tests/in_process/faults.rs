@@ -78,7 +78,13 @@ impl ContractClient for FaultyRpc {
 async fn keeps_running_through(fault: Fault, kind: &str) -> String {
     let logs = Logs::default();
     let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+    // DEBUG like quiet.rs: tracing's global level hint is shared by the tests
+    // of this binary, and a lower one here hides quiet.rs's DEBUG lines.
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let mut world = World::new(0).await;

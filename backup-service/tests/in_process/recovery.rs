@@ -61,8 +61,10 @@ async fn web_recovery__should_deliver_to_the_approved_machine_confirm_and_let_it
     assert_eq!(service.run_once().await.unwrap(), Outcome::AwaitingNodeSession { epoch: EpochId(3) });
 
     let handle = new_node.begin_recovery(recovery_session(EpochId(3), 1), keyset.clone()).await.unwrap();
-    assert_eq!(service.run_once().await.unwrap(), Outcome::Delivered { epoch: EpochId(3) });
-    assert_eq!(handle.wait().await.unwrap(), world.shares);
+    // The node acknowledges once it has the shares (here: as soon as they arrive).
+    let (outcome, received) = tokio::join!(service.run_once(), handle.wait());
+    assert_eq!(outcome.unwrap(), Outcome::Delivered { epoch: EpochId(3) });
+    assert_eq!(received.unwrap(), world.shares);
     assert_eq!(world.recovery_status().await, Some(RecoveryStatus::Delivered));
     world.conclude_recovery(&keyset).await.unwrap();
 }
@@ -156,7 +158,8 @@ async fn web_recovery__should_never_reuse_a_session_and_deliver_in_the_next_one(
     }
 
     let second = new_node.begin_recovery(recovery_session(EpochId(0), 2), keyset.clone()).await.unwrap();
-    assert_eq!(service.run_once().await.unwrap(), Outcome::Delivered { epoch: EpochId(0) });
-    assert_eq!(second.wait().await.unwrap(), world.shares);
+    let (outcome, received) = tokio::join!(service.run_once(), second.wait());
+    assert_eq!(outcome.unwrap(), Outcome::Delivered { epoch: EpochId(0) });
+    assert_eq!(received.unwrap(), world.shares);
     world.conclude_recovery(&keyset).await.unwrap();
 }

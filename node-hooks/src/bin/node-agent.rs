@@ -23,7 +23,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-/// Exit code when the contract says this machine was replaced.
+/// Exit code when the contract says this machine is decommissioned (never
+/// while a recovery onto another machine only waits for approval).
 const EXIT_DECOMMISSIONED: u8 = 3;
 /// Exit code when this node's own shares do not match its verifying shares on the contract.
 const EXIT_WRONG_SHARES: u8 = 4;
@@ -35,10 +36,15 @@ const EXIT_WRONG_SHARES: u8 = 4;
     about = "Plays an MPC node's part in onboarding and disaster recovery, driven by the contract.",
     after_help = "Exit status: 0 after SIGINT or SIGTERM; 1 on an error; 2 on bad arguments \
                   (checked before anything is written); 3 when the contract says this machine is \
-                  being decommissioned (its account recovered onto another machine); 4 when this \
-                  node's shares do not match its verifying shares on the contract (it refuses to \
-                  take part with them: restore them from the backup service by a recovery). \
-                  Log filter: MPC_LOG (default `info`)."
+                  decommissioned (its account's recovery onto another machine is approved, or its \
+                  seat names another machine); it then overwrites and removes its share file first; \
+                  4 when this node's shares do not match its verifying shares on the contract (it \
+                  refuses to take part with them: restore them from the backup service by a \
+                  recovery). While a recovery onto another machine only waits for approval the \
+                  agent keeps running and logs an ERROR (`ALARM: ...`) once per recovery, and the \
+                  metric mpc_node_recovery_pending_to_other_machine is 1: if the operator did not \
+                  start it, cancel it with cancel_recovery (operator key, 1 yoctoNEAR). Log filter: \
+                  MPC_LOG (default `info`)."
 )]
 struct Args {
     /// The node's home directory: holds `tls_key` (generated on first run) and `shares.borsh`.

@@ -3,6 +3,8 @@
 //! with share-transfer's client functions and contract-backed authorities.
 #![allow(dead_code)]
 
+pub mod running;
+
 use contract_client::{ContractClient, MpcContract};
 use contract_tests::contract_wasm;
 use contract_tests::in_process::InProcessContract;

@@ -37,8 +37,11 @@ use verifier::PinnedKeyVerifier;
 pub struct MtlsConfig {
     /// How often an open connection re-reads the peer's registration.
     pub recheck_interval: Duration,
-    /// Longest wait for the TLS handshake.
+    /// Longest wait for the TLS handshake: an unauthenticated peer gets no more.
     pub handshake_timeout: Duration,
+    /// Most connections a server lets wait for their handshake at once; past
+    /// it the oldest is dropped (see [`crate::gate`]).
+    pub max_unauthenticated: usize,
     /// Longest wait for one frame to be sent or received.
     pub io_timeout: Duration,
     /// Largest frame accepted or sent, in bytes.
@@ -49,7 +52,8 @@ impl Default for MtlsConfig {
     fn default() -> Self {
         Self {
             recheck_interval: Duration::from_millis(200),
-            handshake_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(3),
+            max_unauthenticated: 32,
             io_timeout: Duration::from_secs(30),
             max_frame_len: 1 << 20,
         }
@@ -93,6 +97,8 @@ pub enum MtlsError {
     WrongRequest { expected: SessionKind, got: SessionKind },
     #[error("shares refused: {0}")]
     Payload(#[from] PayloadError),
+    #[error("the shares were verified but could not be stored: {0}")]
+    NotStored(String),
     #[error("the {peer} refused the shares: {reason}")]
     PeerRefused { peer: Party, reason: String },
     #[error("the {peer}'s acknowledgement does not match what was sent: {detail}")]
@@ -145,6 +151,13 @@ impl MtlsEndpoint {
     pub async fn accept(&self, listener: &TcpListener) -> Result<SecureChannel, MtlsError> {
         let (tcp, remote) = listener.accept().await?;
         tracing::debug!(%remote, peer = %self.peer, "mTLS connection");
+        self.handshake(tcp).await
+    }
+
+    /// Completes an authenticated handshake on an accepted connection, within
+    /// `handshake_timeout` (a server that accepts concurrently calls this per
+    /// connection).
+    pub async fn handshake(&self, tcp: TcpStream) -> Result<SecureChannel, MtlsError> {
         tokio::time::timeout(self.config.handshake_timeout, self.handshake_as_server(tcp))
             .await
             .map_err(|_| MtlsError::Timeout("in the TLS handshake"))?

@@ -27,9 +27,8 @@ impl MtlsEndpoint {
     /// Node: sends its shares to the backup service that connects, once it is
     /// authenticated and asks for a backup.
     pub async fn serve_backup(&self, listener: &TcpListener, shares: &SharesPayload) -> Result<Receipt, MtlsError> {
-        let mut channel = self.accept(listener).await?;
-        expect_hello(&mut channel, SessionKind::Backup).await?;
-        send_and_confirm(channel, shares).await
+        let channel = self.accept(listener).await?;
+        self.serve_backup_on(channel, shares).await
     }
 
     /// Backup service: takes a copy of the node's shares, accepting them only
@@ -38,20 +37,44 @@ impl MtlsEndpoint {
         let expected = expected.into();
         let mut channel = self.connect(node).await?;
         channel.send(&Frame::Hello { kind: SessionKind::Backup }).await?;
-        receive_and_confirm(channel, &expected).await
+        receive_and_confirm(channel, &expected, async |_: &SharesPayload| Ok(())).await
     }
 
     /// Replacement node: waits for the backup service to deliver the shares,
-    /// accepting them only if they match `expected`.
+    /// accepting them only if they match `expected`. Acknowledges at once (the
+    /// caller stores them afterwards); a node that must acknowledge only what
+    /// it stored uses [`MtlsEndpoint::receive_recovery_on`].
     pub async fn receive_recovery(
         &self,
         listener: &TcpListener,
         expected: impl Into<Expected>,
     ) -> Result<SharesPayload, MtlsError> {
+        let channel = self.accept(listener).await?;
+        self.receive_recovery_on(channel, expected, async |_: &SharesPayload| Ok(())).await
+    }
+
+    /// Receives a recovery on an authenticated `channel`: checks the shares
+    /// against `expected`, runs `store` on them, and acknowledges only if it
+    /// succeeded (else the backup service is told why and retries).
+    pub async fn receive_recovery_on(
+        &self,
+        mut channel: SecureChannel,
+        expected: impl Into<Expected>,
+        store: impl AsyncFnOnce(&SharesPayload) -> Result<(), String>,
+    ) -> Result<SharesPayload, MtlsError> {
         let expected = expected.into();
-        let mut channel = self.accept(listener).await?;
         expect_hello(&mut channel, SessionKind::Recovery).await?;
-        receive_and_confirm(channel, &expected).await
+        receive_and_confirm(channel, &expected, store).await
+    }
+
+    /// Serves a backup on an authenticated `channel`.
+    pub async fn serve_backup_on(
+        &self,
+        mut channel: SecureChannel,
+        shares: &SharesPayload,
+    ) -> Result<Receipt, MtlsError> {
+        expect_hello(&mut channel, SessionKind::Backup).await?;
+        send_and_confirm(channel, shares).await
     }
 
     /// Backup service: delivers the shares to the (replacement) node.
@@ -99,7 +122,11 @@ async fn send_and_confirm(mut channel: SecureChannel, payload: &SharesPayload) -
     Ok(receipt)
 }
 
-async fn receive_and_confirm(mut channel: SecureChannel, expected: &Expected) -> Result<SharesPayload, MtlsError> {
+async fn receive_and_confirm(
+    mut channel: SecureChannel,
+    expected: &Expected,
+    store: impl AsyncFnOnce(&SharesPayload) -> Result<(), String>,
+) -> Result<SharesPayload, MtlsError> {
     let peer = channel.peer();
     let payload = match channel.recv().await? {
         Frame::Shares(payload) => payload,
@@ -110,6 +137,13 @@ async fn receive_and_confirm(mut channel: SecureChannel, expected: &Expected) ->
         let error = MtlsError::Payload(e);
         refuse(&mut channel, &error).await;
         return Err(error); // `payload` is dropped here, wiping the shares
+    }
+    // Acknowledged only once stored: a lost acknowledgement then means a
+    // redelivery of what the receiver already holds, never lost shares.
+    if let Err(reason) = store(&payload).await {
+        let error = MtlsError::NotStored(reason);
+        refuse(&mut channel, &error).await;
+        return Err(error);
     }
     channel.send(&Frame::Accepted { epoch_id: payload.epoch_id, domains: payload.shares.len() as u32 }).await?;
     tracing::info!(%peer, key = %channel.peer_key(), epoch = %payload.epoch_id, domains = ?payload.domain_ids(), "shares received and verified against the keyset");

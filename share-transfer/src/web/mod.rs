@@ -23,7 +23,7 @@ pub mod crypto;
 mod node;
 
 pub use client::{decode_ack, BackupServiceClient, PreparedRequest};
-pub use node::{RecoveryHandle, WebNode};
+pub use node::{Delivery, RecoveryHandle, WebNode};
 
 use crate::authority::AuthorityError;
 use crate::payload::PayloadError;
@@ -44,8 +44,14 @@ pub struct WebConfig {
     pub max_clock_skew: Duration,
     /// Largest request or response body, in bytes.
     pub max_body_len: usize,
-    /// Longest a client waits for one request.
+    /// Longest a client waits for one request; also the longest the node
+    /// keeps any connection open.
     pub request_timeout: Duration,
+    /// Longest the node waits for a request's headers.
+    pub header_timeout: Duration,
+    /// Most connections the node lets wait for their request at once; past
+    /// it the oldest is dropped (see [`crate::gate`]).
+    pub max_pending_connections: usize,
 }
 
 impl Default for WebConfig {
@@ -54,6 +60,8 @@ impl Default for WebConfig {
             max_clock_skew: Duration::from_secs(60),
             max_body_len: 1 << 20,
             request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(3),
+            max_pending_connections: 32,
         }
     }
 }
@@ -101,6 +109,8 @@ pub enum WebError {
     NoShares,
     #[error("the session is for epoch {session_epoch}, but this node holds shares of epoch {held}")]
     EpochMismatch { session_epoch: EpochId, held: EpochId },
+    #[error("the shares were verified but could not be stored: {0}")]
+    NotStored(String),
     #[error("no recovery is pending on this node")]
     NoRecoveryPending,
     #[error("this node is waiting for the {}, the request is for the {}", describe(pending), describe(requested))]
@@ -143,7 +153,7 @@ impl WebError {
             | NoRecoveryPending
             | SessionMismatch { .. } => StatusCode::CONFLICT,
             Payload(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            NoShares | Authority(_) => StatusCode::SERVICE_UNAVAILABLE,
+            NoShares | NotStored(_) | Authority(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

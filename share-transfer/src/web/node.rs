@@ -8,6 +8,7 @@ use super::auth::{now_ms, ReplayGuard, RequestAuth};
 use super::crypto::{EphemeralKeyPair, Sealed};
 use super::{BackupResponse, RecoveryAck, WebConfig, WebError, BACKUP_PATH, RECOVER_PATH};
 use crate::authority::{EphemeralKeyDirectory, PeerAuthority};
+use crate::gate::ConnectionGate;
 use crate::payload::SharesPayload;
 use crate::session::{describe, Party, Session, SessionKind};
 use axum::extract::{DefaultBodyLimit, State};
@@ -24,11 +25,18 @@ use zeroize::Zeroizing;
 
 type Outcome = Result<SharesPayload, WebError>;
 
+/// What a recovery session ended with, and (for verified shares) where the
+/// node says whether it stored them: the request is answered only then.
+struct Arrival {
+    outcome: Outcome,
+    stored: Option<oneshot::Sender<Result<(), String>>>,
+}
+
 struct PendingRecovery {
     session: Session,
     expected: Expected,
     keypair: EphemeralKeyPair,
-    done: oneshot::Sender<Outcome>,
+    done: oneshot::Sender<Arrival>,
 }
 
 struct NodeState {
@@ -50,7 +58,25 @@ pub struct WebNode {
 /// why they were refused.
 pub struct RecoveryHandle {
     session: Session,
-    done: oneshot::Receiver<Outcome>,
+    done: oneshot::Receiver<Arrival>,
+}
+
+/// Verified shares whose request waits for the node to store them: the
+/// backup service is acknowledged by [`Delivery::stored`], told why by
+/// [`Delivery::not_stored`] (or if the delivery is dropped unanswered).
+pub struct Delivery {
+    pub payload: SharesPayload,
+    stored: oneshot::Sender<Result<(), String>>,
+}
+
+impl Delivery {
+    pub fn stored(self) {
+        let _ = self.stored.send(Ok(()));
+    }
+
+    pub fn not_stored(self, reason: String) {
+        let _ = self.stored.send(Err(reason));
+    }
 }
 
 impl RecoveryHandle {
@@ -58,8 +84,23 @@ impl RecoveryHandle {
         self.session
     }
 
+    /// The verified shares, acknowledged at once (the caller stores them
+    /// afterwards); a node that acknowledges only what it stored uses
+    /// [`RecoveryHandle::delivery`].
     pub async fn wait(self) -> Outcome {
-        self.done.await.unwrap_or(Err(WebError::RecoveryAbandoned))
+        self.delivery().await.map(|d| {
+            let payload = d.payload.clone();
+            d.stored();
+            payload
+        })
+    }
+
+    /// The verified shares, not yet acknowledged.
+    pub async fn delivery(self) -> Result<Delivery, WebError> {
+        let arrival = self.done.await.map_err(|_| WebError::RecoveryAbandoned)?;
+        let payload = arrival.outcome?;
+        let stored = arrival.stored.ok_or(WebError::RecoveryAbandoned)?;
+        Ok(Delivery { payload, stored })
     }
 }
 
@@ -120,9 +161,46 @@ impl WebNode {
             .with_state(self.clone())
     }
 
-    /// Serves until the listener fails.
+    /// Serves until cancelled (never returns an error: a failed accept is
+    /// logged and retried). Connections are served concurrently, one
+    /// request each: its headers must arrive within `header_timeout`, the
+    /// whole exchange within `request_timeout`, and at most
+    /// `max_pending_connections` may wait for their request at once (the
+    /// oldest is dropped past that), so junk connections never keep the
+    /// backup service out.
     pub async fn serve(&self, listener: TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
+        let config = &self.state.config;
+        let gate = ConnectionGate::new(config.max_pending_connections);
+        let router = self.router();
+        loop {
+            let tcp = match listener.accept().await {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let ticket = Arc::new(Mutex::new(Some(gate.admit())));
+            let evicted = ticket.lock().expect("ticket lock").as_ref().map(|t| t.eviction()).expect("just admitted");
+            let inner = hyper_util::service::TowerToHyperService::new(router.clone());
+            // The request arrived: the connection no longer counts as pending.
+            let service = hyper::service::service_fn(move |request| {
+                ticket.lock().expect("ticket lock").take();
+                hyper::service::Service::call(&inner, request)
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(config.header_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
+            let deadline = config.request_timeout;
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = tokio::time::timeout(deadline, connection) => {}
+                    _ = evicted.cancelled() => {}
+                }
+            });
+        }
     }
 
     /// Everything up to, but not including, recording the request as accepted.
@@ -214,8 +292,21 @@ impl WebNode {
             }
             Err(e) => tracing::warn!(session = %describe(&auth.session), error = %e, "recovery refused"),
         }
-        let _ = pending.done.send(outcome);
-        reply
+        let Ok(payload) = outcome else {
+            let _ = pending.done.send(Arrival { outcome, stored: None });
+            return reply;
+        };
+        // Acknowledged only once stored: a lost acknowledgement then means a
+        // redelivery of what the node already holds, never lost shares.
+        let (stored, was_stored) = oneshot::channel();
+        if pending.done.send(Arrival { outcome: Ok(payload), stored: Some(stored) }).is_err() {
+            return Err(WebError::NotStored("the node stopped waiting for the shares".to_owned()));
+        }
+        match was_stored.await {
+            Ok(Ok(())) => reply,
+            Ok(Err(reason)) => Err(WebError::NotStored(reason)),
+            Err(_) => Err(WebError::NotStored("the node stopped before storing the shares".to_owned())),
+        }
     }
 }
 

@@ -3,95 +3,30 @@
 //! refusal on chain is logged as a failure and never as success), pointing the
 //! share-transfer endpoint at the right job, or shutting down.
 
+use crate::alarm::{Alarm, NodeMetrics};
 use crate::decide::{
-    current_keyset, decide, local_shares, serves_backups, wrong_shares, Decision, LocalShares, NodeIdentity, Seat, ShutDownCause,
+    current_keyset, decide, local_shares, serves_backups, wrong_shares, Decision, LocalShares, NodeDeliveryState, NodeIdentity, Seat,
 };
 use share_transfer::Expected;
 use crate::stand_in;
-use crate::store::{ShareStore, StoreError};
-use crate::transfer::{EndpointParts, Mode, TransferEndpoint, TransferError, TransferEvent, Transport};
-use contract_client::{with_backoff, Backoff, ClientError, ContractClient, MpcContract};
+use crate::store::ShareStore;
+use crate::transfer::{EndpointParts, Mode, TransferEndpoint, TransferEvent};
+use contract_client::{with_backoff, ClientError, ContractClient, MpcContract};
 use mpc_interface::methods::{self, Role};
-use mpc_interface::primitives::{EpochId, ParticipantInfo, ThresholdParameters};
+use mpc_interface::primitives::ParticipantInfo;
 use mpc_interface::state::ProtocolStateView;
 use mpc_interface::AccountId;
 use serde_json::{json, Value};
-use share_transfer::mtls::MtlsConfig;
-use share_transfer::web::WebConfig;
 use share_transfer::{Identity, SharesPayload};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-#[derive(Clone, Debug)]
-pub struct DriverConfig {
-    pub transport: Transport,
-    /// How often the contract is read.
-    pub poll_interval: Duration,
-    /// Retries of a view or transaction that failed in transport.
-    pub backoff: Backoff,
-    /// After the contract refuses a transaction, how long before the same
-    /// method is sent again (the next decision may make it moot).
-    pub refusal_cooldown: Duration,
-    /// Drills only: a participant without shares of the running keyset makes
-    /// random stand-in shares (see [`crate::stand_in`]).
-    pub stand_in_shares: bool,
-    pub mtls: MtlsConfig,
-    pub web: WebConfig,
-}
+mod config;
 
-impl DriverConfig {
-    pub fn new(transport: Transport) -> Self {
-        Self {
-            transport,
-            poll_interval: Duration::from_secs(2),
-            backoff: Backoff::default(),
-            refusal_cooldown: Duration::from_secs(30),
-            stand_in_shares: false,
-            mtls: MtlsConfig::default(),
-            web: WebConfig::default(),
-        }
-    }
-}
-
-/// What the driver last saw and did; for tests, health checks and the agent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DriverStatus {
-    pub decision: Option<Decision>,
-    /// Epoch of the shares held, if any.
-    pub shares_epoch: Option<EpochId>,
-    /// The participant set the node connects to (re-read after changes).
-    pub participants: Option<ThresholdParameters>,
-    /// How many times participant details changed and the node reconnected.
-    pub reconnects: u64,
-    pub backups_served: u64,
-    pub last_transfer_error: Option<String>,
-    /// Transactions that succeeded on chain, by method, in order.
-    pub transactions: Vec<&'static str>,
-}
-
-/// How [`Driver::run`] ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// The cancellation token fired.
-    Cancelled,
-    /// The contract says this machine must stop.
-    ShutDown(ShutDownCause),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DriverError {
-    #[error("share store: {0}")]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Transfer(#[from] TransferError),
-    #[error("a share-store task failed: {0}")]
-    Task(String),
-    #[error("this node's own shares do not match the contract ({0}); refusing to take part with them")]
-    WrongShare(#[source] share_transfer::PayloadError),
-}
+pub use config::{DriverConfig, DriverError, DriverStatus, Exit};
 
 pub struct Driver {
     client: Arc<dyn ContractClient>,
@@ -100,6 +35,7 @@ pub struct Driver {
     me: NodeIdentity,
     config: DriverConfig,
     status: watch::Sender<DriverStatus>,
+    metrics: Arc<NodeMetrics>,
 }
 
 /// What the loop remembers between polls.
@@ -116,6 +52,7 @@ struct Memory {
     entered_recovery: bool,
     warned_no_reentry: bool,
     last_refusal: Option<(&'static str, Instant)>,
+    alarm: Alarm,
 }
 
 impl Driver {
@@ -133,7 +70,12 @@ impl Driver {
             info: ParticipantInfo { url, tls_public_key: identity.public_key() },
         };
         let (status, _) = watch::channel(DriverStatus::default());
-        Self { client, store, identity: Arc::new(identity), me, config, status }
+        let metrics = Arc::new(NodeMetrics::default());
+        Self { client, store, identity: Arc::new(identity), me, config, status, metrics }
+    }
+
+    pub fn metrics(&self) -> Arc<NodeMetrics> {
+        self.metrics.clone()
     }
 
     pub fn identity(&self) -> &NodeIdentity {
@@ -159,6 +101,7 @@ impl Driver {
             store: self.store.clone(),
             mtls: self.config.mtls.clone(),
             web: self.config.web.clone(),
+            session_renewal: self.config.session_renewal,
         };
         let (mut endpoint, endpoint_task) = TransferEndpoint::start(parts, listener, events, endpoint_cancel.clone())?;
         let mut ticker = tokio::time::interval(self.config.poll_interval);
@@ -238,7 +181,16 @@ impl Driver {
         self.track_participants(decision, &state, memory).await;
         let exit = self.act(decision, &state, memory).await;
         memory.last_decision = Some(decision);
-        self.status.send_modify(|s| s.decision = Some(decision));
+        let concluded = decision == Decision::Refresh
+            && matches!(
+                self.status.borrow().delivery_state,
+                Some(NodeDeliveryState::Concluding | NodeDeliveryState::Concluded)
+            );
+        self.status.send_modify(|s| {
+            s.decision = Some(decision);
+            s.delivery_state = decision.delivery_state().or(concluded.then_some(NodeDeliveryState::Concluded));
+            s.recovery_alarm = decision == Decision::AlarmRecoveryPending;
+        });
         Ok(exit)
     }
 
@@ -263,7 +215,11 @@ impl Driver {
 
     fn mode(&self, decision: Decision, state: &ProtocolStateView, local: LocalShares, memory: &Memory) -> Mode {
         match (decision, &memory.expected, &memory.held) {
-            (Decision::AwaitShares { approved: true }, Some(expected), _) => Mode::ReceiveRecovery(expected.clone()),
+            // Until the delivery is confirmed a redelivery is accepted: the
+            // backup service may not have seen the acknowledgement.
+            (Decision::AwaitShares { approved: true } | Decision::AwaitDeliveryConfirmation, Some(expected), _) => {
+                Mode::ReceiveRecovery(expected.clone())
+            }
             (_, _, Some(held)) if serves_backups(&self.me, state, local) => Mode::ServeBackups(held.clone()),
             _ => Mode::Idle,
         }
@@ -271,6 +227,12 @@ impl Driver {
 
     async fn act(&self, decision: Decision, state: &ProtocolStateView, memory: &mut Memory) -> Option<Exit> {
         let info = json!({ "info": self.me.info });
+        match (decision, state) {
+            (Decision::AlarmRecoveryPending, ProtocolStateView::Recovery(r)) => {
+                memory.alarm.raise(&self.metrics, self.me.account_id.as_str(), &r.recovery.new_info)
+            }
+            _ => memory.alarm.clear(&self.metrics),
+        }
         match decision {
             Decision::SubmitCandidateInfo => {
                 self.submit(methods::SUBMIT_PARTICIPANT_INFO, info, memory).await;
@@ -298,6 +260,7 @@ impl Driver {
             Decision::ShutDown(cause) => {
                 // Expected: the account recovered onto another machine (exit 3 in node-agent).
                 tracing::info!(?cause, why = decision.describe(), "shutting down");
+                self.destroy_shares(memory).await;
                 return Some(Exit::ShutDown(cause));
             }
             Decision::Refresh
@@ -307,9 +270,22 @@ impl Driver {
             | Decision::ParticipateInResharing
             | Decision::AwaitShares { .. }
             | Decision::AwaitDeliveryConfirmation
+            | Decision::AlarmRecoveryPending
             | Decision::WaitForRunning(_) => {}
         }
         None
+    }
+
+    /// A decommissioned machine keeps no copy of the shares: the file is
+    /// overwritten and removed before it stops. A failure is logged (the
+    /// machine still stops: its seat is gone either way).
+    async fn destroy_shares(&self, memory: &mut Memory) {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || store.destroy()).await {
+            Ok(Ok(())) => memory.held = None,
+            Ok(Err(e)) => tracing::error!(error = %e, "could not destroy the share file: remove it by hand"),
+            Err(e) => tracing::error!(error = %e, "the task destroying the share file failed: remove it by hand"),
+        }
     }
 
     /// Submits a node transaction; true only if it succeeded on chain.
