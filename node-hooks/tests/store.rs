@@ -3,7 +3,7 @@
 #![allow(non_snake_case)]
 
 use mpc_interface::keys::Ed25519PublicKey;
-use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, KeyForDomain, Keyset, SignatureScheme};
+use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, KeyForDomain, Keyset, ParticipantId, SignatureScheme};
 use node_hooks::private_file::{is_temp_name, PrivateFileError};
 use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore, StoreError, SHARES_FILE};
@@ -189,6 +189,43 @@ fn import__should_be_idempotent_for_the_same_shares_and_refuse_different_ones() 
     let err = store.import(&other, &Expected::from(&keyset(0))).unwrap_err();
     assert!(matches!(err, StoreError::DiffersFromStored { epoch_id: EpochId(0) }), "{err}");
     assert_eq!(store.load().unwrap(), Some(shares), "nothing was written");
+}
+
+/// `shares`' verifying shares as the contract would record them for participant 0.
+fn expected_with_verifying_shares(keyset: &Keyset, shares: &share_transfer::SharesPayload) -> Expected {
+    use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
+    let domains = shares
+        .shares
+        .iter()
+        .map(|s| DomainVerifyingShare {
+            domain_id: s.domain_id,
+            verifying_share: share_transfer::verifying::verifying_share(s.public_key.scheme(), s.secret_share.expose())
+                .expect("a scalar"),
+        })
+        .collect();
+    let verifying = ParticipantVerifyingShares { epoch_id: keyset.epoch_id, participant_id: ParticipantId(0), domains };
+    Expected::new(keyset.clone(), Some(verifying))
+}
+
+#[test]
+fn import__should_check_every_delivery_against_the_verifying_shares_before_writing_or_comparing() {
+    let (_home, store) = store();
+    let good = shares_for(&keyset(0));
+    let expected = expected_with_verifying_shares(&keyset(0), &good);
+    let mut flipped = good.clone();
+    let mut bytes = flipped.shares[0].secret_share.expose().to_vec();
+    bytes[0] ^= 1;
+    flipped.shares[0].secret_share = share_transfer::SecretShare::new(bytes);
+
+    let err = store.import(&flipped, &expected).unwrap_err();
+    assert!(matches!(err, StoreError::Mismatch(_)), "{err}");
+    assert!(!store.path().exists(), "nothing written");
+
+    store.import(&good, &expected).unwrap();
+    store.import(&good, &expected).expect("a redelivery of the same verified shares is accepted");
+    let err = store.import(&flipped, &expected).unwrap_err();
+    assert!(matches!(err, StoreError::Mismatch(_)), "refused as wrong, not merely as different: {err}");
+    assert_eq!(store.load().unwrap(), Some(good), "the verified shares stay");
 }
 
 #[test]
