@@ -16,4 +16,5 @@ pub enum StorageKey {
     PendingParameters,
     BackupServices,
     EphemeralKeys,
+    StorageAccounts,
 }

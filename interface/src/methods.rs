@@ -81,6 +81,10 @@ methods! {
     CONFIRM_RECOVERY_DELIVERY = "confirm_recovery_delivery", Change, [BackupService], 30;
     CONCLUDE_RECOVERY = "conclude_recovery", Change, [Node], 30;
     CANCEL_RECOVERY = "cancel_recovery", Change, [Operator, Node], 30;
+    WITHDRAW_CANDIDATE_INFO = "withdraw_candidate_info", Change, [Node, Operator], 30;
+    STORAGE_DEPOSIT = "storage_deposit", Change, [Operator], 30;
+    STORAGE_WITHDRAW = "storage_withdraw", Change, [Operator], 30;
+    STORAGE_UNREGISTER = "storage_unregister", Change, [Operator], 30;
     STATE = "state", View, [Anyone], 0;
     PARTICIPANTS = "participants", View, [Anyone], 0;
     CANDIDATES = "candidates", View, [Anyone], 0;
@@ -89,6 +93,9 @@ methods! {
     BACKUP_SERVICES = "backup_services", View, [Anyone], 0;
     EPHEMERAL_KEYS = "ephemeral_keys", View, [Anyone], 0;
     VERSION = "version", View, [Anyone], 0;
+    CANDIDATE = "candidate", View, [Anyone], 0;
+    STORAGE_BALANCE_OF = "storage_balance_of", View, [Anyone], 0;
+    STORAGE_BALANCE_BOUNDS = "storage_balance_bounds", View, [Anyone], 0;
     // NEP-330 source metadata, exported by near-sdk itself.
     CONTRACT_SOURCE_METADATA = "contract_source_metadata", View, [Anyone], 0;
 }

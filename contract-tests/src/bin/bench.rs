@@ -86,6 +86,7 @@ fn main() {
         rows.entry("state").or_default().gas[col] = Some(tgas(&net.harness.view(STATE, json!({}))));
         let refresh = net.node_call(&account(0), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(0), 0)}));
         rows.entry("submit_participant_info (refresh)").or_default().gas[col] = Some(tgas(refresh.expect_ok()));
+        net.storage_deposit(&account(n), CANDIDATE_DEPOSIT).expect_ok();
         let cand = net.node_call(&account(n), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(n), 0)}));
         rows.entry("submit_participant_info (candidate)").or_default().gas[col] = Some(tgas(cand.expect_ok()));
 
@@ -180,6 +181,7 @@ fn main() {
     // A resharing from 64 to 100 participants must go through.
     let mut net = Network::running(wasm.clone(), 64);
     for i in 64..100 {
+        net.storage_deposit(&account(i), CANDIDATE_DEPOSIT).expect_ok();
         net.node_call(&account(i), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(i), 0)})).expect_ok();
     }
     let mut proposal = parameters(64);

@@ -1,5 +1,6 @@
 use crate::errors::{Error, StorageError};
 use crate::state::ProtocolState;
+use crate::storage::ledger::StorageLedger;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use crate::{MpcContract, MpcContractExt};
@@ -29,6 +30,11 @@ impl MpcContract {
         }
         let previous = borsh::from_slice::<PreRecoveryContract>(&bytes)
             .map_err(|e| StorageError::UnknownLayout { reason: e.to_string() })?;
-        Ok(MpcContract { protocol: previous.protocol, registry: previous.registry, services: ServiceRegistry::new() })
+        Ok(MpcContract {
+            protocol: previous.protocol,
+            registry: previous.registry,
+            services: ServiceRegistry::new(),
+            ledger: StorageLedger::new(),
+        })
     }
 }

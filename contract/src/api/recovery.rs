@@ -1,9 +1,10 @@
-use super::guards::{node_signer, operator_signer, signer};
+use super::guards::{no_arguments, node_signer, operator_signer, signer};
 use crate::errors::{Error, RecoveryError};
 use crate::state::{recovery, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::methods::{
-    APPROVE_RECOVERY, CANCEL_RECOVERY, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, SUBMIT_PARTICIPANT_RECOVERY_INFO,
+    APPROVE_RECOVERY, CANCEL_RECOVERY, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, RECOVERY,
+    SUBMIT_PARTICIPANT_RECOVERY_INFO,
 };
 use mpc_interface::primitives::{Keyset, ParticipantInfo};
 use mpc_interface::recovery::RecoveryView;
@@ -16,6 +17,7 @@ impl MpcContract {
     /// is approved at once; without, it waits for `approve_recovery`.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn submit_participant_recovery_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
         let signer = signer()?;
         let step = match &self.protocol {
@@ -33,6 +35,7 @@ impl MpcContract {
     #[payable]
     #[handle_result]
     pub fn approve_recovery(&mut self) -> Result<(), Error> {
+        no_arguments(APPROVE_RECOVERY)?;
         let signer = operator_signer(APPROVE_RECOVERY)?;
         let step = self.recovery_mut(APPROVE_RECOVERY)?.approve(&signer)?;
         self.apply(step);
@@ -42,6 +45,7 @@ impl MpcContract {
     /// The backup service confirms it delivered the shares of `keyset`.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn confirm_recovery_delivery(&mut self, keyset: Keyset) -> Result<(), Error> {
         let signer = node_signer(CONFIRM_RECOVERY_DELIVERY)?;
         let services = &self.services;
@@ -56,6 +60,7 @@ impl MpcContract {
     /// The new node, holding the shares of `keyset`, takes its place.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn conclude_recovery(&mut self, keyset: Keyset) -> Result<(), Error> {
         let signer = node_signer(CONCLUDE_RECOVERY)?;
         let step = match &mut self.protocol {
@@ -71,6 +76,7 @@ impl MpcContract {
     #[payable]
     #[handle_result]
     pub fn cancel_recovery(&mut self) -> Result<(), Error> {
+        no_arguments(CANCEL_RECOVERY)?;
         let signer = signer()?;
         let step = match &mut self.protocol {
             ProtocolState::Recovery(r) => r.cancel(&mut self.registry, &mut self.services, &signer)?,
@@ -81,11 +87,13 @@ impl MpcContract {
     }
 
     /// The open recovery, or null outside Recovery.
-    pub fn recovery(&self) -> Option<RecoveryView> {
-        match &self.protocol {
+    #[handle_result]
+    pub fn recovery(&self) -> Result<Option<RecoveryView>, Error> {
+        no_arguments(RECOVERY)?;
+        Ok(match &self.protocol {
             ProtocolState::Recovery(r) => Some(r.recovery_view(&self.registry)),
             _ => None,
-        }
+        })
     }
 }
 

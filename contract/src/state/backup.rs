@@ -6,20 +6,17 @@ use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use mpc_interface::keys::X25519PublicKey;
-use mpc_interface::methods::REGISTER_BACKUP_SERVICE;
 use mpc_interface::recovery::{BackupServiceInfo, PublishedKey, RecoveryStatus, Session, SessionKind};
 
-/// `register_backup_service`: the operator (full-access key) of a participant
-/// or candidate names its backup service; a new registration replaces the old.
+/// `register_backup_service`: the operator (full-access key, checked by the
+/// entry point) of a participant or candidate names its backup service; a new
+/// registration replaces the old.
 pub fn register(
     registry: &Registry,
     services: &mut ServiceRegistry,
     signer: &Signer,
     info: BackupServiceInfo,
 ) -> Result<Step, Error> {
-    if !signer.is_operator() {
-        return Err(CallerError::DepositRequired { method: REGISTER_BACKUP_SERVICE }.into());
-    }
     let account_id = &signer.account_id;
     if !registry.participants.contains(account_id) && !registry.candidates.contains_key(account_id) {
         return Err(RecoveryError::NotParticipantOrCandidate { account_id: account_id.clone() }.into());

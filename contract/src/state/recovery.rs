@@ -8,13 +8,13 @@
 
 use super::running::RunningState;
 use super::{ProtocolState, Signer, Step};
-use crate::errors::{CallerError, Error, ParametersError, RecoveryError};
+use crate::errors::{CallerError, Error, RecoveryError};
 use crate::events::{Event, RecoveryCancelledBy};
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
 use mpc_interface::keys::AccessPublicKey;
-use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters, MAX_URL_LEN};
+use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{RecoveryStateView, RecoveryStatus, RecoveryView};
 use near_sdk::{near, AccountId};
 
@@ -50,9 +50,7 @@ pub fn enter(
     if participant.info.tls_public_key == new_info.tls_public_key {
         return Err(RecoveryError::SameTlsKey { account_id: account_id.clone(), key: new_info.tls_public_key }.into());
     }
-    if new_info.url.is_empty() || new_info.url.len() > MAX_URL_LEN {
-        return Err(ParametersError::BadUrl { account_id: account_id.clone(), max: MAX_URL_LEN }.into());
-    }
+    super::validation::check_info(account_id, &new_info)?;
     registry.ensure_tls_key_free_for(&new_info.tls_public_key, account_id)?;
     // Reserve the new key so no one else can claim it while the recovery runs.
     registry.tls_owners.insert(new_info.tls_public_key, account_id.clone());

@@ -5,7 +5,8 @@
 use crate::errors::{Error, ParametersError};
 use crate::storage::registry::Registry;
 use mpc_interface::constants::{MAX_DOMAINS, MAX_PARTICIPANTS};
-use mpc_interface::primitives::{DomainConfig, Keyset, ThresholdParameters, MAX_URL_LEN};
+use mpc_interface::primitives::{DomainConfig, Keyset, ParticipantInfo, ThresholdParameters};
+use near_sdk::AccountId;
 use std::collections::BTreeSet;
 
 /// Size, threshold rule, and uniqueness of accounts, ids and TLS keys.
@@ -29,11 +30,15 @@ pub fn check_shape(parameters: &ThresholdParameters) -> Result<(), ParametersErr
         if !keys.insert(p.info.tls_public_key) {
             return Err(ParametersError::DuplicateTlsKey { key: p.info.tls_public_key });
         }
-        if p.info.url.is_empty() || p.info.url.len() > MAX_URL_LEN {
-            return Err(ParametersError::BadUrl { account_id: p.account_id.clone(), max: MAX_URL_LEN });
-        }
+        check_info(&p.account_id, &p.info)?;
     }
     Ok(())
+}
+
+/// A node's details: its URL is `http(s)://host:port[/path]` and bounded.
+pub fn check_info(account_id: &AccountId, info: &ParticipantInfo) -> Result<(), ParametersError> {
+    mpc_interface::url::check_url(&info.url)
+        .map_err(|reason| ParametersError::BadUrl { account_id: account_id.clone(), reason })
 }
 
 /// A proposal against the set in charge: continuing participants keep their
