@@ -186,9 +186,7 @@ impl Error {
                 CallerError::DepositRequired { .. }
                 | CallerError::DepositNotAccepted { .. }
                 | CallerError::ExactlyOneYocto { .. },
-            ) => {
-                ErrorCode::WrongDeposit
-            }
+            ) => ErrorCode::WrongDeposit,
             Error::Caller(_) => ErrorCode::Unauthorized,
             Error::Parameters(_) => ErrorCode::InvalidArgument,
             Error::Participants(_) => ErrorCode::Conflict,

@@ -134,7 +134,6 @@ pub fn pay_for_storage(
 /// unregistered account how much to deposit; registrations are measured.
 pub fn ledger_record_bytes(account_id: &AccountId) -> u64 {
     const RECORD_OVERHEAD: u64 = 40;
-    let value = borsh::object_length(&StorageAccount::default())
-        .expect("borsh length of a record") as u64;
+    let value = borsh::object_length(&StorageAccount::default()).expect("borsh length of a record") as u64;
     RECORD_OVERHEAD + 1 + 4 + account_id.len() as u64 + value
 }

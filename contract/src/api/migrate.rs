@@ -28,8 +28,9 @@ impl MpcContract {
         if let Ok(current) = borsh::from_slice::<MpcContract>(&bytes) {
             return Ok(current);
         }
-        let previous = borsh::from_slice::<PreRecoveryContract>(&bytes)
+        let mut previous = borsh::from_slice::<PreRecoveryContract>(&bytes)
             .map_err(|e| StorageError::UnknownLayout { reason: e.to_string() })?;
+        previous.registry.participants.upgrade_legacy_chunks();
         Ok(MpcContract {
             protocol: previous.protocol,
             registry: previous.registry,

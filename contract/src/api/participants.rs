@@ -16,8 +16,10 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn submit_participant_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
         let caller = node_caller(SUBMIT_PARTICIPANT_INFO)?;
-        let epoch =
-            self.protocol.epoch().ok_or_else(|| self.protocol.wrong(SUBMIT_PARTICIPANT_INFO, "an initialized contract"))?;
+        let epoch = self
+            .protocol
+            .epoch()
+            .ok_or_else(|| self.protocol.wrong(SUBMIT_PARTICIPANT_INFO, "an initialized contract"))?;
         let meter = super::guards::StorageMeter::start();
         let step = candidates::submit_participant_info(&mut self.registry, &caller, info)?;
         self.charge_storage(&caller, &meter, Some(epoch))?;

@@ -39,8 +39,10 @@ pub fn withdraw(registry: &mut Registry, services: &mut ServiceRegistry, caller:
     if registry.participants.contains(caller) {
         return Err(ParticipantsError::NotCandidate { account_id: caller.clone() }.into());
     }
-    let info =
-        registry.candidates.remove(caller).ok_or_else(|| ParticipantsError::NotCandidate { account_id: caller.clone() })?;
+    let info = registry
+        .candidates
+        .remove(caller)
+        .ok_or_else(|| ParticipantsError::NotCandidate { account_id: caller.clone() })?;
     if registry.tls_owners.get(&info.tls_public_key) == Some(caller) {
         registry.tls_owners.remove(&info.tls_public_key);
     }
@@ -67,7 +69,11 @@ mod tests {
     fn registry_with_participants() -> Registry {
         let mut registry = Registry::new();
         let participants = (0..2u8)
-            .map(|i| Participant { account_id: id(&format!("p{i}.near")), id: ParticipantId(i.into()), info: node_info(i) })
+            .map(|i| Participant {
+                account_id: id(&format!("p{i}.near")),
+                id: ParticipantId(i.into()),
+                info: node_info(i),
+            })
             .collect();
         registry.install_participants(&ThresholdParameters { participants, threshold: 2 });
         registry

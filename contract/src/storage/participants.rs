@@ -12,9 +12,31 @@ use near_sdk::{near, AccountId};
 
 pub const CHUNK_SIZE: u32 = 8;
 
+/// Up to [`CHUNK_SIZE`] participants with their JSON, written together: the
+/// views print the stored JSON instead of serialising every participant again
+/// on every call (that work dominated `state()` at 64 participants).
+#[near(serializers = [borsh])]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chunk {
+    pub participants: Vec<Participant>,
+    /// Each participant's JSON object, in the same order.
+    pub json: Vec<String>,
+}
+
+impl Chunk {
+    pub fn new(participants: Vec<Participant>) -> Self {
+        let json = participants.iter().map(render).collect();
+        Self { participants, json }
+    }
+}
+
+fn render(participant: &Participant) -> String {
+    serde_json::to_string(participant).expect("JSON of a participant")
+}
+
 #[near(serializers = [borsh])]
 pub struct ParticipantTable {
-    chunks: LookupMap<u32, Vec<Participant>>,
+    chunks: LookupMap<u32, Chunk>,
     slots: LookupMap<AccountId, u32>,
     len: u32,
     threshold: u64,
@@ -51,21 +73,51 @@ impl ParticipantTable {
 
     pub fn get(&self, account_id: &AccountId) -> Option<&Participant> {
         let slot = *self.slots.get(account_id)?;
-        self.chunks.get(&(slot / CHUNK_SIZE)).and_then(|chunk| chunk.get((slot % CHUNK_SIZE) as usize))
+        self.chunks.get(&(slot / CHUNK_SIZE)).and_then(|chunk| chunk.participants.get((slot % CHUNK_SIZE) as usize))
     }
 
     /// Replaces a participant's node details; account and id stay. Returns the old details.
     pub fn set_info(&mut self, account_id: &AccountId, info: ParticipantInfo) -> Option<ParticipantInfo> {
         let slot = *self.slots.get(account_id)?;
-        let entry = self.chunks.get_mut(&(slot / CHUNK_SIZE))?.get_mut((slot % CHUNK_SIZE) as usize)?;
-        Some(std::mem::replace(&mut entry.info, info))
+        let chunk = self.chunks.get_mut(&(slot / CHUNK_SIZE))?;
+        let at = (slot % CHUNK_SIZE) as usize;
+        let entry = chunk.participants.get_mut(at)?;
+        let old = std::mem::replace(&mut entry.info, info);
+        chunk.json[at] = render(entry);
+        Some(old)
     }
 
     /// The whole set, in slot order.
     pub fn to_parameters(&self) -> ThresholdParameters {
         let chunks = self.len.div_ceil(CHUNK_SIZE);
-        let participants = (0..chunks).filter_map(|c| self.chunks.get(&c)).flatten().cloned().collect();
+        let participants =
+            (0..chunks).filter_map(|c| self.chunks.get(&c)).flat_map(|c| c.participants.iter()).cloned().collect();
         ThresholdParameters { participants, threshold: self.threshold }
+    }
+
+    /// The whole set as the JSON elements of a participant array, in slot
+    /// order, from the stored JSON: no participant is deserialised or printed.
+    pub fn json_elements(&self) -> String {
+        let chunks = self.len.div_ceil(CHUNK_SIZE);
+        let mut out = String::new();
+        for json in (0..chunks).filter_map(|c| self.chunks.get(&c)).flat_map(|c| c.json.iter()) {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            out.push_str(json);
+        }
+        out
+    }
+
+    /// `migrate` from the pre-recovery release: its chunks hold the
+    /// participants only; they gain their JSON.
+    pub fn upgrade_legacy_chunks(&mut self) {
+        let legacy: LookupMap<u32, Vec<Participant>> = LookupMap::new(StorageKey::ParticipantChunks);
+        for c in 0..self.len.div_ceil(CHUNK_SIZE) {
+            let participants = legacy.get(&c).cloned().unwrap_or_default();
+            // `set`, not `insert`: the old value must not be read as a `Chunk`.
+            self.chunks.set(c, Some(Chunk::new(participants)));
+        }
     }
 
     /// Installs a new set (validated by the caller) and returns the previous
@@ -78,10 +130,10 @@ impl ParticipantTable {
         let old_chunks = self.len.div_ceil(CHUNK_SIZE);
         let new_chunks = (parameters.participants.len() as u32).div_ceil(CHUNK_SIZE);
         for (chunk_no, chunk) in parameters.participants.chunks(CHUNK_SIZE as usize).enumerate() {
-            self.chunks.insert(chunk_no as u32, chunk.to_vec());
+            self.chunks.set(chunk_no as u32, Some(Chunk::new(chunk.to_vec())));
         }
         for stale in new_chunks..old_chunks {
-            self.chunks.remove(&stale);
+            self.chunks.set(stale, None);
         }
         // The previous set tells every old slot, so unchanged index entries are
         // neither read nor rewritten.
