@@ -6,26 +6,12 @@
 
 use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
+use contract_tests::targets::{production as reference, RECOVERY_METHODS, SIZES};
 use contract_tests::wasm::{contract_wasm, pre_recovery_wasm};
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
 use serde_json::json;
 use std::collections::BTreeMap;
-
-const SIZES: [usize; 3] = [4, 16, 64];
-
-/// Tgas burnt per call by near/mpc 3.14.1 under the same VM (n = 4, 16, 64).
-fn reference(method: &str) -> Option<[f64; 3]> {
-    Some(match method {
-        "init_running" => [3.844, 7.171, 20.505],
-        "state" => [2.076, 2.539, 4.396],
-        "vote_new_parameters (mean)" => [3.469, 8.200, 32.614],
-        "register_backup_service" => [2.293, 2.415, 2.897],
-        "submit_participant_recovery_info" => [2.430, 2.552, 3.033],
-        "conclude_recovery" => [3.571, 3.691, 4.164],
-        _ => return None,
-    })
-}
 
 fn tgas(outcome: &Outcome) -> f64 {
     outcome.gas_burnt as f64 / 1e12
@@ -35,11 +21,6 @@ fn tgas(outcome: &Outcome) -> f64 {
 struct Row {
     gas: [Option<f64>; 3],
 }
-
-/// Recovery methods: at most half of the production figure, and at most 10%
-/// growth from n = 4 to n = 64.
-const RECOVERY_METHODS: [&str; 3] =
-    ["register_backup_service", "submit_participant_recovery_info", "conclude_recovery"];
 
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
