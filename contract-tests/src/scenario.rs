@@ -54,6 +54,14 @@ pub fn parameters(n: usize) -> ThresholdParameters {
     }
 }
 
+/// Participants 0..n plus the newcomer `account(n)` (id n), at the smallest threshold.
+pub fn parameters_with_newcomer(n: usize) -> ThresholdParameters {
+    let mut proposal = parameters(n);
+    proposal.participants.push(participant(n));
+    proposal.threshold = ThresholdParameters::min_threshold(n as u64 + 1);
+    proposal
+}
+
 pub fn domains() -> Vec<DomainConfig> {
     vec![
         DomainConfig { id: DomainId(0), scheme: SignatureScheme::Secp256k1 },

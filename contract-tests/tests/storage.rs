@@ -7,7 +7,7 @@ use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::methods::*;
-use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
+use mpc_interface::primitives::ThresholdParameters;
 use mpc_interface::storage::{StorageBalanceBounds, MAX_PAGE_LIMIT};
 use serde_json::{json, Value};
 
@@ -91,7 +91,7 @@ fn withdraw_candidate_info__should_delete_the_records_and_free_the_balance() {
     let (total, available) = net.storage_balance(&stranger).unwrap();
     assert_eq!(total - available, u128::from(net.harness.storage_usage() - usage) * BYTE_PRICE, "only the record");
     let out = one_yocto(&mut net, &stranger, STORAGE_UNREGISTER, json!({}));
-    assert_eq!(out.json::<bool>(), true);
+    assert!(out.json::<bool>());
     assert_eq!(net.harness.storage_usage(), usage, "every byte the stranger stored is gone");
     assert_eq!(net.storage_balance(&stranger), None);
     net.node_call(&stranger, WITHDRAW_CANDIDATE_INFO, json!({})).expect_error("Conflict", "not a candidate");
@@ -115,18 +115,6 @@ fn storage_withdraw__should_pay_out_only_what_is_available() {
     out.expect_ok();
     assert_eq!(net.storage_balance(&stranger), Some((total - available, 0)));
     assert_eq!(net.harness.balance(), balance + 1 - available, "the available part was sent back");
-}
-
-fn with_newcomer(n: usize) -> ThresholdParameters {
-    let mut proposal = parameters(N);
-    let newcomer = account(n);
-    proposal.participants.push(Participant {
-        account_id: newcomer.parse().unwrap(),
-        id: ParticipantId(N as u32),
-        info: info(&newcomer, 0),
-    });
-    proposal.threshold = ThresholdParameters::min_threshold(N as u64 + 1);
-    proposal
 }
 
 fn reshare(net: &mut Network, proposal: &ThresholdParameters) {
@@ -153,7 +141,7 @@ fn resharing__should_free_the_balance_of_the_candidate_it_takes_and_of_the_one_i
         total - available
     };
     let held_before = record(&net, &left_out);
-    reshare(&mut net, &with_newcomer(N));
+    reshare(&mut net, &parameters_with_newcomer(N));
     let joined = record(&net, &joining);
     let released = record(&net, &left_out);
     assert!(released < held_before, "the left-out candidacy no longer holds the balance");

@@ -8,7 +8,6 @@ use contract_tests::scenario::*;
 use contract_tests::targets::*;
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::methods::*;
-use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
 use serde_json::json;
 
 fn tgas(outcome: &Outcome) -> f64 {
@@ -65,14 +64,7 @@ fn vote_new_parameters__should_average_at_most_8_tgas_at_64_with_constant_storag
     let n = 64;
     let mut net = Network::running(contract_wasm(), n);
     net.candidate(n).expect_ok();
-    let mut proposal = parameters(n);
-    let newcomer = account(n);
-    proposal.participants.push(Participant {
-        account_id: newcomer.parse().unwrap(),
-        id: ParticipantId(n as u32),
-        info: info(&newcomer, 0),
-    });
-    proposal.threshold = ThresholdParameters::min_threshold(n as u64 + 1);
+    let proposal = parameters_with_newcomer(n);
     let (mut total, mut added) = (0.0, Vec::new());
     for i in 0..=n {
         let before = net.harness.storage_usage();

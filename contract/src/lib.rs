@@ -61,7 +61,6 @@ impl MpcContract {
         self.registry.tls_owners.flush();
         self.services.backup_services.flush();
         self.services.ephemeral_keys.flush();
-        self.ledger.flush();
     }
 
     /// Emits the step's events and moves to its state.

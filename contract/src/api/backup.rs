@@ -1,4 +1,4 @@
-use super::guards::{node_signer, operator_signer, page_limit, StorageMeter};
+use super::guards::{node_signer, operator_signer, page, StorageMeter};
 use crate::errors::Error;
 use crate::state::{backup, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -51,9 +51,7 @@ impl MpcContract {
         from_index: Option<u32>,
         limit: Option<u32>,
     ) -> Result<Vec<(AccountId, BackupServiceInfo)>, Error> {
-        let limit = page_limit(limit)?;
-        let page = self.services.backup_services.iter().skip(from_index.unwrap_or(0) as usize).take(limit);
-        Ok(page.map(|(a, i)| (a.clone(), *i)).collect())
+        page(&self.services.backup_services, from_index, limit)
     }
 
     /// The keys `account_id`'s node and backup service published for their sessions.

@@ -8,6 +8,7 @@ use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::OPERATOR_DEPOSIT;
 use mpc_interface::primitives::EpochId;
 use mpc_interface::storage::MAX_PAGE_LIMIT;
+use near_sdk::store::IterableMap;
 use near_sdk::{env, AccountId};
 
 /// The calling account, refusing calls forwarded through another contract.
@@ -88,13 +89,19 @@ fn is_empty_object(bytes: &[u8]) -> bool {
     bytes.first() == Some(&b'{') && bytes.last() == Some(&b'}') && bytes[1..bytes.len() - 1].trim_ascii().is_empty()
 }
 
-/// A page of an open-ended view: `limit` from 1 to [`MAX_PAGE_LIMIT`] (the
-/// maximum when absent).
-pub fn page_limit(limit: Option<u32>) -> Result<usize, Error> {
-    match limit.unwrap_or(MAX_PAGE_LIMIT) {
-        limit @ 1..=MAX_PAGE_LIMIT => Ok(limit as usize),
-        limit => Err(StorageDepositError::PageLimit { limit, max: MAX_PAGE_LIMIT }.into()),
-    }
+/// A page of an open-ended view: `limit` entries (from 1 to
+/// [`MAX_PAGE_LIMIT`], the maximum when absent) from `from_index` (default 0).
+pub fn page<V: Clone + borsh::BorshSerialize + borsh::BorshDeserialize>(
+    map: &IterableMap<AccountId, V>,
+    from_index: Option<u32>,
+    limit: Option<u32>,
+) -> Result<Vec<(AccountId, V)>, Error> {
+    let limit = match limit.unwrap_or(MAX_PAGE_LIMIT) {
+        limit @ 1..=MAX_PAGE_LIMIT => limit as usize,
+        limit => return Err(StorageDepositError::PageLimit { limit, max: MAX_PAGE_LIMIT }.into()),
+    };
+    let entries = map.iter().skip(from_index.unwrap_or(0) as usize).take(limit);
+    Ok(entries.map(|(a, v)| (a.clone(), v.clone())).collect())
 }
 
 /// Measures the bytes a call stores, from its start to [`StorageMeter::bytes`].

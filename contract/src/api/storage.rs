@@ -46,7 +46,6 @@ impl MpcContract {
             None => {
                 let meter = StorageMeter::start();
                 self.ledger.set(&account_id, StorageAccount::default());
-                self.ledger.flush();
                 let record_bytes = meter.bytes().max(0) as u64;
                 let min = u128::from(record_bytes) * price;
                 if attached < min {

@@ -1,4 +1,4 @@
-use super::guards::{no_arguments, page_limit};
+use super::guards::{no_arguments, page};
 use crate::errors::Error;
 use crate::storage::participants::ParticipantTable;
 use crate::{MpcContract, MpcContractExt};
@@ -34,9 +34,7 @@ impl MpcContract {
         from_index: Option<u32>,
         limit: Option<u32>,
     ) -> Result<Vec<(AccountId, ParticipantInfo)>, Error> {
-        let limit = page_limit(limit)?;
-        let page = self.registry.candidates.iter().skip(from_index.unwrap_or(0) as usize).take(limit);
-        Ok(page.map(|(a, i)| (a.clone(), i.clone())).collect())
+        page(&self.registry.candidates, from_index, limit)
     }
 
     /// `account_id`'s candidacy, if it is a candidate.

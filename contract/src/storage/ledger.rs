@@ -1,13 +1,12 @@
 //! NEP-145 storage balances: what each non-participant deposited and how many
 //! bytes the contract keeps for it. Byte counts are measured by the entry
-//! points (`env::storage_usage()` before and after); this module only keeps
-//! the books, so it takes the price per byte as an argument.
+//! points (`env::storage_usage()` before and after); this module keeps the
+//! books and takes the price per byte as an argument.
 
 use crate::errors::StorageDepositError;
 use crate::storage_keys::StorageKey;
 use mpc_interface::primitives::EpochId;
-use near_sdk::store::LookupMap;
-use near_sdk::{near, AccountId};
+use near_sdk::{env, near, AccountId};
 
 /// One account's storage balance.
 #[near(serializers = [borsh])]
@@ -40,30 +39,34 @@ impl StorageAccount {
     }
 }
 
+/// Records under `prefix ++ borsh(account_id)`, read and written at once
+/// (no cache to flush, and no second cached-map type in the wasm).
 #[near(serializers = [borsh])]
 pub struct StorageLedger {
-    accounts: LookupMap<AccountId, StorageAccount>,
+    prefix: Vec<u8>,
 }
 
 impl StorageLedger {
     pub fn new() -> Self {
-        Self { accounts: LookupMap::new(StorageKey::StorageAccounts) }
+        Self { prefix: borsh::to_vec(&StorageKey::StorageAccounts).expect("borsh of a prefix") }
+    }
+
+    fn key(&self, account_id: &AccountId) -> Vec<u8> {
+        let mut key = self.prefix.clone();
+        key.extend_from_slice(&borsh::to_vec(account_id).expect("borsh of an account id"));
+        key
     }
 
     pub fn get(&self, account_id: &AccountId) -> Option<StorageAccount> {
-        self.accounts.get(account_id).copied()
+        env::storage_read(&self.key(account_id)).and_then(|bytes| borsh::from_slice(&bytes).ok())
     }
 
     pub fn set(&mut self, account_id: &AccountId, account: StorageAccount) {
-        self.accounts.insert(account_id.clone(), account);
+        env::storage_write(&self.key(account_id), &borsh::to_vec(&account).expect("borsh of a record"));
     }
 
-    pub fn remove(&mut self, account_id: &AccountId) -> Option<StorageAccount> {
-        self.accounts.remove(account_id)
-    }
-
-    pub fn flush(&mut self) {
-        self.accounts.flush();
+    pub fn remove(&mut self, account_id: &AccountId) {
+        env::storage_remove(&self.key(account_id));
     }
 
     /// Books `bytes` more (or fewer, if negative) for `account_id`'s records,

@@ -112,9 +112,14 @@ impl ParticipantTable {
     /// `migrate` from the pre-recovery release: its chunks hold the
     /// participants only; they gain their JSON.
     pub fn upgrade_legacy_chunks(&mut self) {
-        let legacy: LookupMap<u32, Vec<Participant>> = LookupMap::new(StorageKey::ParticipantChunks);
+        // Read raw (prefix, then the borsh index): a second map type would
+        // add kilobytes of wasm for a call made once.
+        let prefix = borsh::to_vec(&StorageKey::ParticipantChunks).expect("borsh of a prefix");
         for c in 0..self.len.div_ceil(CHUNK_SIZE) {
-            let participants = legacy.get(&c).cloned().unwrap_or_default();
+            let key = [prefix.as_slice(), &c.to_le_bytes()].concat();
+            let participants: Vec<Participant> = near_sdk::env::storage_read(&key)
+                .and_then(|bytes| borsh::from_slice(&bytes).ok())
+                .unwrap_or_default();
             // `set`, not `insert`: the old value must not be read as a `Chunk`.
             self.chunks.set(c, Some(Chunk::new(participants)));
         }
