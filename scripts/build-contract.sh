@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the contract to target/near/mpc_contract.wasm: compiled for
+# Builds the contracts to target/near/: mpc_contract.wasm (the MPC contract)
+# and tee_verifier.wasm (the TDX quote verifier). Each is compiled for
 # wasm32-unknown-unknown with `--cfg near` (.cargo/config.toml), the release
-# profile tuned for size, then `wasm-opt -Oz`. Fails if the result is larger
-# than a NEAR transaction can carry.
+# profile tuned for size, then `wasm-opt -Oz`. Fails if a result is larger
+# than a NEAR transaction can carry, or than its own budget.
+# `scripts/build-contract.sh tee-verifier` builds only the packages named.
 #
 # Toolchain: rustup's wasm32 target when it can be had within a time limit,
 # otherwise Debian's rustc-web with -Zbuild-std (needs only Debian's archive).
@@ -11,8 +13,13 @@ source "$(dirname "$0")/lib.sh"
 
 MAX_BYTES=1572864
 OUT_DIR="$CARGO_TARGET_DIR/near"
-OUT="$OUT_DIR/mpc_contract.wasm"
-RAW="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/mpc_contract.wasm"
+# package, and the most bytes its optimised wasm may have.
+declare -A BUDGET=([mpc-contract]=300000 [tee-verifier]=520000)
+PACKAGES=("$@")
+[ ${#PACKAGES[@]} -gt 0 ] || PACKAGES=(mpc-contract tee-verifier)
+for package in "${PACKAGES[@]}"; do
+    [ -n "${BUDGET[$package]:-}" ] || die "unknown contract package: $package (known: ${!BUDGET[*]})"
+done
 
 have_rustup_target() {
     command -v rustup >/dev/null || return 1
@@ -21,8 +28,13 @@ have_rustup_target() {
     timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1
 }
 
+# One cargo invocation per package: built together, cargo would unify their
+# dependencies' features (dcap-qvl's serde_json `preserve_order`, for one) and
+# change the MPC contract's wasm.
 build_with_rustup() {
-    cargo build -p mpc-contract --release --locked --target wasm32-unknown-unknown
+    for package in "${PACKAGES[@]}"; do
+        cargo build -p "$package" --release --locked --target wasm32-unknown-unknown || return 1
+    done
 }
 
 build_with_debian() {
@@ -35,8 +47,10 @@ build_with_debian() {
         [ -n "$llvm_version" ] || die "cannot tell which lld package /usr/bin/rust-lld needs"
         apt_install "lld-$llvm_version"
     fi
-    RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo build -p mpc-contract --release --locked \
-        --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
+    for package in "${PACKAGES[@]}"; do
+        RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo build -p "$package" --release --locked \
+            --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort || return 1
+    done
 }
 
 # A compile error is reported as it is; only a missing target sends us to
@@ -48,20 +62,29 @@ else
 fi
 
 mkdir -p "$OUT_DIR"
-if [ "$RAW" -nt "$OUT" ] || [ ! -f "$OUT" ]; then
+optimise() {
+    local raw="$1" out="$2"
+    [ "$raw" -nt "$out" ] || [ ! -f "$out" ] || return 0
     command -v wasm-opt >/dev/null || apt_install binaryen || true
     if command -v wasm-opt >/dev/null; then
         # Rust 1.95's wasm output uses these features; NEAR accepts them from protocol 84.
         wasm-opt -Oz --strip-debug --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
             --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
-            "$RAW" -o "$OUT.tmp"
-        mv "$OUT.tmp" "$OUT"
+            "$raw" -o "$out.tmp"
+        mv "$out.tmp" "$out"
     else
         warn "wasm-opt (Debian: binaryen) is not available; the wasm is not size-optimised"
-        cp "$RAW" "$OUT"
+        cp "$raw" "$out"
     fi
-fi
+}
 
-size=$(stat -c %s "$OUT")
-say "contract: $OUT ($size bytes; before wasm-opt $(stat -c %s "$RAW"))"
-[ "$size" -le "$MAX_BYTES" ] || die "the contract is $size bytes, over the $MAX_BYTES-byte transaction limit"
+for package in "${PACKAGES[@]}"; do
+    name="${package//-/_}"
+    RAW="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/$name.wasm"
+    OUT="$OUT_DIR/$name.wasm"
+    optimise "$RAW" "$OUT"
+    size=$(stat -c %s "$OUT")
+    say "contract: $OUT ($size bytes; before wasm-opt $(stat -c %s "$RAW"))"
+    [ "$size" -le "$MAX_BYTES" ] || die "the contract is $size bytes, over the $MAX_BYTES-byte transaction limit"
+    [ "$size" -le "${BUDGET[$package]}" ] || die "$name.wasm is $size bytes, over its ${BUDGET[$package]}-byte budget"
+done

@@ -11,6 +11,9 @@ locked=()
 say "building the contract wasm"
 scripts/build-contract.sh
 
+# promtool (Debian's `prometheus`) checks docs/alerts.yml; without it that tier says NOT RUN.
+apt_install prometheus || warn "could not install Debian's prometheus; the promtool tier will not run"
+
 say "unit, wasm (near-vm-runner) and snapshot tests"
 # Snapshots are checked, never rewritten, by the test command.
 CI=true cargo test --workspace "${locked[@]}"
@@ -23,6 +26,20 @@ elif [ "${MPC_SANDBOX_DOWNLOAD:-}" = "1" ]; then
     cargo test -p sandbox-tests --features download "${locked[@]}"
 else
     echo "sandbox tier: NOT RUN (NEAR_SANDBOX_BIN_PATH does not name a neard sandbox binary and none can be downloaded here; set it, or MPC_SANDBOX_DOWNLOAD=1 where a download works)"
+fi
+
+# docs/alerts.yml is checked by backup-service/tests/alerts.rs when promtool is installed.
+if command -v promtool >/dev/null 2>&1; then
+    say "promtool tier: docs/alerts.yml checked by promtool (in the workspace tests above)"
+else
+    echo "promtool tier: NOT RUN (promtool is not on PATH; Debian: apt-get install prometheus)"
+fi
+
+if command -v near >/dev/null 2>&1; then
+    say "near-cli tier: $(command -v near)"
+    cargo test -p operator-cli --test near_cli_tier "${locked[@]}" -- --nocapture
+else
+    echo "near-cli tier: NOT RUN (near-cli-rs not on PATH; install: apt-get install libudev-dev pkg-config && cargo install near-cli-rs --locked, ~50 min on 2 cores)"
 fi
 
 say "all tiers that can run here passed"

@@ -28,7 +28,9 @@ pub enum Command {
     Register(RegisterArgs),
     /// Runs the service: backs up new keysets, delivers approved recoveries.
     Run(RunArgs),
-    /// Shows what is stored and what the contract says about this operator.
+    /// Shows what is stored and what the contract says about this operator;
+    /// exits 0 only when the copy is current.
+    #[command(after_help = crate::status::EXIT_CODES)]
     Status(StatusArgs),
 }
 

@@ -55,6 +55,9 @@ pub fn register(args: &RegisterArgs) -> Result<String, CommandError> {
     let paths = KeyPaths::in_home(&args.home.home);
     let identity = keys::load_identity(&paths.identity)?.public_key();
     let (access_key, _) = keys::load_access_key(&paths.access_key)?;
+    // The commands would add a key to, and register for, this account: it
+    // must be the one the keys were generated for.
+    rpc::operator_account(&paths.access_key, Some(&args.operator))?;
     let registration = Registration::new(
         args.contract.clone(),
         args.operator.clone(),
@@ -73,7 +76,8 @@ fn contract_client(home: &Path, args: &ContractArgs) -> Result<(Arc<dyn Contract
     Ok((client, operator))
 }
 
-pub async fn status(args: &StatusArgs) -> Result<String, CommandError> {
+/// The report, and the verdict whose exit code `main` returns.
+pub async fn status(args: &StatusArgs) -> Result<(String, status::Verdict), CommandError> {
     let home = &args.home.home;
     let paths = KeyPaths::in_home(home);
     let keys = ServiceKeys::load(home)?;
@@ -89,7 +93,7 @@ pub async fn status(args: &StatusArgs) -> Result<String, CommandError> {
         client.as_ref().map(|(c, _)| c.as_ref()).map_err(Clone::clone),
     )
     .await;
-    Ok(report.to_string())
+    Ok((report.to_string(), report.verdict()))
 }
 
 /// Runs until SIGINT or SIGTERM.

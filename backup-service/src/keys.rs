@@ -6,10 +6,11 @@
 //! | `access_key.json` | the NEAR access key the service signs its own calls with, registered as `signer_public_key`; near-cli credentials format (`account_id` included when `--operator` was given) |
 //! | `storage.key` | 32 random bytes, hex: the key backups are sealed with; `BACKUP_SERVICE_STORAGE_KEY` (hex) overrides it |
 
-use crate::near_key::{NearKeyError, NearKeyPair};
 use crate::secure_fs::{self, SecureFsError};
+use contract_client::rpc::{CredentialsError, KeyFile};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::AccountId;
+use near_crypto::SecretKey;
 use rand_core::{OsRng, RngCore};
 use share_transfer::Identity;
 use std::fmt;
@@ -27,7 +28,7 @@ pub enum KeyError {
     #[error(transparent)]
     File(#[from] SecureFsError),
     #[error("{path}: {source}")]
-    Malformed { path: PathBuf, source: NearKeyError },
+    Malformed { path: PathBuf, source: CredentialsError },
     #[error("{origin}: the storage key must be 64 hex digits (32 bytes)")]
     BadStorageKey { origin: String },
 }
@@ -107,40 +108,42 @@ pub fn generate(home: &Path, operator: Option<&AccountId>) -> Result<GeneratedKe
         return Err(SecureFsError::AlreadyExists { path: existing.to_owned() }.into());
     }
     secure_fs::create_private_dir(home)?;
-    let identity = NearKeyPair::generate();
-    let access = NearKeyPair::generate();
+    let identity = KeyFile::generate(None);
+    let access = KeyFile::generate(operator.cloned());
     let storage = StorageKey::generate();
-    secure_fs::create_private_file(&paths.identity, identity.to_json(None).as_bytes())?;
-    secure_fs::create_private_file(&paths.access_key, access.to_json(operator).as_bytes())?;
+    secure_fs::create_private_file(&paths.identity, identity.to_json().as_bytes())?;
+    secure_fs::create_private_file(&paths.access_key, access.to_json().as_bytes())?;
     let mut storage_text = storage.to_hex();
     storage_text.push('\n');
     secure_fs::create_private_file(&paths.storage_key, storage_text.as_bytes())?;
     secure_fs::sync_dir(home)?;
     Ok(GeneratedKeys {
-        identity: identity.public_key(),
-        access_key: AccessPublicKey::Ed25519(access.public_key()),
+        identity: Identity::from_seed(&identity.ed25519_seed()).public_key(),
+        access_key: access.public_key(),
         paths,
     })
 }
 
-fn load_pair(path: &Path) -> Result<(NearKeyPair, Option<AccountId>), KeyError> {
+/// A NEAR key file (near-crypto's key types; see `contract_client::rpc::KeyFile`).
+fn load_key_file(path: &Path) -> Result<KeyFile, KeyError> {
     let bytes = secure_fs::read_private_file(path)?;
-    NearKeyPair::from_json(&bytes).map_err(|source| KeyError::Malformed { path: path.to_owned(), source })
+    KeyFile::from_json(&bytes).map_err(|source| KeyError::Malformed { path: path.to_owned(), source })
 }
 
+/// The service's identity: the same Ed25519 key as a share-transfer identity.
 pub fn load_identity(path: &Path) -> Result<Identity, KeyError> {
-    Ok(load_pair(path)?.0.to_identity())
+    Ok(Identity::from_seed(&load_key_file(path)?.ed25519_seed()))
 }
 
 /// The service's NEAR access key file: its public key and the account it names, if any.
 pub fn load_access_key(path: &Path) -> Result<(AccessPublicKey, Option<AccountId>), KeyError> {
-    let (pair, account) = load_pair(path)?;
-    Ok((AccessPublicKey::Ed25519(pair.public_key()), account))
+    let file = load_key_file(path)?;
+    Ok((file.public_key(), file.account_id))
 }
 
 /// The service's NEAR access key, for signing its transactions.
-pub fn load_access_signing_key(path: &Path) -> Result<ed25519_dalek::SigningKey, KeyError> {
-    Ok(load_pair(path)?.0.signing_key())
+pub fn load_access_secret_key(path: &Path) -> Result<SecretKey, KeyError> {
+    Ok(load_key_file(path)?.secret_key)
 }
 
 /// The storage key: from `env_value` (the `BACKUP_SERVICE_STORAGE_KEY`

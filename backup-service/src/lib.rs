@@ -39,7 +39,6 @@ pub mod failpoint;
 pub mod handoff;
 pub mod keys;
 pub mod metrics;
-pub mod near_key;
 pub mod register;
 pub mod rpc;
 pub mod secure_fs;

@@ -3,28 +3,33 @@
 use backup_service::cli::{Cli, Command};
 use backup_service::commands;
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-/// Logs go to stderr; `BACKUP_SERVICE_LOG` (or `RUST_LOG`) filters them, default `info`.
+/// Logs go to stderr, coloured only on a terminal; `MPC_LOG` filters them
+/// (the same variable as node-agent and the drill), default `info`.
 fn init_logging() {
-    let filter = EnvFilter::try_from_env("BACKUP_SERVICE_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).init();
+    let filter = EnvFilter::try_from_env("MPC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match &cli.command {
-        Command::GenerateKeys(args) => commands::generate_keys(args).map(|out| print!("{out}")),
-        Command::Register(args) => commands::register(args).map(|out| print!("{out}")),
-        Command::Run(args) => runtime().block_on(commands::run(args)),
-        Command::Status(args) => runtime().block_on(commands::status(args)).map(|out| print!("{out}")),
+        Command::GenerateKeys(args) => commands::generate_keys(args).map(|out| print!("{out}")).map(|()| 0),
+        Command::Register(args) => commands::register(args).map(|out| print!("{out}")).map(|()| 0),
+        Command::Run(args) => runtime().block_on(commands::run(args)).map(|()| 0),
+        // Exits with the verdict's code: see `backup-service status --help`.
+        Command::Status(args) => runtime().block_on(commands::status(args)).map(|(out, verdict)| {
+            print!("{out}");
+            verdict.exit_code()
+        }),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

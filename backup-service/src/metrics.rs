@@ -1,136 +1,176 @@
-//! Prometheus metrics, rendered by hand in the text exposition format and
-//! served at `/metrics`.
+//! Prometheus metrics (`prometheus-client`, OpenMetrics text) served at
+//! `/metrics`. The three gauges to alert on (see `docs/alerts.yml`):
+//! `backup_service_contract_keyset_epoch`, `backup_service_stored_epoch`
+//! (-1 until something is known) and `backup_service_copy_current` (1 when
+//! the stored copy is of the contract's keyset and opens).
 
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use mpc_interface::primitives::EpochId;
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-const NONE: u64 = u64::MAX;
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// A gauge's value while nothing is known.
+const UNKNOWN: i64 = -1;
+
+type ByKind = Family<[(&'static str, String); 1], Counter>;
 
 /// The service's counters and gauges; cheap to update from the loop.
 pub struct Metrics {
-    last_backup_epoch: AtomicU64,
-    last_backup_unix: AtomicU64,
-    last_delivery_unix: AtomicU64,
-    deliveries: AtomicU64,
-    polls: AtomicU64,
-    errors: Mutex<BTreeMap<&'static str, u64>>,
+    registry: Registry,
+    stored_epoch: Gauge,
+    contract_epoch: Gauge,
+    copy_current: Gauge,
+    last_backup_unix: Gauge,
+    last_delivery_unix: Gauge,
+    last_good_poll_unix: Gauge,
+    deliveries: Counter,
+    polls: Counter,
+    errors: ByKind,
+    /// The sum over `errors` (not exported: Prometheus sums by itself).
+    all_errors: Counter,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
+        let mut registry = Registry::with_prefix("backup_service");
+        let mut gauge = |name: &str, help: &str, initial: i64| {
+            let gauge = Gauge::default();
+            gauge.set(initial);
+            registry.register(name, help, gauge.clone());
+            gauge
+        };
+        let stored_epoch = gauge("stored_epoch", "Epoch of the newest keyset held in storage (-1: none).", UNKNOWN);
+        let contract_epoch = gauge(
+            "contract_keyset_epoch",
+            "Epoch of the keyset the contract says nodes hold, at the last good poll (-1: not read yet).",
+            UNKNOWN,
+        );
+        let copy_current = gauge(
+            "copy_current",
+            "1 if storage holds an intact copy of the contract's keyset at the last good poll, else 0.",
+            0,
+        );
+        let last_backup_unix =
+            gauge("last_backup_timestamp_seconds", "Unix time of the last backup stored by this process (0: none).", 0);
+        let last_delivery_unix = gauge(
+            "last_delivery_timestamp_seconds",
+            "Unix time of the last recovery delivery by this process (0: none).",
+            0,
+        );
+        let last_good_poll_unix =
+            gauge("last_good_poll_timestamp_seconds", "Unix time of the last poll that succeeded (0: none).", 0);
+        let deliveries = Counter::default();
+        registry.register("deliveries", "Recovery deliveries the new node acknowledged.", deliveries.clone());
+        let polls = Counter::default();
+        registry.register("polls", "Contract polls.", polls.clone());
+        let errors = ByKind::default();
+        registry.register("errors", "Failed polls and repaired copies, by kind of error.", errors.clone());
         Self {
-            last_backup_epoch: AtomicU64::new(NONE),
-            last_backup_unix: AtomicU64::new(NONE),
-            last_delivery_unix: AtomicU64::new(NONE),
-            deliveries: AtomicU64::new(0),
-            polls: AtomicU64::new(0),
-            errors: Mutex::new(BTreeMap::new()),
+            registry,
+            stored_epoch,
+            contract_epoch,
+            copy_current,
+            last_backup_unix,
+            last_delivery_unix,
+            last_good_poll_unix,
+            deliveries,
+            polls,
+            errors,
+            all_errors: Counter::default(),
         }
     }
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-fn known(cell: &AtomicU64) -> Option<u64> {
-    Some(cell.load(Ordering::Relaxed)).filter(|v| *v != NONE)
+fn epoch_value(epoch: EpochId) -> i64 {
+    i64::try_from(epoch.0).unwrap_or(i64::MAX)
 }
 
 impl Metrics {
     /// The epoch held in storage (at start-up, before any backup this run).
     pub fn set_stored_epoch(&self, epoch: EpochId) {
-        self.last_backup_epoch.store(epoch.0, Ordering::Relaxed);
+        self.stored_epoch.set(epoch_value(epoch));
     }
 
     pub fn backed_up(&self, epoch: EpochId) {
-        self.last_backup_epoch.store(epoch.0, Ordering::Relaxed);
-        self.last_backup_unix.store(unix_now(), Ordering::Relaxed);
+        self.set_stored_epoch(epoch);
+        self.last_backup_unix.set(unix_now());
+    }
+
+    /// What a good poll saw: the contract's keyset and whether storage holds it intact.
+    pub fn compared(&self, contract: EpochId, current: bool) {
+        self.contract_epoch.set(epoch_value(contract));
+        self.copy_current.set(i64::from(current));
     }
 
     pub fn delivered(&self) {
-        self.deliveries.fetch_add(1, Ordering::Relaxed);
-        self.last_delivery_unix.store(unix_now(), Ordering::Relaxed);
+        self.deliveries.inc();
+        self.last_delivery_unix.set(unix_now());
     }
 
     pub fn polled(&self) {
-        self.polls.fetch_add(1, Ordering::Relaxed);
+        self.polls.inc();
+    }
+
+    pub fn poll_succeeded(&self) {
+        self.last_good_poll_unix.set(unix_now());
     }
 
     pub fn error(&self, kind: &'static str) {
-        *self.errors.lock().expect("metrics lock").entry(kind).or_default() += 1;
+        self.errors.get_or_create(&[("kind", kind.to_owned())]).inc();
+        self.all_errors.inc();
     }
 
     pub fn last_backup_epoch(&self) -> Option<EpochId> {
-        known(&self.last_backup_epoch).map(EpochId)
+        u64::try_from(self.stored_epoch.get()).ok().map(EpochId)
+    }
+
+    pub fn contract_epoch(&self) -> Option<EpochId> {
+        u64::try_from(self.contract_epoch.get()).ok().map(EpochId)
+    }
+
+    pub fn copy_current(&self) -> bool {
+        self.copy_current.get() == 1
     }
 
     pub fn deliveries(&self) -> u64 {
-        self.deliveries.load(Ordering::Relaxed)
+        self.deliveries.get()
     }
 
     pub fn polls(&self) -> u64 {
-        self.polls.load(Ordering::Relaxed)
+        self.polls.get()
     }
 
+    /// Errors of `kind` so far.
     pub fn errors(&self, kind: &str) -> u64 {
-        self.errors.lock().expect("metrics lock").get(kind).copied().unwrap_or(0)
+        self.errors.get(&[("kind", kind.to_owned())]).map_or(0, |c| c.get())
     }
 
-    /// The Prometheus text exposition (version 0.0.4).
+    /// Errors of every kind so far.
+    pub fn total_errors(&self) -> u64 {
+        self.all_errors.get()
+    }
+
+    /// The OpenMetrics text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, Option<u64>)]| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for (labels, value) in samples {
-                if let Some(value) = value {
-                    let _ = writeln!(out, "{name}{labels} {value}");
-                }
-            }
-        };
-        metric(
-            "backup_service_last_backup_epoch",
-            "gauge",
-            "Epoch of the newest keyset held in storage.",
-            &[(String::new(), known(&self.last_backup_epoch))],
-        );
-        metric(
-            "backup_service_last_backup_timestamp_seconds",
-            "gauge",
-            "Unix time of the last successful backup by this process.",
-            &[(String::new(), known(&self.last_backup_unix))],
-        );
-        metric(
-            "backup_service_last_delivery_timestamp_seconds",
-            "gauge",
-            "Unix time of the last recovery delivery by this process.",
-            &[(String::new(), known(&self.last_delivery_unix))],
-        );
-        metric(
-            "backup_service_deliveries_total",
-            "counter",
-            "Recovery deliveries the new node acknowledged.",
-            &[(String::new(), Some(self.deliveries()))],
-        );
-        metric("backup_service_polls_total", "counter", "Contract polls.", &[(String::new(), Some(self.polls()))]);
-        let errors: Vec<_> = self
-            .errors
-            .lock()
-            .expect("metrics lock")
-            .iter()
-            .map(|(kind, n)| (format!("{{kind=\"{kind}\"}}"), Some(*n)))
-            .collect();
-        metric("backup_service_errors_total", "counter", "Failed polls, by kind of error.", &errors);
+        encode(&mut out, &self.registry).expect("writing to a String");
         out
     }
 }
@@ -141,7 +181,7 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, cancel: Cancell
         "/metrics",
         get(move || {
             let metrics = metrics.clone();
-            async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()).into_response() }
+            async move { ([(header::CONTENT_TYPE, CONTENT_TYPE)], metrics.render()).into_response() }
         }),
     );
     axum::serve(listener, app).with_graceful_shutdown(cancel.cancelled_owned()).await
@@ -151,31 +191,47 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, cancel: Cancell
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
+    use prometheus_parse::{Scrape, Value};
+
+    fn parse(text: &str) -> Scrape {
+        Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("the Prometheus parser reads it")
+    }
+
+    fn value(scrape: &Scrape, name: &str, kind: Option<&str>) -> Option<f64> {
+        scrape.samples.iter().find(|s| s.metric == name && kind.is_none_or(|k| s.labels.get("kind") == Some(k))).map(
+            |s| match s.value {
+                Value::Gauge(v) | Value::Counter(v) | Value::Untyped(v) => v,
+                _ => f64::NAN,
+            },
+        )
+    }
 
     #[test]
-    fn render__should_print_prometheus_text_and_omit_unknown_gauges() {
+    fn render__should_parse_as_prometheus_text_with_every_gauge_and_counter() {
         let m = Metrics::default();
-        let text = m.render();
-        assert!(text.contains("# TYPE backup_service_last_backup_epoch gauge\n"), "{text}");
-        assert!(
-            !text.lines().any(|l| l.starts_with("backup_service_last_backup_epoch ")),
-            "a sample before any backup"
-        );
-        assert!(text.contains("backup_service_deliveries_total 0\n"));
+        let before = parse(&m.render());
+        assert_eq!(value(&before, "backup_service_stored_epoch", None), Some(-1.0));
+        assert_eq!(value(&before, "backup_service_contract_keyset_epoch", None), Some(-1.0));
+        assert_eq!(value(&before, "backup_service_copy_current", None), Some(0.0));
+        assert_eq!(value(&before, "backup_service_deliveries_total", None), Some(0.0));
+
         m.backed_up(EpochId(4));
+        m.compared(EpochId(4), true);
         m.delivered();
+        m.polled();
         m.error("rpc");
         m.error("rpc");
         m.error("transfer");
-        let text = m.render();
-        assert!(text.contains("backup_service_last_backup_epoch 4\n"), "{text}");
-        assert!(text.contains("backup_service_deliveries_total 1\n"));
-        assert!(text.contains("backup_service_errors_total{kind=\"rpc\"} 2\n"));
-        assert!(text.contains("backup_service_errors_total{kind=\"transfer\"} 1\n"));
-        for line in text.lines().filter(|l| !l.starts_with('#')) {
-            let (name, value) = line.rsplit_once(' ').unwrap();
-            assert!(name.starts_with("backup_service_"), "{line}");
-            value.parse::<u64>().unwrap();
-        }
+        let after = parse(&m.render());
+        assert_eq!(value(&after, "backup_service_stored_epoch", None), Some(4.0));
+        assert_eq!(value(&after, "backup_service_contract_keyset_epoch", None), Some(4.0));
+        assert_eq!(value(&after, "backup_service_copy_current", None), Some(1.0));
+        assert_eq!(value(&after, "backup_service_deliveries_total", None), Some(1.0));
+        assert_eq!(value(&after, "backup_service_polls_total", None), Some(1.0));
+        assert_eq!(value(&after, "backup_service_errors_total", Some("rpc")), Some(2.0));
+        assert_eq!(value(&after, "backup_service_errors_total", Some("transfer")), Some(1.0));
+        assert!(value(&after, "backup_service_last_backup_timestamp_seconds", None).unwrap() > 1.7e9);
+        assert_eq!(after.docs.get("backup_service_copy_current").map(String::is_empty), Some(false), "HELP is there");
+        assert_eq!((m.errors("rpc"), m.total_errors()), (2, 3));
     }
 }

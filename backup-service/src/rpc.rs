@@ -43,8 +43,8 @@ pub fn connect(
     access_key_file: &Path,
     operator: AccountId,
 ) -> Result<Arc<dyn ContractClient>, RpcSetupError> {
-    let signing_key = keys::load_access_signing_key(access_key_file)?;
-    let credentials = Credentials::new(operator, signing_key);
+    let secret_key = keys::load_access_secret_key(access_key_file)?;
+    let credentials = Credentials::new(operator, secret_key);
     let client = RpcClient::new(RpcConfig::new(rpc_url, contract.clone()), credentials)?;
     Ok(Arc::new(client))
 }

@@ -75,6 +75,11 @@ pub enum Outcome {
     Delivered { epoch: EpochId },
     /// The operator's recovery waits for the operator's approval: nothing moves.
     AwaitingApproval,
+    /// The node does not serve the contract's keyset yet (it has not taken
+    /// it up, or holds an older one): expected right after a change.
+    NodeNotServingYet { epoch: EpochId },
+    /// The approved new machine does not take shares yet (its endpoint is idle).
+    NodeNotReceivingYet { epoch: EpochId },
     /// Web transport: the new node has not opened a (fresh) recovery session.
     AwaitingNodeSession { epoch: EpochId },
     /// The contract already records the delivery.
@@ -194,6 +199,7 @@ impl BackupService {
                 result = self.run_once() => match result {
                     Ok(outcome) => {
                         failures = 0;
+                        self.metrics.poll_succeeded();
                         if last.as_ref() != Some(&outcome) {
                             tracing::info!(?outcome, "poll");
                         }
@@ -245,9 +251,15 @@ impl BackupService {
         let keyset = &running.keyset;
         let epoch = keyset.epoch_id;
         match self.storage.latest_epoch()? {
-            Some(stored) if stored > epoch => return Ok(Outcome::AheadOfContract { stored, contract: epoch }),
+            Some(stored) if stored > epoch => {
+                self.metrics.compared(epoch, false);
+                return Ok(Outcome::AheadOfContract { stored, contract: epoch });
+            }
             Some(stored) if stored == epoch => match self.storage.load(epoch) {
-                Ok(copy) if copy.check_against(keyset).is_ok() => return Ok(Outcome::UpToDate { epoch }),
+                Ok(copy) if copy.check_against(keyset).is_ok() => {
+                    self.metrics.compared(epoch, true);
+                    return Ok(Outcome::UpToDate { epoch });
+                }
                 Ok(copy) => {
                     let reason = copy.check_against(keyset).unwrap_err();
                     self.metrics.error("payload");
@@ -261,6 +273,7 @@ impl BackupService {
             },
             _ => {}
         }
+        self.metrics.compared(epoch, false);
         let Some(participant) = running.parameters.participant(&self.account) else {
             return Ok(Outcome::Idle { reason: format!("{} is not a participant", self.account) });
         };
@@ -269,10 +282,17 @@ impl BackupService {
             None => address::node_socket(&participant.info.url).await?,
         };
         tracing::info!(%epoch, %node, transport = %self.config.transport, "fetching a backup of the new keyset");
-        let payload = self.transfers.fetch_backup(node, keyset).await?;
+        let payload = match self.transfers.fetch_backup(node, keyset).await {
+            Err(e) if e.is_not_serving_yet(epoch) => {
+                tracing::debug!(%epoch, reason = %e, "the node does not serve this keyset yet");
+                return Ok(Outcome::NodeNotServingYet { epoch });
+            }
+            other => other?,
+        };
         payload.check_against(keyset)?;
         let path = self.storage.store(&payload)?;
         self.metrics.backed_up(epoch);
+        self.metrics.compared(epoch, true);
         tracing::info!(%epoch, domains = ?payload.domain_ids(), file = %path.display(), "backup stored");
         Ok(Outcome::BackedUp { epoch })
     }
@@ -310,7 +330,13 @@ impl BackupService {
             let node = address::node_socket(&recovery.new_info.url).await?;
             tracing::info!(%epoch, %node, new_tls_key = %target.new_tls_key, "delivering the shares to the new machine");
             *self.used_session.lock().expect("lock") = session;
-            let receipt = self.transfers.deliver_recovery(node, &payload, session).await?;
+            let receipt = match self.transfers.deliver_recovery(node, &payload, session).await {
+                Err(e) if e.is_idle_node() => {
+                    tracing::debug!(%epoch, reason = %e, "the new machine does not take shares yet");
+                    return Ok(Outcome::NodeNotReceivingYet { epoch });
+                }
+                other => other?,
+            };
             self.metrics.delivered();
             self.handoffs.record(target).map_err(StorageError::from)?;
             tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, "the new machine acknowledged the shares");

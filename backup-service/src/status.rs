@@ -45,13 +45,95 @@ pub struct StatusReport {
     pub contract: Result<ContractView, String>,
 }
 
+/// What `status` concludes; each answer has its own exit code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A copy of the contract's current keyset is stored and opens.
+    Current { epoch: EpochId },
+    /// The contract moved on, or the copy does not open.
+    Stale { reason: String },
+    /// The contract could not be read (RPC down) or has no keyset.
+    Unknown { reason: String },
+    /// The contract has no backup service, or another one, for this operator.
+    NotRegistered { reason: String },
+}
+
+/// The exit codes of `backup-service status`, as its `--help` prints them.
+pub const EXIT_CODES: &str = "Exit codes:\n  \
+    0  the copy is current: the contract's keyset is stored and opens\n  \
+    1  the command itself failed (keys, storage key, arguments)\n  \
+    2  usage error\n  \
+    3  STALE: the contract's keyset is not stored, or its copy does not open\n  \
+    4  UNKNOWN: the contract cannot be read (RPC down?) or has no keyset yet\n  \
+    5  NOT REGISTERED: the contract has no backup service, or another one, for this operator";
+
+impl Verdict {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Verdict::Current { .. } => 0,
+            Verdict::Stale { .. } => 3,
+            Verdict::Unknown { .. } => 4,
+            Verdict::NotRegistered { .. } => 5,
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.exit_code();
+        match self {
+            Verdict::Current { epoch } => write!(f, "yes (exit {code}): epoch {epoch} is stored and opens"),
+            Verdict::Stale { reason } => write!(f, "NO, STALE (exit {code}): {reason}"),
+            Verdict::Unknown { reason } => write!(f, "UNKNOWN (exit {code}): {reason}"),
+            Verdict::NotRegistered { reason } => write!(f, "NOT REGISTERED (exit {code}): {reason}"),
+        }
+    }
+}
+
 impl StatusReport {
-    /// True if a copy of the contract's current keyset is stored and opens;
-    /// None if the contract could not be read.
-    pub fn is_current(&self) -> Option<bool> {
-        let view = self.contract.as_ref().ok()?;
-        let epoch = view.keyset_epoch?;
-        Some(self.stored.iter().any(|c| c.epoch == epoch && c.domains.is_ok()))
+    /// Whether the copy is current, and if not, why.
+    pub fn verdict(&self) -> Verdict {
+        let view = match &self.contract {
+            Err(why) => return Verdict::Unknown { reason: format!("the contract cannot be read: {why}") },
+            Ok(view) => view,
+        };
+        match &view.registration {
+            RegistrationCheck::Matches => {}
+            RegistrationCheck::NotRegistered => {
+                return Verdict::NotRegistered {
+                    reason: format!(
+                        "the contract has no backup service for {}; run `backup-service register`",
+                        self.account
+                    ),
+                }
+            }
+            RegistrationCheck::Differs { .. } => {
+                return Verdict::NotRegistered {
+                    reason: format!(
+                        "the contract has another backup service registered for {}; this one's keys are not it",
+                        self.account
+                    ),
+                }
+            }
+        }
+        let Some(epoch) = view.keyset_epoch else {
+            return Verdict::Unknown { reason: format!("the contract has no keyset yet (it is {})", view.state) };
+        };
+        match self.stored.iter().find(|c| c.epoch == epoch) {
+            Some(StoredCopy { domains: Ok(_), .. }) => Verdict::Current { epoch },
+            Some(StoredCopy { domains: Err(why), .. }) => Verdict::Stale {
+                reason: format!("the copy of the contract's keyset (epoch {epoch}) does not open: {why}"),
+            },
+            None if self.stored.is_empty() => {
+                Verdict::Stale { reason: format!("the contract's keyset is epoch {epoch}; nothing is stored yet") }
+            }
+            None => {
+                let held: Vec<String> = self.stored.iter().map(|c| c.epoch.to_string()).collect();
+                Verdict::Stale {
+                    reason: format!("the contract's keyset is epoch {epoch}; storage holds epoch {}", held.join(", ")),
+                }
+            }
+        }
     }
 }
 
@@ -142,11 +224,6 @@ impl fmt::Display for StatusReport {
                 }
             }
         }
-        let current = match self.is_current() {
-            Some(true) => "yes",
-            Some(false) => "NO",
-            None => "unknown",
-        };
-        writeln!(f, "copy is current:  {current}")
+        writeln!(f, "copy is current:  {}", self.verdict())
     }
 }

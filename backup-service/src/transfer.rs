@@ -27,6 +27,33 @@ pub enum TransferError {
     NoRecoverySession { epoch: EpochId },
 }
 
+impl TransferError {
+    /// The node's mTLS endpoint closed the connection at once: it has no
+    /// transfer to do now (its driver has not switched to this job yet).
+    pub fn is_idle_node(&self) -> bool {
+        matches!(self, TransferError::Mtls(MtlsError::PeerClosed { peer: Party::Node }))
+    }
+
+    /// The node answered, but does not serve `wanted` yet: it is idle (the
+    /// mTLS endpoint closes at once), holds no shares, or holds an older
+    /// keyset. Expected for a moment after the contract moves on; not an error.
+    pub fn is_not_serving_yet(&self, wanted: EpochId) -> bool {
+        use share_transfer::PayloadError;
+        match self {
+            _ if self.is_idle_node() => true,
+            TransferError::Mtls(MtlsError::Payload(PayloadError::WrongEpoch { payload, .. })) => *payload < wanted,
+            // `NoShares` (503) and `EpochMismatch` (409) as the web node sends them back.
+            TransferError::Web(WebError::Refused { status: 503, message }) => {
+                message == &WebError::NoShares.to_string()
+            }
+            TransferError::Web(WebError::Refused { status: 409, message }) => {
+                message.starts_with(&format!("the session is for epoch {wanted}, but this node holds shares of epoch"))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Everything a transfer needs, shared by backups and recoveries.
 #[derive(Clone)]
 pub struct Transfers {

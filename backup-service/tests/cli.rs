@@ -161,7 +161,7 @@ fn run__should_keep_retrying_an_unreachable_rpc_and_exit_cleanly_on_sigterm() {
     let metrics = format!("127.0.0.1:{}", closed_port());
     let mut child = bin()
         .args(["run", "--home", &home, "--contract", "mpc.near", "--rpc-url", &rpc, "--metrics-listen", &metrics])
-        .env("BACKUP_SERVICE_LOG", "info")
+        .env("MPC_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -197,16 +197,37 @@ fn run__should_keep_retrying_an_unreachable_rpc_and_exit_cleanly_on_sigterm() {
 }
 
 #[test]
-fn status__should_report_storage_and_an_unreachable_contract() {
+fn status__should_exit_4_and_say_why_when_the_contract_cannot_be_read() {
     let (_dir, home) = home_with_keys();
     let rpc = format!("http://127.0.0.1:{}", closed_port());
     let out = run(&["status", "--home", &home, "--contract", "mpc.near", "--rpc-url", &rpc]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("operator account: node0.near"), "{stdout}");
     assert!(stdout.contains("stored:           nothing yet"), "{stdout}");
     assert!(stdout.contains("contract:         unavailable"), "{stdout}");
-    assert!(stdout.contains("copy is current:  unknown"), "{stdout}");
+    assert!(stdout.contains("copy is current:  UNKNOWN (exit 4): the contract cannot be read"), "{stdout}");
+}
+
+#[test]
+fn status__help_should_document_every_exit_code() {
+    let out = run(&["status", "--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for line in ["0  the copy is current", "3  STALE", "4  UNKNOWN", "5  NOT REGISTERED", "1  "] {
+        assert!(help.contains(line), "{line:?} missing in:\n{help}");
+    }
+}
+
+#[test]
+fn register__should_refuse_an_operator_the_keys_were_not_generated_for() {
+    let (_dir, home) = home_with_keys();
+    let out =
+        run(&["register", "--home", &home, "--network", "testnet", "--contract", "mpc.near", "--operator", "bob.near"]);
+    assert!(!out.status.success(), "printed: {}", text(&out.stdout));
+    assert_eq!(text(&out.stdout), "", "nothing printed for the wrong operator");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("bob.near") && stderr.contains("node0.near"), "{stderr}");
 }
 
 fn scrape(addr: &str) -> String {

@@ -3,6 +3,7 @@
 
 use crate::{CallOutcome, ClientError, ContractClient};
 use async_trait::async_trait;
+use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::methods::{self, Method, Role};
 use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys, RecoveryView};
@@ -62,6 +63,29 @@ pub trait MpcContract: ContractClient {
 
     async fn ephemeral_keys(&self, account_id: &AccountId) -> Result<EphemeralKeys, ClientError> {
         self.view(methods::EPHEMERAL_KEYS, json!({ "account_id": account_id })).await
+    }
+
+    /// The access key that acts as `account_id`'s node, if the contract recorded one.
+    async fn node_key(&self, account_id: &AccountId) -> Result<Option<AccessPublicKey>, ClientError> {
+        self.view(methods::NODE_KEY, json!({ "account_id": account_id })).await
+    }
+
+    /// Enters a recovery onto the machine described by `info`. As a node
+    /// (no deposit) the signing key acts for the new machine; as the operator
+    /// (1 yoctoNEAR) `node_public_key` names the new node's key and is required.
+    async fn submit_participant_recovery_info(
+        &self,
+        role: Role,
+        info: &ParticipantInfo,
+        node_public_key: Option<AccessPublicKey>,
+    ) -> Result<CallOutcome, ClientError> {
+        let args = json!({ "info": info, "node_public_key": node_public_key });
+        self.call_as(role, methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, args).await
+    }
+
+    /// The operator approves the open recovery to the machine with `tls_public_key`.
+    async fn approve_recovery(&self, tls_public_key: &Ed25519PublicKey) -> Result<CallOutcome, ClientError> {
+        self.call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({ "tls_public_key": tls_public_key })).await
     }
 
     /// Calls `method` in `role`: the table's gas, the role's deposit.

@@ -1,8 +1,9 @@
 #![allow(non_snake_case)]
 //! The JSON-RPC adapter against a mock NEAR RPC server on a real loopback
-//! socket. The server decodes each submitted transaction with its own borsh
-//! reader (written here from nearcore's layout, independent of the client's
-//! encoder) and checks the signature as a validator would.
+//! socket, answering what `near-jsonrpc-client` sends with what a nearcore
+//! node answers. The server decodes each submitted transaction with its own
+//! borsh reader (written here from nearcore's layout, independent of
+//! near-primitives) and checks the signature as a validator would.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -11,7 +12,6 @@ use axum::routing::post;
 use axum::Router;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use contract_client::rpc::transaction::{FunctionCall, Transaction};
 use contract_client::{
     ClientError, ContractClient, Credentials, CredentialsError, MpcContract, RpcClient, RpcConfig, TlsRoots,
 };
@@ -214,10 +214,15 @@ fn access_key(nonce: u64) -> Answer {
     )
 }
 
-fn block() -> Answer {
-    Answer::Result(
-        json!({"author": "validator.near", "header": {"height": 100, "hash": bs58::encode(FINAL_BLOCK).into_string()}, "chunks": []}),
-    )
+fn hash58(seed: u8) -> String {
+    bs58::encode([seed; 32]).into_string()
+}
+
+/// One execution outcome as nearcore's `ExecutionOutcomeWithIdView` prints it.
+fn execution(id: &str, executor: &str, logs: &[&str], gas_burnt: u64, status: Value) -> Value {
+    json!({"proof": [], "block_hash": hash58(0x44), "id": id, "outcome": {
+        "logs": logs, "receipt_ids": [], "gas_burnt": gas_burnt, "tokens_burnt": "0",
+        "executor_id": executor, "status": status, "metadata": {"version": 1, "gas_profile": null}}})
 }
 
 /// The final outcome of the transaction in `request` with `status` as the
@@ -229,11 +234,13 @@ fn outcome_for(request: &Value, status: Value, logs: &[&str]) -> Value {
     json!({
         "final_execution_status": "FINAL",
         "status": status,
-        "transaction": {"hash": hash, "signer_id": tx.signer_id, "receiver_id": tx.receiver_id, "nonce": tx.nonce},
-        "transaction_outcome": {"id": hash, "outcome": {"logs": [], "gas_burnt": 2_428_000_000_000u64, "status": {"SuccessReceiptId": "11111111111111111111111111111111"}}},
+        "transaction": {"hash": hash, "signer_id": tx.signer_id, "receiver_id": tx.receiver_id, "nonce": tx.nonce,
+            "public_key": format!("ed25519:{}", bs58::encode(&tx.key).into_string()), "actions": [],
+            "signature": format!("ed25519:{}", bs58::encode(tx.signature).into_string()), "priority_fee": 0},
+        "transaction_outcome": execution(&hash, SIGNER, &[], 2_428_000_000_000, json!({"SuccessReceiptId": hash58(0x51)})),
         "receipts_outcome": [
-            {"id": "r1", "outcome": {"logs": logs, "gas_burnt": 3_000_000_000_000u64, "status": status, "executor_id": CONTRACT}},
-            {"id": "r2", "outcome": {"logs": [], "gas_burnt": 223_000_000_000u64, "status": {"SuccessValue": ""}, "executor_id": SIGNER}}
+            execution(&hash58(0x51), CONTRACT, logs, 3_000_000_000_000, status),
+            execution(&hash58(0x52), SIGNER, &[], 223_000_000_000, json!({"SuccessValue": ""})),
         ]
     })
 }
@@ -243,7 +250,6 @@ fn chain(send: impl Fn(&Value) -> Answer + Send + Sync + 'static) -> impl Fn(&Va
     move |request| match (request["method"].as_str().unwrap(), request["params"]["request_type"].as_str()) {
         ("query", Some("view_access_key")) => access_key(CHAIN_NONCE),
         ("query", Some("call_function")) => view_bytes(json!({"echo": request["params"]["method_name"]})),
-        ("block", _) => block(),
         _ => send(request),
     }
 }
@@ -253,7 +259,8 @@ fn signing_key() -> SigningKey {
 }
 
 fn credentials() -> Credentials {
-    Credentials::new(SIGNER.parse().unwrap(), signing_key())
+    let pair = near_crypto::ED25519SecretKey(signing_key().to_keypair_bytes());
+    Credentials::new(SIGNER.parse().unwrap(), near_crypto::SecretKey::ED25519(pair))
 }
 
 fn config(url: String) -> RpcConfig {
@@ -349,7 +356,8 @@ async fn view__should_report_a_structured_contract_execution_error_as_contract()
     let mock = mock(|_| {
         Answer::Error(json!({
             "name": "HANDLER_ERROR", "code": -32000, "message": "Server error",
-            "cause": {"name": "CONTRACT_EXECUTION_ERROR", "info": {"vm_error": "Smart contract panicked: [WrongState] no recovery is open", "block_height": 1, "block_hash": "x"}}
+            "cause": {"name": "CONTRACT_EXECUTION_ERROR", "info": {"vm_error": "Smart contract panicked: [WrongState] no recovery is open",
+                "error": {"ExecutionError": "Smart contract panicked: [WrongState] no recovery is open"}, "block_height": 1, "block_hash": hash58(1)}}
         }))
     })
     .await;
@@ -361,7 +369,7 @@ async fn view__should_report_a_structured_contract_execution_error_as_contract()
 async fn view__should_report_a_missing_contract_as_contract_not_transport() {
     let mock = mock(|_| {
         Answer::Error(json!({"name": "HANDLER_ERROR", "code": -32000, "message": "Server error",
-            "cause": {"name": "NO_CONTRACT_CODE", "info": {"contract_account_id": CONTRACT}}}))
+            "cause": {"name": "NO_CONTRACT_CODE", "info": {"contract_account_id": CONTRACT, "block_height": 1, "block_hash": hash58(1)}}}))
     })
     .await;
     let err = client(&mock).view_raw("state", json!({})).await.unwrap_err();
@@ -383,14 +391,14 @@ async fn call__should_submit_a_transaction_signed_over_sha256_of_its_borsh() {
     let args = json!({"info": {"public_key": Ed25519PublicKey([4; 32])}});
     let outcome = client.call_raw("register_backup_service", args.clone(), 1, Gas::from_tgas(30)).await.unwrap();
 
-    assert_eq!(mock.methods(), ["query", "block", "send_tx"]);
+    // One query gives the nonce and the reference block: no `block` request.
+    assert_eq!(mock.methods(), ["query", "send_tx"]);
     let requests = mock.requests();
     assert_eq!(requests[0]["params"]["request_type"], "view_access_key");
     assert_eq!(requests[0]["params"]["finality"], "final");
     assert_eq!(requests[0]["params"]["account_id"], SIGNER);
     assert_eq!(requests[0]["params"]["public_key"], client.signer().public_key.to_string());
-    assert_eq!(requests[1]["params"]["finality"], "final");
-    assert_eq!(requests[2]["params"]["wait_until"], "FINAL");
+    assert_eq!(requests[1]["params"]["wait_until"], "FINAL");
 
     let txs = sent_transactions(&mock);
     let tx = &txs[0];
@@ -442,7 +450,7 @@ async fn call__should_fall_back_to_broadcast_tx_commit_when_send_tx_is_unknown()
     .await;
     let outcome = client(&mock).call_raw("vote_pk", json!({}), 0, Gas::from_tgas(30)).await.unwrap();
     assert_eq!(outcome.value, b"1");
-    assert_eq!(mock.methods(), ["query", "block", "send_tx", "broadcast_tx_commit"]);
+    assert_eq!(mock.methods(), ["query", "send_tx", "broadcast_tx_commit"]);
     let txs = sent_transactions(&mock);
     assert_eq!(txs[0].tx_bytes, txs[1].tx_bytes, "the same signed transaction is re-sent");
 }
@@ -466,8 +474,8 @@ async fn call__should_look_the_transaction_up_by_hash_after_a_timeout_instead_of
     .await;
     let client = client(&mock);
     let outcome = client.call_raw("vote_pk", json!({}), 0, Gas::from_tgas(30)).await.unwrap();
-    assert_eq!(mock.methods(), ["query", "block", "send_tx", "tx"]);
-    let lookup = &mock.requests()[3]["params"];
+    assert_eq!(mock.methods(), ["query", "send_tx", "tx"]);
+    let lookup = &mock.requests()[2]["params"];
     assert_eq!(lookup["tx_hash"].as_str(), outcome.transaction.as_deref());
     assert_eq!(lookup["sender_account_id"], SIGNER);
     assert_eq!(lookup["wait_until"], "FINAL");
@@ -564,7 +572,7 @@ async fn call__should_map_a_refused_access_key_to_a_key_error() {
 async fn call__should_report_an_unknown_access_key_as_a_key_error_before_signing() {
     let mock = mock(|_| {
         Answer::Error(json!({"name": "HANDLER_ERROR", "code": -32000, "message": "Server error",
-            "cause": {"name": "UNKNOWN_ACCESS_KEY", "info": {"public_key": "ed25519:x"}}}))
+            "cause": {"name": "UNKNOWN_ACCESS_KEY", "info": {"public_key": format!("ed25519:{}", hash58(9)), "block_height": 1, "block_hash": hash58(1)}}}))
     })
     .await;
     let err = client(&mock).call_raw("vote_pk", json!({}), 0, Gas::from_tgas(30)).await.unwrap_err();
@@ -594,15 +602,15 @@ async fn view__should_be_a_transport_error_when_the_answer_is_garbage() {
         (200, "<html>bad gateway</html>", "not JSON"),
         (502, "upstream unavailable", "HTTP 502"),
         (200, "[1, 2, 3]", "not a JSON-RPC object"),
-        (200, r#"{"jsonrpc": "2.0"}"#, "neither a result nor an error"),
-        (200, r#"{"jsonrpc": "2.0", "id": "someone-else", "result": {}}"#, "someone-else"),
+        (200, r#"{"jsonrpc": "2.0"}"#, "with a result or an error"),
+        (200, r#"{"jsonrpc": "2.0", "id": "dontcare", "result": {}}"#, "does not parse"),
     ] {
         let mock = mock(move |_| Answer::Raw(status, body.to_owned())).await;
         let err = client(&mock).view_raw("state", json!({})).await.unwrap_err();
         assert_transport(&err, fragment);
     }
     let mock = mock(|_| Answer::Result(json!({"result": "not bytes"}))).await;
-    assert_transport(&client(&mock).view_raw("state", json!({})).await.unwrap_err(), "byte array");
+    assert_transport(&client(&mock).view_raw("state", json!({})).await.unwrap_err(), "does not parse");
 }
 
 #[tokio::test]
@@ -610,7 +618,7 @@ async fn call__should_be_a_transport_error_when_send_tx_answers_garbage_and_the_
     let mock = mock(chain(|_| Answer::Raw(200, "garbage".into()))).await;
     let err = client(&mock).call_raw("vote_pk", json!({}), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert_transport(&err, "may still execute");
-    assert_eq!(mock.methods(), ["query", "block", "send_tx", "tx", "tx"]);
+    assert_eq!(mock.methods(), ["query", "send_tx", "tx", "tx"]);
 }
 
 #[tokio::test]
@@ -705,7 +713,8 @@ async fn tls_server(result: Value) -> (SocketAddr, Vec<u8>) {
 #[tokio::test]
 async fn https__should_verify_the_server_against_the_configured_roots() {
     let bytes: Vec<Value> = b"\"v1\"".iter().map(|b| Value::from(*b)).collect();
-    let (addr, cert) = tls_server(json!({"result": bytes, "logs": []})).await;
+    let (addr, cert) =
+        tls_server(json!({"result": bytes, "logs": [], "block_height": 1, "block_hash": hash58(1)})).await;
     let url = format!("https://localhost:{}", addr.port());
 
     let trusted =
@@ -715,7 +724,7 @@ async fn https__should_verify_the_server_against_the_configured_roots() {
 
     // The public roots do not know a self-signed certificate.
     let public = RpcClient::new(config(url), credentials()).unwrap();
-    assert_transport(&public.view_raw("version", json!({})).await.unwrap_err(), "TLS handshake failed");
+    assert_transport(&public.view_raw("version", json!({})).await.unwrap_err(), "invalid peer certificate");
 }
 
 // ---------------------------------------------------------------------------
@@ -785,106 +794,4 @@ fn credentials_file__should_load_a_private_file_and_sign_as_its_key() {
 fn credentials_file__should_say_which_file_is_missing() {
     let err = Credentials::from_near_cli_file("/nonexistent/dir/key.json").unwrap_err();
     assert!(err.to_string().contains("/nonexistent/dir/key.json"), "{err}");
-}
-
-// ---------------------------------------------------------------------------
-// Known answers for the borsh layout.
-
-/// One function call, its bytes written out field by field from the layout
-/// in nearcore's `TransactionV0` / `Action::FunctionCall` (see the module
-/// docs of `contract_client::rpc::transaction`):
-/// strings and byte vectors are a u32 LE length and the bytes, integers are
-/// little-endian, the key is its curve byte and 32 bytes, the action is its
-/// enum tag (FunctionCall = 2) and its four fields.
-#[test]
-fn transaction_borsh__should_match_bytes_written_by_hand_from_the_layout() {
-    let tx = Transaction {
-        signer_id: "a.near".parse().unwrap(),
-        public_key: AccessPublicKey::Ed25519(Ed25519PublicKey([0x01; 32])),
-        nonce: 0x0102_0304_0506_0708,
-        receiver_id: "mpc.near".parse().unwrap(),
-        block_hash: [0xbb; 32],
-        actions: vec![FunctionCall {
-            method_name: "vote_pk".into(),
-            args: b"{}".to_vec(),
-            gas: 30_000_000_000_000, // 0x00001B48EB57E000
-            deposit: 1,
-        }],
-    };
-    let mut expected: Vec<u8> = Vec::new();
-    expected.extend([6, 0, 0, 0]); // signer_id length
-    expected.extend(b"a.near");
-    expected.push(0); // ed25519
-    expected.extend([0x01; 32]);
-    expected.extend([0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01]); // nonce, LE
-    expected.extend([8, 0, 0, 0]); // receiver_id length
-    expected.extend(b"mpc.near");
-    expected.extend([0xbb; 32]); // block hash, raw
-    expected.extend([1, 0, 0, 0]); // one action
-    expected.push(2); // Action::FunctionCall
-    expected.extend([7, 0, 0, 0]);
-    expected.extend(b"vote_pk");
-    expected.extend([2, 0, 0, 0]);
-    expected.extend(b"{}");
-    expected.extend([0x00, 0xE0, 0x57, 0xEB, 0x48, 0x1B, 0x00, 0x00]); // 30 Tgas, LE
-    expected.extend([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // 1 yocto as u128 LE
-    assert_eq!(tx.to_borsh(), expected);
-    assert_eq!(tx.hash(), <[u8; 32]>::from(Sha256::digest(&expected)));
-
-    let signed = tx.clone().sign(&signing_key());
-    let bytes = signed.to_borsh();
-    assert_eq!(&bytes[..expected.len()], expected.as_slice());
-    assert_eq!(bytes[expected.len()], 0, "signature curve: ed25519");
-    assert_eq!(bytes.len(), expected.len() + 1 + 64);
-    signing_key().verifying_key().verify_strict(&tx.hash(), &Signature::from_bytes(&signed.signature)).unwrap();
-}
-
-/// nearcore's change checker (`test_serialize_transaction` in
-/// `core/primitives/src/transaction.rs`): a V0 transaction with one action of
-/// every kind hashes to `4GXvjMFN6wSxnU9jEVT8HbXP5Yk6yELX9faRSKp6n9fX`. The
-/// function call is encoded by this crate; everything around it is written by
-/// hand from the same layout rules. If the hash matches, the layout (field
-/// order, integer widths, key encoding, action tag) is nearcore's.
-#[test]
-fn transaction_borsh__should_reproduce_nearcores_pinned_transaction_hash() {
-    let pk: [u8; 32] =
-        bs58::decode("22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV").into_vec().unwrap().try_into().unwrap();
-    let string = |s: &str| [(s.len() as u32).to_le_bytes().as_slice(), s.as_bytes()].concat();
-    let key = |out: &mut Vec<u8>| {
-        out.push(0);
-        out.extend(pk);
-    };
-    let function_call =
-        FunctionCall { method_name: "qqq".into(), args: vec![1, 2, 3], gas: 1_000, deposit: 1_000_000 }.to_borsh();
-
-    let mut tx = Vec::new();
-    tx.extend(string("test.near"));
-    key(&mut tx);
-    tx.extend(1u64.to_le_bytes());
-    tx.extend(string("123"));
-    tx.extend([0u8; 32]);
-    tx.extend(8u32.to_le_bytes());
-    tx.push(0); // CreateAccount
-    tx.push(1); // DeployContract { code: [1, 2, 3] }
-    tx.extend([3, 0, 0, 0, 1, 2, 3]);
-    tx.extend(&function_call); // FunctionCall (this crate's encoder)
-    tx.push(3); // Transfer { deposit: 123 }
-    tx.extend(123u128.to_le_bytes());
-    tx.push(4); // Stake { stake: 1_000_000, public_key }
-    tx.extend(1_000_000u128.to_le_bytes());
-    key(&mut tx);
-    tx.push(5); // AddKey { public_key, access_key: { nonce: 0, FunctionCall { None, "zzz", ["www"] } } }
-    key(&mut tx);
-    tx.extend(0u64.to_le_bytes());
-    tx.push(0); // AccessKeyPermission::FunctionCall
-    tx.push(0); // allowance: None
-    tx.extend(string("zzz"));
-    tx.extend(1u32.to_le_bytes());
-    tx.extend(string("www"));
-    tx.push(6); // DeleteKey { public_key }
-    key(&mut tx);
-    tx.push(7); // DeleteAccount { beneficiary_id: "123" }
-    tx.extend(string("123"));
-
-    assert_eq!(bs58::encode(Sha256::digest(&tx)).into_string(), "4GXvjMFN6wSxnU9jEVT8HbXP5Yk6yELX9faRSKp6n9fX");
 }

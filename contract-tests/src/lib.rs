@@ -19,6 +19,8 @@ pub mod in_process;
 /// Deterministic MPC networks on top of the harness (written with the contract).
 pub mod scenario;
 pub mod targets;
+/// Real TDX quotes with collateral, for the verifier contract.
+pub mod tdx;
 pub mod wasm;
 
 pub use harness::{
@@ -26,4 +28,4 @@ pub use harness::{
     SignerPk, YieldInfo, BLOCK_TIME_NS, DEFAULT_BALANCE, DEFAULT_CALLER, DEFAULT_GAS, GENESIS_HEIGHT,
     GENESIS_TIMESTAMP_NS, ONE_NEAR, TGAS,
 };
-pub use wasm::{contract_wasm, pre_recovery_wasm, workspace_root};
+pub use wasm::{contract_wasm, pre_recovery_wasm, verifier_wasm, workspace_root};

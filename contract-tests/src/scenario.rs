@@ -240,6 +240,13 @@ impl Network {
     }
 }
 
+/// Runs `call`, asserts it fails with `code` and `fragment`, and that it changed nothing.
+pub fn refused(net: &mut Network, code: &str, fragment: &str, call: impl FnOnce(&mut Network) -> Outcome) {
+    let before = net.observable();
+    call(net).expect_error(code, fragment);
+    assert!(net.observable() == before, "a refused call changed the contract");
+}
+
 /// What a caller can see of the contract, plus its raw storage.
 #[derive(Debug, PartialEq)]
 pub struct Observable {

@@ -25,7 +25,7 @@ const ACCOUNTS: usize = N + 2;
 #[derive(Debug, Clone)]
 enum Action {
     EnterRecovery { who: usize, machine: u32, operator: bool },
-    Approve { who: usize, deposit: bool },
+    Approve { who: usize, deposit: bool, machine: u32 },
     Confirm { who: usize, backup_key: bool, epoch: u64 },
     Conclude { who: usize, new_key: bool },
     Cancel { who: usize, deposit: bool },
@@ -43,7 +43,11 @@ fn action() -> impl Strategy<Value = Action> {
             machine,
             operator
         }),
-        (who.clone(), any::<bool>()).prop_map(|(who, deposit)| Action::Approve { who, deposit }),
+        (who.clone(), any::<bool>(), 0..3u32).prop_map(|(who, deposit, machine)| Action::Approve {
+            who,
+            deposit,
+            machine
+        }),
         (who.clone(), any::<bool>(), 0..2u64).prop_map(|(who, backup_key, epoch)| Action::Confirm {
             who,
             backup_key,
@@ -83,11 +87,13 @@ fn run(net: &mut Network, action: &Action) -> contract_tests::harness::Outcome {
         Action::EnterRecovery { who, machine, operator } => {
             let a = account(who);
             let (key, deposit) = if operator { (operator_key(&a), 1) } else { (new_node_key(&a), 0) };
-            net.signed_call(&a, &key, deposit, SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({"info": info(&a, machine)}))
+            let args = json!({"info": info(&a, machine), "node_public_key": new_node_key(&a)});
+            net.signed_call(&a, &key, deposit, SUBMIT_PARTICIPANT_RECOVERY_INFO, args)
         }
-        Action::Approve { who, deposit } => {
+        Action::Approve { who, deposit, machine } => {
             let a = account(who);
-            net.signed_call(&a, &operator_key(&a), deposit as u128, APPROVE_RECOVERY, json!({}))
+            let args = json!({"tls_public_key": tls_key(&a, machine)});
+            net.signed_call(&a, &operator_key(&a), deposit as u128, APPROVE_RECOVERY, args)
         }
         Action::Confirm { who, backup_key: use_backup, epoch } => {
             let a = account(who);

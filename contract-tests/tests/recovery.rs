@@ -20,12 +20,6 @@ fn lost() -> String {
     account(LOST)
 }
 
-fn refused(net: &mut Network, code: &str, fragment: &str, call: impl FnOnce(&mut Network) -> Outcome) {
-    let before = net.observable();
-    call(net).expect_error(code, fragment);
-    assert!(net.observable() == before, "a refused call changed the contract");
-}
-
 /// Participant accounts, ids and threshold: what Recovery must never change.
 fn identities(net: &Network) -> Vec<(String, u32, u64)> {
     let p: ThresholdParameters = net.harness.view(PARTICIPANTS, json!({})).json();
@@ -53,6 +47,15 @@ fn enter_with_node_key(net: &mut Network) -> Outcome {
         SUBMIT_PARTICIPANT_RECOVERY_INFO,
         json!({"info": info(&lost(), 1)}),
     )
+}
+
+/// `approve_recovery`'s arguments: the new machine's TLS key.
+fn approval() -> Value {
+    json!({"tls_public_key": tls_key(&lost(), 1)})
+}
+
+fn approve(net: &mut Network) -> Outcome {
+    net.operator_call(&lost(), APPROVE_RECOVERY, approval())
 }
 
 fn confirm(net: &mut Network, keyset: Value) -> Outcome {
@@ -83,7 +86,7 @@ fn recovery__should_move_a_participant_to_its_new_machine() {
     refused(&mut net, "WrongState", "awaits its operator's approval", |n| confirm(n, json!(keyset(0))));
     refused(&mut net, "WrongState", "awaits its operator's approval", |n| conclude(n, json!(keyset(0))));
 
-    let approved = net.operator_call(&lost(), APPROVE_RECOVERY, json!({}));
+    let approved = approve(&mut net);
     assert_eq!(approved.expect_ok().events()[0]["event"], "recovery_approved");
     assert_eq!(status(&net), RecoveryStatus::Approved);
     snapshot(&net, "happy_2_approved");
@@ -133,16 +136,18 @@ fn recovery__should_be_approved_at_once_when_entered_by_the_operator() {
         &operator_key(&lost()),
         1,
         SUBMIT_PARTICIPANT_RECOVERY_INFO,
-        json!({"info": info(&lost(), 1)}),
+        json!({"info": info(&lost(), 1), "node_public_key": new_node_key(&lost())}),
     );
     assert_eq!(entered.expect_ok().events()[0]["data"]["approved"], true);
     assert_eq!(status(&net), RecoveryStatus::Approved);
     snapshot(&net, "operator_entry_approved");
-    refused(&mut net, "WrongState", "is approved already", |n| n.operator_call(&lost(), APPROVE_RECOVERY, json!({})));
-    // The operator's key entered it, so only the operator's key concludes.
+    refused(&mut net, "WrongState", "is approved already", approve);
+    // The operator named the new node's key: that key concludes, not the operator's.
     confirm(&mut net, json!(keyset(0))).expect_ok();
-    refused(&mut net, "Unauthorized", "must be signed by", |n| conclude(n, json!(keyset(0))));
-    net.signed_call(&lost(), &operator_key(&lost()), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)})).expect_ok();
+    refused(&mut net, "Unauthorized", "must be signed by", |n| {
+        n.signed_call(&lost(), &operator_key(&lost()), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)}))
+    });
+    conclude(&mut net, json!(keyset(0))).expect_ok();
     assert!(matches!(net.state(), ProtocolStateView::Running(_)));
 }
 
@@ -218,12 +223,12 @@ fn recovery_steps__should_refuse_the_wrong_caller_key_deposit_or_keyset() {
     let mut net = network();
     enter_with_node_key(&mut net).expect_ok();
     refused(&mut net, "WrongDeposit", "`approve_recovery` needs at least 1 yoctoNEAR", |n| {
-        n.node_call(&lost(), APPROVE_RECOVERY, json!({}))
+        n.node_call(&lost(), APPROVE_RECOVERY, approval())
     });
     refused(&mut net, "Unauthorized", "the open recovery is node1.near's; node2.near cannot approve it", |n| {
-        n.operator_call(&account(2), APPROVE_RECOVERY, json!({}))
+        n.operator_call(&account(2), APPROVE_RECOVERY, approval())
     });
-    net.operator_call(&lost(), APPROVE_RECOVERY, json!({})).expect_ok();
+    approve(&mut net).expect_ok();
     refused(&mut net, "Unauthorized", "is not the registered backup service key of node1.near", |n| {
         n.signed_call(&lost(), &node_key(&lost()), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)}))
     });
@@ -366,8 +371,8 @@ fn recovery__should_be_refused_in_every_state_but_running() {
         enter_with_node_key,
     );
     snapshot(&net, "wrong_state_resharing");
-    for method in [APPROVE_RECOVERY, CANCEL_RECOVERY] {
-        refused(&mut net, "WrongState", "it needs Recovery", |n| n.operator_call(&lost(), method, json!({})));
+    for (method, args) in [(APPROVE_RECOVERY, approval()), (CANCEL_RECOVERY, json!({}))] {
+        refused(&mut net, "WrongState", "it needs Recovery", |n| n.operator_call(&lost(), method, args));
     }
     refused(&mut net, "WrongState", "it needs Recovery", |n| conclude(n, json!(keyset(0))));
 }
@@ -412,6 +417,7 @@ fn session(kind: SessionKind, nonce: u64) -> Session {
 fn publish_backup_ephemeral_key__should_keep_one_fresh_key_per_side() {
     let mut net = network();
     let me = account(0);
+    net.node_call(&me, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&me, 0)})).expect_ok();
     let publish = |n: &mut Network, key: &mpc_interface::keys::AccessPublicKey, s: Session, label: &str| {
         n.signed_call(&me, key, 0, PUBLISH_BACKUP_EPHEMERAL_KEY, json!({"session": s, "public_key": x25519(label)}))
     };
@@ -470,7 +476,7 @@ fn publish_backup_ephemeral_key__should_bind_recovery_sessions_to_the_approved_n
         )
     };
     refused(&mut net, "WrongState", "needs an approved recovery", |n| publish(n, &new_node_key(&lost()), "early"));
-    net.operator_call(&lost(), APPROVE_RECOVERY, json!({})).expect_ok();
+    approve(&mut net).expect_ok();
     refused(&mut net, "Unauthorized", "must be signed by", |n| publish(n, &node_key(&lost()), "old-machine"));
     publish(&mut net, &new_node_key(&lost()), "new-node").expect_ok();
     publish(&mut net, &backup_key(&lost()), "service").expect_ok();

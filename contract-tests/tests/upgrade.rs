@@ -93,7 +93,7 @@ fn migrated_contract__should_run_a_full_recovery() {
     net.operator_call(&lost, REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&lost)})).expect_ok();
     net.signed_call(&lost, &new_node_key(&lost), 0, SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({"info": info(&lost, 1)}))
         .expect_ok();
-    net.operator_call(&lost, APPROVE_RECOVERY, json!({})).expect_ok();
+    net.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1)})).expect_ok();
     let keyset = match net.state() {
         ProtocolStateView::Recovery(r) => r.previous.keyset,
         other => panic!("expected Recovery, got {}", other.name()),

@@ -39,6 +39,13 @@ pub enum CallerError {
     DepositNotAccepted { method: &'static str, attached: u128 },
     #[error("`{method}` needs exactly 1 yoctoNEAR attached (NEP-145), not {attached}")]
     ExactlyOneYocto { method: &'static str, attached: u128 },
+    #[error("`{method}` from {account_id} must be signed by its node key {expected}, not {actual}")]
+    WrongNodeKey { method: &'static str, account_id: AccountId, expected: AccessPublicKey, actual: AccessPublicKey },
+    #[error(
+        "`{method}`: {account_id} has no node key recorded yet; its node records its key with \
+         `submit_participant_info`"
+    )]
+    NoNodeKey { method: &'static str, account_id: AccountId },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +133,18 @@ pub enum RecoveryError {
     NotRecoveringAccount { recovering: AccountId, caller: AccountId, action: &'static str },
     #[error("`{method}` must be signed by {expected}, not {actual}")]
     WrongSignerKey { method: &'static str, expected: AccessPublicKey, actual: AccessPublicKey },
+    #[error(
+        "`submit_participant_recovery_info` with a deposit (the operator's full-access key) must name the new \
+         node's access key in `node_public_key`"
+    )]
+    NodeKeyRequired,
+    #[error(
+        "`node_public_key` {given} differs from the signing key {signer}: a node enters with its own key; only the \
+         operator (1 yoctoNEAR) names another"
+    )]
+    NodeKeyNotSigner { given: AccessPublicKey, signer: AccessPublicKey },
+    #[error("the open recovery of {account_id} is for TLS key {open}, not {given}; nothing was approved")]
+    OtherMachine { account_id: AccountId, open: Ed25519PublicKey, given: Ed25519PublicKey },
     #[error("the recovery of {account_id} is approved already")]
     AlreadyApproved { account_id: AccountId },
     #[error("the recovery of {account_id} awaits its operator's approval (`approve_recovery` with 1 yoctoNEAR)")]
@@ -199,7 +218,10 @@ impl Error {
                 RecoveryError::SameTlsKey { .. }
                 | RecoveryError::StaleKeyset { .. }
                 | RecoveryError::StaleSession { .. }
-                | RecoveryError::SessionEpoch { .. } => ErrorCode::InvalidArgument,
+                | RecoveryError::SessionEpoch { .. }
+                | RecoveryError::NodeKeyRequired
+                | RecoveryError::NodeKeyNotSigner { .. } => ErrorCode::InvalidArgument,
+                RecoveryError::OtherMachine { .. } => ErrorCode::Conflict,
                 RecoveryError::NotRecoveringAccount { .. }
                 | RecoveryError::WrongSignerKey { .. }
                 | RecoveryError::NoBackupService { .. }

@@ -16,5 +16,6 @@ pub enum StorageKey {
     PendingParameters,
     BackupServices,
     EphemeralKeys,
+    NodeKeys,
     StorageAccounts,
 }

@@ -25,6 +25,7 @@ fn storage_keys__should_keep_their_prefix_bytes() {
         StorageKey::PendingParameters,
         StorageKey::BackupServices,
         StorageKey::EphemeralKeys,
+        StorageKey::NodeKeys,
         StorageKey::StorageAccounts,
     ]
     .into_iter()

@@ -23,7 +23,11 @@ struct Args {
     /// How shares move: mutual TLS or web endpoints with ephemeral X25519 keys.
     #[arg(long, env = "DRILL_TRANSPORT", default_value = "mtls", value_parser = ["mtls", "web"])]
     transport: String,
-    /// Where the machines keep their state (default: a fresh temporary directory).
+    /// The operator enters each recovery (1 yoctoNEAR, naming the replacement's
+    /// node key) instead of the replacement entering and the operator approving.
+    #[arg(long, env = "DRILL_OPERATOR_ENTERS")]
+    operator_enters: bool,
+    /// Where the machines keep their state: an empty or new directory (default: a fresh temporary one).
     #[arg(long, env = "DRILL_WORKDIR")]
     workdir: Option<std::path::PathBuf>,
 }
@@ -40,13 +44,22 @@ fn settings(args: &Args) -> Result<Settings> {
     if args.lose == 0 || args.lose > args.nodes {
         bail!("--lose must be between 1 and {}, not {}", args.nodes, args.lose);
     }
-    Ok(Settings { nodes: args.nodes, threshold, lose: args.lose })
+    if let Some(dir) = &args.workdir {
+        // The drill wipes machines' directories: it must never touch files it did not create.
+        if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
+            bail!(
+                "--workdir {} is not empty; give an empty or new directory (the drill deletes machines' state in it)",
+                dir.display()
+            );
+        }
+    }
+    Ok(Settings { nodes: args.nodes, threshold, lose: args.lose, operator_enters: args.operator_enters })
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DRILL_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MPC_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
@@ -61,8 +74,12 @@ async fn main() -> ExitCode {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let workdir = args.workdir.clone().unwrap_or_else(|| temp.path().to_owned());
     println!(
-        "drill: {} nodes, threshold {}, losing {} machine(s), transport {}",
-        settings.nodes, settings.threshold, settings.lose, args.transport
+        "drill: {} nodes, threshold {}, losing {} machine(s), transport {}, recovery entered by the {}",
+        settings.nodes,
+        settings.threshold,
+        settings.lose,
+        args.transport,
+        if settings.operator_enters { "operator" } else { "new node" }
     );
     let network = Network::new(contract_tests::wasm::contract_wasm(), workdir, transport);
     match run(&network, &settings).await {

@@ -41,6 +41,18 @@ pub struct Network {
     pub transport: Transport,
 }
 
+/// A node machine set up but not started yet: its keys, listener and URL are
+/// known (an operator can name them on chain before the node runs).
+pub struct PreparedMachine {
+    pub home: PathBuf,
+    pub identity: Identity,
+    pub tls_key: Ed25519PublicKey,
+    pub access_key: AccessPublicKey,
+    pub url: String,
+    listener: TcpListener,
+    store: FileShareStore,
+}
+
 /// A node machine: its driver task and what it was started with.
 pub struct Machine {
     pub home: PathBuf,
@@ -75,6 +87,17 @@ impl Network {
         access_key: AccessPublicKey,
         shares: Option<&SharesPayload>,
     ) -> anyhow::Result<Machine> {
+        let prepared = self.prepare_machine(home, access_key, shares).await?;
+        Ok(self.launch(account, prepared))
+    }
+
+    /// Sets a machine up in `home` (keys, shares, listener) without starting its node.
+    pub async fn prepare_machine(
+        &self,
+        home: &Path,
+        access_key: AccessPublicKey,
+        shares: Option<&SharesPayload>,
+    ) -> anyhow::Result<PreparedMachine> {
         std::fs::create_dir_all(home)?;
         let store = FileShareStore::in_home(home);
         if let Some(shares) = shares {
@@ -84,13 +107,19 @@ impl Network {
         let url = format!("https://{}", listener.local_addr()?);
         let identity = Identity::generate();
         let tls_key = identity.public_key();
+        Ok(PreparedMachine { home: home.to_owned(), identity, tls_key, access_key, url, listener, store })
+    }
+
+    /// Starts the node of a prepared machine, signing as `account`.
+    pub fn launch(&self, account: &str, machine: PreparedMachine) -> Machine {
+        let PreparedMachine { home, identity, tls_key, access_key, url, listener, store } = machine;
         let mut config = DriverConfig::new(self.transport);
         config.poll_interval = POLL;
         config.refusal_cooldown = Duration::from_millis(500);
         let driver = Driver::new(self.client(account, access_key), Arc::new(store), identity, url.clone(), config);
         let cancel = CancellationToken::new();
         let task = tokio::spawn(driver.run(listener, cancel.clone()));
-        Ok(Machine { home: home.to_owned(), tls_key, access_key, url, cancel, task })
+        Machine { home, tls_key, access_key, url, cancel, task }
     }
 
     /// Starts `account`'s backup service; returns it (to read its storage) and its task.

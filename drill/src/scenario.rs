@@ -11,8 +11,8 @@ use contract_client::MpcContract;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::{
-    DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, Participant, ParticipantId, SignatureScheme,
-    ThresholdParameters,
+    DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, Participant, ParticipantId, ParticipantInfo,
+    SignatureScheme, ThresholdParameters,
 };
 use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::state::ProtocolStateView;
@@ -27,6 +27,10 @@ pub struct Settings {
     pub nodes: usize,
     pub threshold: u64,
     pub lose: usize,
+    /// The operator enters each recovery (1 yoctoNEAR, naming the new node's
+    /// key; approved at once) before the replacement starts, instead of the
+    /// replacement entering with its own key and the operator approving.
+    pub operator_enters: bool,
 }
 
 /// What the drill proved, for the verdict and for tests.
@@ -86,6 +90,12 @@ struct Operator {
     service: Arc<backup_service::BackupService>,
 }
 
+/// The machine lost in `round` of `lose`: `lose` distinct machines spread
+/// evenly over all `n` (0-based; the first loss is machine 1).
+pub fn lost_machine(round: usize, n: usize, lose: usize) -> usize {
+    (1 + round * n / lose) % n
+}
+
 pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     let mut timeline = Timeline::new(network.meter.clone());
     let n = settings.nodes;
@@ -137,7 +147,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
             .map(|(i, (op, _))| Participant {
                 account_id: op.account.parse().expect("valid account"),
                 id: ParticipantId(i as u32),
-                info: mpc_interface::primitives::ParticipantInfo {
+                info: ParticipantInfo {
                     url: op.machine.url.clone(),
                     tls_public_key: op.machine.tls_key,
                 },
@@ -187,7 +197,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
 
     let mut recovered = Vec::new();
     for round in 0..settings.lose {
-        let index = (round * 2 + 1) % n;
+        let index = lost_machine(round, n, settings.lose);
         let op = &mut operators[index].0;
         let lost_shares = shares_of(&dealt, &keyset, index);
 
@@ -195,26 +205,32 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         // The old process stays up (as a machine that lost its disk would): it
         // must notice the recovery and shut itself down.
         std::fs::remove_dir_all(&op.machine.home).context("wiping the lost machine")?;
-        let old_machine = std::mem::replace(
-            &mut op.machine,
+        let home = network.workdir.join(&op.account).join(format!("machine-{}", round + 1));
+        let replacement = network.prepare_machine(&home, new_access_key(), None).await?;
+        let new_key = replacement.tls_key;
+        if settings.operator_enters {
+            timeline.phase(format!(
+                "the operator of {} enters Recovery naming the replacement's node key",
+                op.account
+            ));
+            let info = ParticipantInfo { url: replacement.url.clone(), tls_public_key: new_key };
             network
-                .start_machine(
-                    &op.account,
-                    &network.workdir.join(&op.account).join(format!("machine-{}", round + 1)),
-                    new_access_key(),
-                    None,
-                )
-                .await?,
-        );
+                .client(&op.account, op.operator_key)
+                .submit_participant_recovery_info(Role::Operator, &info, Some(replacement.access_key))
+                .await
+                .context("submit_participant_recovery_info by the operator")?;
+        }
+        let old_machine = std::mem::replace(&mut op.machine, network.launch(&op.account, replacement));
 
-        timeline.phase(format!("replacement machine (new TLS key) enters Recovery; pending approval"));
-        let new_key = op.machine.tls_key;
-        wait_for("the replacement to enter Recovery", || async {
-            Ok(observer.recovery().await?.filter(|r| r.new_info.tls_public_key == new_key))
-        })
-        .await?;
-        let recovery = observer.recovery().await?.ok_or_else(|| anyhow!("recovery vanished"))?;
-        ensure!(recovery.status == RecoveryStatus::PendingApproval, "a node key's recovery must wait for approval");
+        if !settings.operator_enters {
+            timeline.phase("replacement machine (new TLS key) enters Recovery; pending approval".to_owned());
+            wait_for("the replacement to enter Recovery", || async {
+                Ok(observer.recovery().await?.filter(|r| r.new_info.tls_public_key == new_key))
+            })
+            .await?;
+            let recovery = observer.recovery().await?.ok_or_else(|| anyhow!("recovery vanished"))?;
+            ensure!(recovery.status == RecoveryStatus::PendingApproval, "a node key's recovery must wait for approval");
+        }
 
         timeline.phase("the old machine, still up, sees it is replaced and shuts down");
         let exit = tokio::time::timeout(DEADLINE, old_machine.task)
@@ -226,12 +242,17 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
             "the old machine stopped for another reason: {exit:?}"
         );
 
-        timeline.phase(format!("the operator of {} approves (full-access key, 1 yoctoNEAR)", op.account));
-        network
-            .client(&op.account, op.operator_key)
-            .call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({}))
-            .await
-            .context("approve_recovery")?;
+        if !settings.operator_enters {
+            timeline.phase(format!(
+                "the operator of {} approves the replacement's TLS key (1 yoctoNEAR)",
+                op.account
+            ));
+            network
+                .client(&op.account, op.operator_key)
+                .approve_recovery(&new_key)
+                .await
+                .context("approve_recovery")?;
+        }
 
         timeline.phase("the backup service delivers, the new node checks the shares and concludes");
         let account_id: mpc_interface::AccountId = op.account.parse()?;
@@ -290,4 +311,29 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         op.service_cancel.cancel();
     }
     Ok(Report { timeline: timeline.table(), recovered })
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::lost_machine;
+    use std::collections::HashSet;
+
+    #[test]
+    fn lost_machine__should_pick_distinct_machines_spread_over_the_whole_set() {
+        for n in 2..=64 {
+            for lose in 1..=n {
+                let picked: Vec<usize> = (0..lose).map(|round| lost_machine(round, n, lose)).collect();
+                assert_eq!(picked.iter().collect::<HashSet<_>>().len(), lose, "n {n}, lose {lose}: {picked:?}");
+                assert!(picked.iter().all(|&i| i < n));
+                // Spread: consecutive picks are at least n / lose apart (cyclically).
+                for pair in picked.windows(2) {
+                    assert!((pair[1] + n - pair[0]) % n >= n / lose, "n {n}, lose {lose}: {picked:?}");
+                }
+            }
+        }
+        assert_eq!((0..3).map(|r| lost_machine(r, 7, 3)).collect::<Vec<_>>(), [1, 3, 5]);
+        assert_eq!((0..3).map(|r| lost_machine(r, 4, 3)).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!((0..2).map(|r| lost_machine(r, 12, 2)).collect::<Vec<_>>(), [1, 7]);
+    }
 }

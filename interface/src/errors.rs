@@ -17,16 +17,19 @@ pub enum ErrorCode {
     Conflict,
     /// The stored state could not be read or migrated.
     Storage,
+    /// A TEE attestation (quote, collateral or the report they vouch for) was refused.
+    AttestationRejected,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 6] = [
+    pub const ALL: [ErrorCode; 7] = [
         Self::WrongState,
         Self::Unauthorized,
         Self::WrongDeposit,
         Self::InvalidArgument,
         Self::Conflict,
         Self::Storage,
+        Self::AttestationRejected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +40,7 @@ impl ErrorCode {
             Self::InvalidArgument => "InvalidArgument",
             Self::Conflict => "Conflict",
             Self::Storage => "Storage",
+            Self::AttestationRejected => "AttestationRejected",
         }
     }
 

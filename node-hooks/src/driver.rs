@@ -271,7 +271,9 @@ impl Driver {
                 }
             }
             Decision::EnterRecovery => {
-                memory.entered_recovery = self.submit(methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, info, memory).await;
+                // This node's own key acts for the new machine (named explicitly; the contract takes it either way).
+                let args = json!({ "info": self.me.info, "node_public_key": self.client.signer().public_key });
+                memory.entered_recovery = self.submit(methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, args, memory).await;
             }
             Decision::ConcludeRecovery => {
                 let keyset = current_keyset(state).expect("Recovery has a keyset");
@@ -280,7 +282,8 @@ impl Driver {
                 }
             }
             Decision::ShutDown(cause) => {
-                tracing::warn!(?cause, why = decision.describe(), "shutting down");
+                // Expected: the account recovered onto another machine (exit 3 in node-agent).
+                tracing::info!(?cause, why = decision.describe(), "shutting down");
                 return Some(Exit::ShutDown(cause));
             }
             Decision::Refresh

@@ -18,6 +18,7 @@
 
 pub mod decide;
 pub mod driver;
+pub mod metrics;
 pub use share_transfer::endpoint;
 mod mtls_node;
 pub mod private_file;

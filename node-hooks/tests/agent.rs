@@ -13,7 +13,7 @@ fn agent(home: &Path, credentials: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_node-agent"));
     command
         .env_clear()
-        .env("RUST_LOG", "info")
+        .env("MPC_LOG", "info")
         .env("NODE_AGENT_HOME", home)
         .env("NODE_AGENT_ACCOUNT", "node0.near")
         .env("NODE_AGENT_CONTRACT", "mpc-contract.near")
@@ -79,7 +79,7 @@ fn node_agent__should_refuse_a_tls_key_readable_by_others() {
 }
 
 #[test]
-fn node_agent__should_refuse_unreadable_credentials_after_making_its_tls_key() {
+fn node_agent__should_refuse_unreadable_credentials_before_touching_the_disk() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
 
@@ -88,8 +88,57 @@ fn node_agent__should_refuse_unreadable_credentials_after_making_its_tls_key() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("cannot read the credentials file"), "{stderr}");
     assert!(stderr.contains("missing.json"), "{stderr}");
-    assert_eq!(fs::metadata(home.join("tls_key")).unwrap().permissions().mode() & 0o777, 0o600);
-    assert_eq!(fs::metadata(&home).unwrap().permissions().mode() & 0o777, 0o700);
+    assert!(!home.exists(), "the home directory was created for a run that cannot start");
+}
+
+#[test]
+fn node_agent__should_exit_2_on_a_bad_url_before_touching_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let (code, stderr) = run(agent(&home, &credentials(dir.path())).env("NODE_AGENT_URL", "not a url"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--url"), "{stderr}");
+    assert!(!home.exists(), "the home directory was created for bad arguments");
+}
+
+#[test]
+fn node_agent__should_print_each_error_once_and_no_colours_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = run(&mut agent(&dir.path().join("home"), &dir.path().join("missing.json")));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.matches("cannot read the credentials file").count(), 1, "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "ANSI escapes in a pipe: {stderr:?}");
+}
+
+#[test]
+fn node_agent__should_serve_metrics_a_prometheus_parser_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let address = format!("127.0.0.1:{port}");
+    let mut child = agent(&dir.path().join("home"), &credentials(dir.path()))
+        .env("NODE_AGENT_METRICS_LISTEN", &address)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let page = loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+            use std::io::{Read, Write};
+            stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: m\r\nConnection: close\r\n\r\n").unwrap();
+            let mut page = String::new();
+            stream.read_to_string(&mut page).unwrap();
+            break page;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no metrics server");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let body = page.split_once("\r\n\r\n").unwrap().1;
+    let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let names: Vec<&str> = scrape.samples.iter().map(|s| s.metric.as_str()).collect();
+    assert!(names.contains(&"node_agent_shares_epoch"), "{body}");
+    assert!(names.contains(&"node_agent_status_updates_total"), "{body}");
 }
 
 #[test]

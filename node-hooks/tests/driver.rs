@@ -181,7 +181,7 @@ async fn lose_and_recover_machine(transport: Transport) {
     assert_eq!(old.exit().await, Exit::ShutDown(ShutDownCause::RecoveryToAnotherMachine));
 
     // The operator approves; the backup service delivers and confirms.
-    operator(&contract).call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({})).await.unwrap();
+    operator(&contract).approve_recovery(&new_key).await.unwrap();
     new.decision(Decision::AwaitShares { approved: true }).await;
     match transport {
         Transport::Mtls => {
@@ -243,7 +243,8 @@ async fn driver__should_reconnect_after_another_accounts_recovery() {
     // node1 moves to a new machine (entered by its operator: approved at once), then cancels.
     let node1 = contract.client("node1.near", contract_tests::scenario::operator_key("node1.near"));
     let info = contract_tests::scenario::info("node1.near", 1);
-    node1.call_as(Role::Operator, methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({ "info": info })).await.unwrap();
+    let named = contract_tests::scenario::new_node_key("node1.near");
+    node1.submit_participant_recovery_info(Role::Operator, &info, Some(named)).await.unwrap();
     node.decision(Decision::WaitForRunning(node_hooks::WaitCause::AnotherAccountRecovering)).await;
     node1.call_as(Role::Operator, methods::CANCEL_RECOVERY, json!({})).await.unwrap();
 

@@ -8,13 +8,12 @@ mod support;
 use contract_client::{ContractClient, MpcContract};
 use contract_tests::in_process::InProcessContract;
 use mpc_interface::keys::Ed25519PublicKey;
-use mpc_interface::methods::{self, Role};
+use mpc_interface::methods::Role;
 use mpc_interface::primitives::{DomainPublicKey, EpochId, Keyset, ParticipantInfo};
 use mpc_interface::recovery::{Session, SessionKind};
 use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore};
 use node_hooks::transfer::{EndpointParts, Mode, TransferEndpoint, TransferEvent, Transport};
-use serde_json::json;
 use share_transfer::mtls::{Frame, MtlsConfig, MtlsError};
 use share_transfer::web::{WebConfig, WebError};
 use share_transfer::{Identity, SharesPayload};
@@ -103,8 +102,8 @@ async fn recovering(transport: Transport) -> (InProcessContract, Node, Arc<Ident
     let (listener, _, url) = listener().await;
     let info = ParticipantInfo { url, tls_public_key: new_id.public_key() };
     let new_client = new_node_client(&contract);
-    new_client.call_as(Role::Node, methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({ "info": info })).await.unwrap();
-    operator(&contract).call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({})).await.unwrap();
+    new_client.submit_participant_recovery_info(Role::Node, &info, None).await.unwrap();
+    operator(&contract).approve_recovery(&new_id.public_key()).await.unwrap();
     let mut node = start_node(transport, new_id, new_client, listener).await;
     node.endpoint.apply(Mode::ReceiveRecovery(keyset())).await;
     (contract, node, backup_id)

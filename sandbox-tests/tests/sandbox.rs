@@ -123,6 +123,7 @@ async fn upgrade__should_keep_state_and_run_a_recovery_with_real_keys() -> anyho
         .await?
         .into_result()?;
     lost.call(contract.id(), methods::APPROVE_RECOVERY)
+        .args_json(json!({"tls_public_key": tls_key(1, 1)}))
         .deposit(NearToken::from_yoctonear(1))
         .transact()
         .await?

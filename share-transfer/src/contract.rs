@@ -12,10 +12,10 @@
 //! | both (web transport) | [`ContractDirectory`] | the other party's ephemeral key for the session |
 
 use crate::authority::{AuthorityError, EphemeralKeyDirectory, PeerAuthority};
-use crate::session::{describe, Party, Session};
+use crate::session::{describe, Party, Session, SessionKind};
 use async_trait::async_trait;
 use contract_client::{ClientError, ContractClient, MpcContract};
-use mpc_interface::keys::{Ed25519PublicKey, X25519PublicKey};
+use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::methods::{Role, PUBLISH_BACKUP_EPHEMERAL_KEY};
 use mpc_interface::recovery::RecoveryStatus;
 use mpc_interface::state::ProtocolStateView;
@@ -108,9 +108,11 @@ impl PeerAuthority for RecoveringNode {
 
 /// Ephemeral X25519 keys on the contract, for the account the client signs
 /// as. The contract files a published key under the backup service when it
-/// is signed with the registered backup-service access key and under the
-/// node otherwise, so publishing first checks that the client's key puts it
-/// on the side this handle claims to be.
+/// is signed with the registered backup-service access key, and under the
+/// node only when it is signed with the node's key (`node_key(account)` for a
+/// backup session, the recovery's new node key for a recovery session); any
+/// other key of the account is refused. Publishing first checks that the
+/// client's key puts it on the side this handle claims to be.
 #[derive(Clone)]
 pub struct ContractDirectory {
     client: Arc<dyn ContractClient>,
@@ -133,10 +135,39 @@ impl ContractDirectory {
         self.party
     }
 
-    /// Why a publish by this client would land on the other party's side, if it would.
-    async fn wrong_side(&self) -> Result<Option<String>, ClientError> {
+    /// The key the contract takes the node's side of `session` from, if any.
+    async fn node_key_for(&self, session: &Session) -> Result<Option<AccessPublicKey>, ClientError> {
+        match session.kind {
+            SessionKind::Backup => self.client.node_key(&self.account).await,
+            SessionKind::Recovery => Ok(self
+                .client
+                .recovery()
+                .await?
+                .filter(|r| r.account_id == self.account)
+                .map(|r| r.new_signer_public_key)),
+        }
+    }
+
+    /// Why a publish by this client would land on the other party's side, or
+    /// be refused as coming from neither, if it would.
+    async fn wrong_side(&self, session: &Session) -> Result<Option<String>, ClientError> {
         let registered = self.client.backup_service(&self.account).await?.map(|i| i.signer_public_key);
         let mine = self.client.signer().public_key;
+        if self.party == Party::Node && registered != Some(mine) {
+            return Ok(match self.node_key_for(session).await? {
+                None => Some(format!(
+                    "{} has no node key for the {} (the node records its key with `submit_participant_info`; \
+                     a recovery names it when entered)",
+                    self.account,
+                    describe(session)
+                )),
+                Some(key) if key != mine => Some(format!(
+                    "this client signs with {mine}, but the contract takes the node's key for the {} only from {key}",
+                    describe(session)
+                )),
+                Some(_) => None,
+            });
+        }
         Ok(match (self.party, registered) {
             (Party::BackupService, None) => Some(format!("{} has no registered backup service", self.account)),
             (Party::BackupService, Some(key)) if key != mine => Some(format!(
@@ -156,7 +187,7 @@ impl ContractDirectory {
 impl EphemeralKeyDirectory for ContractDirectory {
     async fn publish_my_key(&self, session: Session, key: X25519PublicKey) -> Result<(), AuthorityError> {
         let failed = |reason: String| AuthorityError::PublishFailed { session, reason };
-        if let Some(reason) = self.wrong_side().await.map_err(|e| failed(e.to_string()))? {
+        if let Some(reason) = self.wrong_side(&session).await.map_err(|e| failed(e.to_string()))? {
             return Err(failed(format!("refusing to publish as the {}: {reason}", self.party)));
         }
         let role = match self.party {

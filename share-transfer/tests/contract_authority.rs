@@ -8,14 +8,13 @@ use contract_client::{CallOutcome, ClientError, ContractClient, MpcContract, Sig
 use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{
     account, backup_identity, backup_info, backup_key, info, keyset, new_node_key, node_key, operator_key, tls_key,
-    Network,
+    Network, OutcomeExt,
 };
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::constants::Gas;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::methods::{
-    Role, APPROVE_RECOVERY, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, REGISTER_BACKUP_SERVICE,
-    SUBMIT_PARTICIPANT_RECOVERY_INFO,
+    Role, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, REGISTER_BACKUP_SERVICE, SUBMIT_PARTICIPANT_INFO,
 };
 use mpc_interface::primitives::EpochId;
 use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
@@ -38,8 +37,13 @@ struct Setup {
 }
 
 impl Setup {
+    /// Running with 4 participants, each node's key recorded by a refresh.
     fn new() -> Self {
-        Self { contract: InProcessContract::new(Network::running(contract_wasm(), 4).harness) }
+        let mut net = Network::running(contract_wasm(), 4);
+        for i in 0..4 {
+            net.node_call(&account(i), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(i), 0)})).expect_ok();
+        }
+        Self { contract: InProcessContract::new(net.harness) }
     }
 
     fn client(&self, i: usize, key: AccessPublicKey) -> Arc<dyn ContractClient> {
@@ -65,14 +69,11 @@ impl Setup {
 
     /// The lost node's new machine enters Recovery with its node key (pending approval).
     async fn enter_recovery(&self) {
-        self.new_node(LOST)
-            .call_as(Role::Node, SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({"info": info(&account(LOST), 1)}))
-            .await
-            .unwrap();
+        self.new_node(LOST).submit_participant_recovery_info(Role::Node, &info(&account(LOST), 1), None).await.unwrap();
     }
 
     async fn approve(&self) {
-        self.operator(LOST).call_as(Role::Operator, APPROVE_RECOVERY, json!({})).await.unwrap();
+        self.operator(LOST).approve_recovery(&tls_key(&account(LOST), 1)).await.unwrap();
     }
 
     async fn status(&self) -> Option<RecoveryStatus> {
@@ -228,6 +229,32 @@ async fn contract_directory__should_refuse_to_publish_as_a_party_its_key_does_no
     assert_eq!((keys.node, keys.backup_service), (None, None), "nothing was published");
 }
 
+#[tokio::test]
+async fn contract_directory__should_refuse_to_publish_as_the_node_from_a_key_that_is_not_the_node_key() {
+    let setup = Setup::new();
+    setup.register(LOST, backup_info(&account(LOST))).await;
+    // Another key of the account (the replacement machine's, before a recovery names it) is not the node.
+    let replacement = ContractDirectory::new(setup.new_node(LOST), Party::Node);
+    let err = replacement.publish_my_key(session(1), X25519PublicKey([1; 32])).await.unwrap_err();
+    let expected = format!("only from {}", node_key(&account(LOST)));
+    assert!(err.to_string().contains(&expected), "{err}");
+    let keys = setup.node(0).ephemeral_keys(&id(LOST)).await.unwrap();
+    assert_eq!(keys.node, None, "nothing was published");
+
+    // A recovery session's node side is the recovery's new node key only.
+    setup.enter_recovery().await;
+    setup.approve().await;
+    let recovery = Session { kind: SessionKind::Recovery, ..session(1) };
+    let err = ContractDirectory::new(setup.node(LOST), Party::Node)
+        .publish_my_key(recovery, X25519PublicKey([2; 32]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&format!("only from {}", new_node_key(&account(LOST)))), "{err}");
+    replacement.publish_my_key(recovery, X25519PublicKey([3; 32])).await.unwrap();
+    let keys = setup.node(0).ephemeral_keys(&id(LOST)).await.unwrap();
+    assert_eq!(keys.node.map(|k| k.public_key), Some(X25519PublicKey([3; 32])));
+}
+
 /// A contract that cannot be reached.
 struct Unreachable(Signer);
 
@@ -280,11 +307,7 @@ async fn mtls_recovery_with_contract_authorities__should_deliver_only_after_the_
         .await;
     let mut new_info = info(&account(LOST), 1);
     new_info.tls_public_key = new_machine.public_key();
-    setup
-        .new_node(LOST)
-        .call_as(Role::Node, SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({"info": new_info}))
-        .await
-        .unwrap();
+    setup.new_node(LOST).submit_participant_recovery_info(Role::Node, &new_info, None).await.unwrap();
 
     let config = MtlsConfig {
         handshake_timeout: Duration::from_secs(5),
@@ -325,7 +348,7 @@ async fn mtls_recovery_with_contract_authorities__should_deliver_only_after_the_
     assert!(matches!(delivered, Err(MtlsError::PeerNotRegistered { peer: Party::Node, .. })), "{delivered:?}");
     assert!(received.is_err());
 
-    setup.approve().await;
+    setup.operator(LOST).approve_recovery(&new_machine.public_key()).await.unwrap();
     let (received, delivered) = deliver().await;
     assert_eq!(received.unwrap(), shares);
     assert_eq!(delivered.unwrap().peer_key, new_machine.public_key());

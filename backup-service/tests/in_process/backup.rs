@@ -1,7 +1,7 @@
 //! Backups: the service copies the node's shares of each new keyset.
 
 use crate::support::*;
-use backup_service::status::{self, RegistrationCheck};
+use backup_service::status::{self, RegistrationCheck, Verdict};
 use backup_service::{Outcome, Transport};
 use contract_client::MpcContract;
 use contract_tests::scenario::node_key;
@@ -21,7 +21,8 @@ async fn mtls_backup__should_fetch_check_and_store_the_nodes_shares() {
     assert_eq!(served.unwrap().peer_key, world.service_identity.public_key());
     assert_eq!(service.storage().load(EpochId(0)).unwrap(), world.shares);
     assert_eq!(service.metrics().last_backup_epoch(), Some(EpochId(0)));
-    assert!(service.metrics().render().contains("backup_service_last_backup_epoch 0\n"));
+    assert!(service.metrics().render().contains("backup_service_stored_epoch 0\n"));
+    assert_eq!((service.metrics().contract_epoch(), service.metrics().copy_current()), (Some(EpochId(0)), true));
 }
 
 #[tokio::test]
@@ -111,13 +112,15 @@ async fn status__should_show_stored_domains_the_registration_and_whether_the_cop
         async move { status::collect(storage, account(), identity, key, Ok(client.as_ref())).await }
     };
     let before = report(access_key).await;
-    assert_eq!(before.is_current(), Some(false));
+    assert!(matches!(&before.verdict(), Verdict::Stale { reason } if reason.contains("nothing is stored")), "{before}");
+    assert_eq!(before.verdict().exit_code(), 3);
     assert!(before.to_string().contains("stored:           nothing yet"), "{before}");
 
     let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
     outcome.unwrap();
     let after = report(access_key).await;
-    assert_eq!(after.is_current(), Some(true));
+    assert_eq!(after.verdict(), Verdict::Current { epoch: EpochId(0) });
+    assert_eq!(after.verdict().exit_code(), 0);
     assert_eq!(after.contract.as_ref().unwrap().registration, RegistrationCheck::Matches);
     let text = after.to_string();
     assert!(text.contains("stored:           epoch 0, domains [0, 1]"), "{text}");
@@ -129,8 +132,13 @@ async fn status__should_show_stored_domains_the_registration_and_whether_the_cop
     }
 
     let other = report(node_key(ACCOUNT)).await;
-    assert!(matches!(other.contract.unwrap().registration, RegistrationCheck::Differs { .. }));
+    assert!(matches!(other.contract.as_ref().unwrap().registration, RegistrationCheck::Differs { .. }));
+    assert_eq!(other.verdict().exit_code(), 5, "{other}");
 
     world.reshare().await;
-    assert_eq!(report(access_key).await.is_current(), Some(false), "the network moved on");
+    let moved = report(access_key).await;
+    assert!(
+        matches!(&moved.verdict(), Verdict::Stale { reason } if reason.contains("storage holds epoch 0")),
+        "the network moved on: {moved}"
+    );
 }

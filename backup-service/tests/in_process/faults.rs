@@ -12,9 +12,8 @@ use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
 use mpc_interface::primitives::{DomainPublicKey, EpochId};
 use mpc_interface::recovery::RecoveryStatus;
 use share_transfer::Identity;
-use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -76,20 +75,6 @@ impl ContractClient for FaultyRpc {
     }
 }
 
-/// Captures log lines of the current thread (the test's runtime is single-threaded).
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 async fn keeps_running_through(fault: Fault, kind: &str) -> String {
     let logs = Logs::default();
     let writer = logs.clone();
@@ -118,7 +103,7 @@ async fn keeps_running_through(fault: Fault, kind: &str) -> String {
     tokio::time::timeout(Duration::from_secs(5), running).await.expect("stops when cancelled").unwrap();
     assert_eq!(service.metrics().errors(kind), 4);
     assert_eq!(service.storage().load(EpochId(0)).unwrap(), world.shares);
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert_eq!(text.matches("poll failed; retrying with backoff").count(), 4, "{text}");
     assert!(text.contains("backup service stopped"), "{text}");
     text
@@ -162,7 +147,7 @@ async fn mtls_recovery__should_refuse_a_machine_that_is_not_the_recoverys_and_no
     let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
     outcome.unwrap();
     let (new_identity, new_listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
     // Someone else answers at the new machine's address, with the old machine's key.
     let impostor = world.node_mtls(&world.node_identity);
@@ -191,22 +176,36 @@ async fn mtls_backup__should_refuse_shares_that_do_not_match_the_keyset() {
     assert!(service.storage().epochs().unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn mtls_backup__should_refuse_a_node_offering_shares_of_another_epoch() {
+/// The node offers shares of `offered` while the contract is at epoch 1.
+async fn mtls_node_offering(offered: u64) -> (Result<Outcome, backup_service::ServiceError>, usize) {
     let mut world = World::new(1).await;
     let listener = world.take_node_listener();
     let node = world.node_mtls(&world.node_identity);
     let service = world.service(Transport::Mtls);
-    let mut stale = world.shares.clone();
-    stale.epoch_id = EpochId(0);
-    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &stale), service.run_once());
-    let err = outcome.unwrap_err();
-    assert!(err.to_string().contains("wrong epoch: payload has 0, contract has 1"), "{err}");
-    assert!(service.storage().epochs().unwrap().is_empty());
+    let mut other = world.shares.clone();
+    other.epoch_id = EpochId(offered);
+    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &other), service.run_once());
+    (outcome, service.storage().epochs().unwrap().len())
 }
 
 #[tokio::test]
-async fn web_backup__should_refuse_a_node_offering_shares_of_another_epoch() {
+async fn mtls_backup__should_refuse_and_wait_for_a_node_still_serving_an_older_epoch() {
+    // Not an error: the node has not taken up the contract's keyset yet.
+    let (outcome, stored) = mtls_node_offering(0).await;
+    assert_eq!(outcome.unwrap(), Outcome::NodeNotServingYet { epoch: EpochId(1) });
+    assert_eq!(stored, 0, "nothing stored");
+}
+
+#[tokio::test]
+async fn mtls_backup__should_refuse_a_node_offering_shares_of_a_newer_epoch() {
+    let (outcome, stored) = mtls_node_offering(2).await;
+    let err = outcome.unwrap_err();
+    assert!(err.to_string().contains("wrong epoch: payload has 2, contract has 1"), "{err}");
+    assert_eq!(stored, 0, "nothing stored");
+}
+
+#[tokio::test]
+async fn web_backup__should_refuse_and_wait_for_a_node_still_holding_an_older_epoch() {
     let mut world = World::new(1).await;
     let listener = world.take_node_listener();
     let node = world.web_node(node_key(ACCOUNT));
@@ -215,8 +214,9 @@ async fn web_backup__should_refuse_a_node_offering_shares_of_another_epoch() {
     node.set_backup_shares(Some(stale));
     tokio::spawn(async move { node.serve(listener).await });
     let service = world.service(Transport::Web);
-    let err = service.run_once().await.unwrap_err();
-    assert!(err.to_string().contains("holds shares of epoch 0"), "{err}");
+    // The node refuses the session ("holds shares of epoch 0"): not serving epoch 1 yet.
+    assert_eq!(service.run_once().await.unwrap(), Outcome::NodeNotServingYet { epoch: EpochId(1) });
+    assert_eq!(service.metrics().total_errors(), 0);
     assert!(service.storage().epochs().unwrap().is_empty());
 }
 
@@ -278,7 +278,7 @@ async fn mtls_recovery__should_confirm_after_a_restart_without_delivering_again(
     let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
     outcome.unwrap();
     let (new_identity, new_listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
 
     // The shares arrive, but the confirmation cannot be sent (every retry fails).

@@ -7,5 +7,6 @@ mod backup;
 mod crash;
 mod faults;
 mod proxy;
+mod quiet;
 mod recovery;
 mod support;

@@ -21,10 +21,21 @@ async fn backed_up(epoch: u64, transport: Transport) -> (World, BackupService) {
 }
 
 #[tokio::test]
+async fn mtls_recovery__should_wait_without_an_error_while_the_new_machine_is_not_receiving_yet() {
+    let (world, service) = backed_up(0, Transport::Mtls).await;
+    let (machine, listener, _) = world.enter_recovery().await;
+    world.approve_recovery(&machine).await;
+    idle_node(listener);
+    assert_eq!(service.run_once().await.unwrap(), Outcome::NodeNotReceivingYet { epoch: EpochId(0) });
+    assert_eq!(service.metrics().total_errors(), 0);
+    assert_eq!(world.recovery_status().await, Some(RecoveryStatus::Approved), "nothing delivered");
+}
+
+#[tokio::test]
 async fn mtls_recovery__should_deliver_to_the_approved_machine_confirm_and_let_it_conclude() {
     let (world, service) = backed_up(0, Transport::Mtls).await;
     let (new_identity, listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
     let new_node = world.node_mtls(&new_identity);
 
@@ -41,8 +52,8 @@ async fn mtls_recovery__should_deliver_to_the_approved_machine_confirm_and_let_i
 #[tokio::test]
 async fn web_recovery__should_deliver_to_the_approved_machine_confirm_and_let_it_conclude() {
     let (world, service) = backed_up(3, Transport::Web).await;
-    let (_, listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    let (machine, listener, _) = world.enter_recovery().await;
+    world.approve_recovery(&machine).await;
     let keyset = world.keyset().await;
     let new_node = world.web_node(new_node_key(ACCOUNT));
     let server = new_node.clone();
@@ -66,7 +77,7 @@ async fn recovery__should_send_nothing_while_the_recovery_awaits_approval() {
     assert!(contacted.is_err(), "the service connected to an unapproved machine");
     assert!(world.conclude_recovery(&world.keyset().await).await.is_err(), "nothing was confirmed");
 
-    world.approve_recovery().await;
+    world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
     let new_node = world.node_mtls(&new_identity);
     let (received, outcome) = tokio::join!(new_node.receive_recovery(&listener, &keyset), service.run_once());
@@ -78,7 +89,7 @@ async fn recovery__should_send_nothing_while_the_recovery_awaits_approval() {
 async fn recovery__should_not_deliver_again_once_the_contract_records_the_delivery() {
     let (world, service) = backed_up(0, Transport::Mtls).await;
     let (new_identity, listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
     let new_node = world.node_mtls(&new_identity);
     let (_, outcome) = tokio::join!(new_node.receive_recovery(&listener, &keyset), service.run_once());
@@ -95,8 +106,8 @@ async fn recovery__should_not_deliver_again_once_the_contract_records_the_delive
 async fn recovery__should_report_that_it_holds_no_copy_instead_of_sending_anything() {
     let world = World::new(0).await;
     let service = world.service(Transport::Mtls);
-    world.enter_recovery().await;
-    world.approve_recovery().await;
+    let (machine, _, _) = world.enter_recovery().await;
+    world.approve_recovery(&machine).await;
     let err = service.run_once().await.unwrap_err();
     assert!(matches!(err, ServiceError::NoCopy { epoch: EpochId(0), held: None }), "{err}");
     assert_eq!(err.to_string(), "recovery needs the shares of epoch 0, but storage holds none");
@@ -110,8 +121,8 @@ async fn recovery__should_refuse_to_deliver_a_corrupted_copy() {
     let mut bytes = std::fs::read(&path).unwrap();
     *bytes.last_mut().unwrap() ^= 0x01;
     std::fs::write(&path, &bytes).unwrap();
-    let (_, listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    let (machine, listener, _) = world.enter_recovery().await;
+    world.approve_recovery(&machine).await;
     let err = service.run_once().await.unwrap_err();
     assert_eq!(err.kind(), "storage_corrupt", "{err}");
     assert!(err.to_string().contains("fails authentication"), "{err}");
@@ -126,8 +137,8 @@ async fn recovery__should_refuse_to_deliver_a_corrupted_copy() {
 #[tokio::test]
 async fn web_recovery__should_never_reuse_a_session_and_deliver_in_the_next_one() {
     let (world, service) = backed_up(0, Transport::Web).await;
-    let (_, listener, _) = world.enter_recovery().await;
-    world.approve_recovery().await;
+    let (machine, listener, _) = world.enter_recovery().await;
+    world.approve_recovery(&machine).await;
     let keyset = world.keyset().await;
     let new_node = world.web_node(new_node_key(ACCOUNT));
     let server = new_node.clone();

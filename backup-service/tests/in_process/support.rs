@@ -68,8 +68,8 @@ impl World {
         let node_identity = Arc::new(Identity::generate());
         let (node_listener, node_addr) = listener().await;
         let mut parameters = scenario::parameters(N);
-        parameters.participants[0].info =
-            ParticipantInfo { url: url(node_addr), tls_public_key: node_identity.public_key() };
+        let seat = ParticipantInfo { url: url(node_addr), tls_public_key: node_identity.public_key() };
+        parameters.participants[0].info = seat.clone();
         let keyset = scenario::keyset(epoch);
         let mut net = Network::deploy(contract_wasm());
         net.contract_call(
@@ -77,6 +77,8 @@ impl World {
             json!({"parameters": parameters, "domains": scenario::domains(), "keyset": keyset}),
         )
         .expect_ok();
+        // The node's first refresh records its node key.
+        net.node_call(ACCOUNT, methods::SUBMIT_PARTICIPANT_INFO, json!({ "info": seat })).expect_ok();
         let service_identity = Arc::new(Identity::generate());
         let info =
             BackupServiceInfo { public_key: service_identity.public_key(), signer_public_key: backup_key(ACCOUNT) };
@@ -192,15 +194,13 @@ impl World {
         let identity = Arc::new(Identity::generate());
         let (listener, addr) = listener().await;
         let info = ParticipantInfo { url: url(addr), tls_public_key: identity.public_key() };
-        self.client(new_node_key(ACCOUNT))
-            .call_as(Role::Node, methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({ "info": info }))
-            .await
-            .unwrap();
+        self.client(new_node_key(ACCOUNT)).submit_participant_recovery_info(Role::Node, &info, None).await.unwrap();
         (identity, listener, addr)
     }
 
-    pub async fn approve_recovery(&self) {
-        self.client(operator_key(ACCOUNT)).call_as(Role::Operator, methods::APPROVE_RECOVERY, json!({})).await.unwrap();
+    /// The operator approves the recovery to the machine with `machine`'s TLS key.
+    pub async fn approve_recovery(&self, machine: &Identity) {
+        self.client(operator_key(ACCOUNT)).approve_recovery(&machine.public_key()).await.unwrap();
     }
 
     /// The new machine takes its place: must succeed after a confirmed delivery.
@@ -284,4 +284,33 @@ impl EphemeralKeyDirectory for NodeDirectory {
             self.client.ephemeral_keys(&self.account).await.map_err(|e| AuthorityError::Unavailable(e.to_string()))?;
         Ok(keys.backup_service.filter(|k| k.session == session).map(|k| k.public_key))
     }
+}
+
+/// Captures log lines of the current thread (the tests' runtimes are single-threaded).
+#[derive(Clone, Default)]
+pub struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A node whose mTLS endpoint is idle: it closes every connection at once.
+pub fn idle_node(listener: TcpListener) {
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
 }

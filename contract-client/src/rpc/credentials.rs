@@ -1,5 +1,6 @@
-//! The signing key, read from a near-cli credentials file
-//! (`~/.near-credentials/<network>/<account>.json`):
+//! NEAR key files, read and written with near-crypto's key types: a
+//! near-cli credentials file (`~/.near-credentials/<network>/<account>.json`)
+//! or a neard key file:
 //!
 //! ```json
 //! {"account_id": "alice.testnet",
@@ -7,16 +8,19 @@
 //!  "private_key": "ed25519:<base58 of 64 bytes: 32 secret + 32 public>"}
 //! ```
 //!
-//! (`secret_key` is accepted for `private_key`, as neard's key files name it.)
-//! The file must not be readable by group or others, the public key must be
-//! the private key's, and the secret stays in zeroizing memory: `Debug` shows
-//! only the account and the public key.
+//! (`secret_key` is accepted for `private_key`, as near-crypto's `KeyFile`
+//! does.) This module adds what `near_crypto::KeyFile::from_file` does not
+//! check: the file must not be readable by group or others, `account_id` may
+//! be missing (the backup service's identity file has none), and the public
+//! half inside an Ed25519 private key must be the one its seed derives (a
+//! corrupt key would otherwise make signing panic). `Debug` shows only the
+//! account and the public key.
 
 use crate::ClientError;
-use ed25519_dalek::SigningKey;
-use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::keys::{AccessPublicKey, KeyParseError};
 use mpc_interface::AccountId;
-use serde::{Deserialize, Deserializer};
+use near_crypto::{InMemorySigner, PublicKey, SecretKey};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,20 +37,23 @@ pub enum CredentialsError {
         path.display()
     )]
     TooOpen { path: PathBuf, mode: u32 },
-    #[error("the credentials are not a near-cli credentials JSON object: {0}")]
+    /// Not a key file; the message names the position, never the content.
+    #[error("not a NEAR key file: {0}")]
     NotJson(String),
     #[error("the credentials have no `{0}` field")]
     MissingField(&'static str),
-    #[error("`account_id` {account_id:?} is not a valid NEAR account id: {reason}")]
-    BadAccountId { account_id: String, reason: String },
+    #[error("the credentials have no `account_id` field")]
+    NoAccount,
     #[error("`public_key` is malformed: {0}")]
     BadPublicKey(String),
     #[error("the private key is malformed: {0}")]
     BadPrivateKey(String),
-    #[error("the private key's own public half is {embedded}, but it derives {derived}: the key is corrupt")]
-    CorruptPrivateKey { embedded: Ed25519PublicKey, derived: Ed25519PublicKey },
+    #[error("the private key is not an Ed25519 key (`{0}`); only Ed25519 keys are supported")]
+    NotEd25519(String),
+    #[error("the private key's own public half is {embedded}, but its seed derives {derived}: the key is corrupt")]
+    CorruptPrivateKey { embedded: String, derived: String },
     #[error("`public_key` is {declared}, but the private key belongs to {actual}")]
-    KeyMismatch { declared: AccessPublicKey, actual: Ed25519PublicKey },
+    KeyMismatch { declared: String, actual: String },
 }
 
 impl From<CredentialsError> for ClientError {
@@ -55,52 +62,98 @@ impl From<CredentialsError> for ClientError {
     }
 }
 
-/// An account and one of its Ed25519 access keys.
-pub struct Credentials {
-    account_id: AccountId,
-    key: SigningKey,
-    public_key: AccessPublicKey,
+/// The JSON of a key file as written: near-crypto's types.
+#[derive(Serialize)]
+struct KeyFileJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<&'a AccountId>,
+    public_key: PublicKey,
+    private_key: &'a SecretKey,
 }
 
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("account_id", &self.account_id)
-            .field("public_key", &self.public_key)
-            .field("private_key", &"<redacted>")
-            .finish()
-    }
+/// The JSON of a key file as read: the keys are parsed by near-crypto after
+/// serde, so a malformed key is named, and the secret stays in wiped memory.
+#[derive(Deserialize)]
+struct KeyFileText {
+    #[serde(default)]
+    account_id: Option<AccountId>,
+    public_key: Option<String>,
+    #[serde(alias = "secret_key")]
+    private_key: Option<Secret>,
 }
 
 /// A string that is wiped when dropped.
 struct Secret(Zeroizing<String>);
 
 impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         String::deserialize(d).map(|s| Secret(Zeroizing::new(s)))
     }
 }
 
-#[derive(Deserialize)]
-struct CredentialsFile {
-    account_id: Option<String>,
-    public_key: Option<String>,
-    private_key: Option<Secret>,
-    secret_key: Option<Secret>,
+/// An Ed25519 secret key read from a key file, with the account it names.
+pub struct KeyFile {
+    pub account_id: Option<AccountId>,
+    pub secret_key: SecretKey,
 }
 
-impl Credentials {
-    /// Wraps a key already in memory.
-    pub fn new(account_id: AccountId, key: SigningKey) -> Self {
-        let public_key = AccessPublicKey::Ed25519(Ed25519PublicKey(key.verifying_key().to_bytes()));
-        Self { account_id, key, public_key }
+impl fmt::Debug for KeyFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyFile")
+            .field("account_id", &self.account_id)
+            .field("public_key", &self.secret_key.public_key())
+            .field("private_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl KeyFile {
+    /// A fresh random Ed25519 key.
+    pub fn generate(account_id: Option<AccountId>) -> Self {
+        Self { account_id, secret_key: SecretKey::from_random(near_crypto::KeyType::ED25519) }
     }
 
-    /// Reads a near-cli credentials file. Refuses a file that group or others
-    /// may read or write (on unix), a malformed key, and a `public_key` that
-    /// is not the private key's.
-    pub fn from_near_cli_file(path: impl AsRef<Path>) -> Result<Self, CredentialsError> {
-        let path = path.as_ref();
+    /// Parses a key file's contents (no file checks).
+    pub fn from_json(json: &[u8]) -> Result<Self, CredentialsError> {
+        let file: KeyFileText = serde_json::from_slice(json).map_err(|e| {
+            // serde's message may quote the offending value, which could be the secret.
+            CredentialsError::NotJson(format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()))
+        })?;
+        let declared: PublicKey = file
+            .public_key
+            .ok_or(CredentialsError::MissingField("public_key"))?
+            .parse()
+            .map_err(|e: near_crypto::ParseKeyError| CredentialsError::BadPublicKey(e.to_string()))?;
+        let secret = file.private_key.ok_or(CredentialsError::MissingField("private_key"))?;
+        // near-crypto's messages name the curve or the length, never the key.
+        let secret_key: SecretKey =
+            secret.0.parse().map_err(|e: near_crypto::ParseKeyError| CredentialsError::BadPrivateKey(e.to_string()))?;
+        let SecretKey::ED25519(pair) = &secret_key else {
+            return Err(CredentialsError::NotEd25519(secret_key.key_type().to_string()));
+        };
+        // near-crypto takes the public half as written; check it against the seed.
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(pair.0[..32].try_into().expect("32 bytes"));
+        let derived = SecretKey::ED25519(near_crypto::ED25519SecretKey(
+            ed25519_dalek::SigningKey::from_bytes(&seed).to_keypair_bytes(),
+        ))
+        .public_key();
+        let embedded = secret_key.public_key();
+        if embedded != derived {
+            return Err(CredentialsError::CorruptPrivateKey {
+                embedded: embedded.to_string(),
+                derived: derived.to_string(),
+            });
+        }
+        if declared != derived {
+            return Err(CredentialsError::KeyMismatch { declared: declared.to_string(), actual: derived.to_string() });
+        }
+        Ok(Self { account_id: file.account_id, secret_key })
+    }
+
+    /// Reads a key file. Refuses a file that group or others may read or
+    /// write (on unix), a malformed key, and a `public_key` that is not the
+    /// private key's.
+    pub fn read(path: &Path) -> Result<Self, CredentialsError> {
         let unreadable =
             |e: std::io::Error| CredentialsError::Unreadable { path: path.to_owned(), reason: e.to_string() };
         let mut file = std::fs::File::open(path).map_err(unreadable)?;
@@ -117,32 +170,76 @@ impl Credentials {
                 return Err(CredentialsError::TooOpen { path: path.to_owned(), mode });
             }
         }
-        let mut text = Zeroizing::new(String::new());
-        file.read_to_string(&mut text).map_err(unreadable)?;
-        Self::from_near_cli_json(&text)
+        let mut bytes = Zeroizing::new(Vec::new());
+        file.read_to_end(&mut bytes).map_err(unreadable)?;
+        Self::from_json(&bytes)
+    }
+
+    /// The file's JSON (`account_id` included when known), near-cli's layout.
+    pub fn to_json(&self) -> Zeroizing<String> {
+        let file = KeyFileJson {
+            account_id: self.account_id.as_ref(),
+            public_key: self.secret_key.public_key(),
+            private_key: &self.secret_key,
+        };
+        let mut text = Zeroizing::new(serde_json::to_string(&file).expect("JSON of a key file"));
+        text.push('\n');
+        text
+    }
+
+    /// The Ed25519 seed (the first half of near-crypto's key pair bytes).
+    pub fn ed25519_seed(&self) -> Zeroizing<[u8; 32]> {
+        let SecretKey::ED25519(pair) = &self.secret_key else { unreachable!("checked when read or generated") };
+        Zeroizing::new(pair.0[..32].try_into().expect("32 bytes"))
+    }
+
+    pub fn public_key(&self) -> AccessPublicKey {
+        to_access_key(&self.secret_key.public_key())
+    }
+}
+
+pub(crate) fn to_access_key(key: &PublicKey) -> AccessPublicKey {
+    key.to_string().parse().unwrap_or_else(|e: KeyParseError| unreachable!("near-crypto prints keys as parsed: {e}"))
+}
+
+/// An account and one of its access keys, as near-crypto's in-memory signer.
+#[derive(Clone)]
+pub struct Credentials {
+    signer: near_crypto::Signer,
+    account_id: AccountId,
+    public_key: AccessPublicKey,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("account_id", &self.account_id)
+            .field("public_key", &self.public_key)
+            .field("private_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Wraps a key already in memory.
+    pub fn new(account_id: AccountId, secret_key: SecretKey) -> Self {
+        let public_key = to_access_key(&secret_key.public_key());
+        let signer = InMemorySigner::from_secret_key(account_id.clone(), secret_key);
+        Self { signer, account_id, public_key }
+    }
+
+    /// Reads a near-cli credentials file (see [`KeyFile::read`]); it must name the account.
+    pub fn from_near_cli_file(path: impl AsRef<Path>) -> Result<Self, CredentialsError> {
+        let file = KeyFile::read(path.as_ref())?;
+        let account_id = file.account_id.ok_or(CredentialsError::NoAccount)?;
+        Ok(Self::new(account_id, file.secret_key))
     }
 
     /// Parses the contents of a near-cli credentials file (no file checks).
     pub fn from_near_cli_json(json: &str) -> Result<Self, CredentialsError> {
-        let file: CredentialsFile = serde_json::from_str(json)
-            // serde_json's message names the position, never the content.
-            .map_err(|e| CredentialsError::NotJson(e.to_string()))?;
-        let account_text = file.account_id.ok_or(CredentialsError::MissingField("account_id"))?;
-        let account_id = account_text
-            .parse::<AccountId>()
-            .map_err(|e| CredentialsError::BadAccountId { account_id: account_text.clone(), reason: e.to_string() })?;
-        let declared: AccessPublicKey = file
-            .public_key
-            .ok_or(CredentialsError::MissingField("public_key"))?
-            .parse()
-            .map_err(|e: mpc_interface::keys::KeyParseError| CredentialsError::BadPublicKey(e.to_string()))?;
-        let secret = file.private_key.or(file.secret_key).ok_or(CredentialsError::MissingField("private_key"))?;
-        let key = parse_ed25519_secret(&secret.0)?;
-        let actual = Ed25519PublicKey(key.verifying_key().to_bytes());
-        if declared != AccessPublicKey::Ed25519(actual) {
-            return Err(CredentialsError::KeyMismatch { declared, actual });
-        }
-        Ok(Self::new(account_id, key))
+        let file = KeyFile::from_json(json.as_bytes())?;
+        let account_id = file.account_id.ok_or(CredentialsError::NoAccount)?;
+        Ok(Self::new(account_id, file.secret_key))
     }
 
     pub fn account_id(&self) -> &AccountId {
@@ -153,55 +250,29 @@ impl Credentials {
         &self.public_key
     }
 
-    pub(crate) fn signing_key(&self) -> &SigningKey {
-        &self.key
+    pub(crate) fn signer(&self) -> &near_crypto::Signer {
+        &self.signer
     }
-}
-
-/// `ed25519:<base58 of secret (32) + public (32)>`; the public half must be
-/// the one the secret derives. Error messages never include the key.
-fn parse_ed25519_secret(text: &str) -> Result<SigningKey, CredentialsError> {
-    let body = text.strip_prefix("ed25519:").ok_or_else(|| {
-        let curve = text.split_once(':').map(|(c, _)| c).unwrap_or("none");
-        CredentialsError::BadPrivateKey(format!("expected `ed25519:<base58>`, got curve prefix `{curve}`"))
-    })?;
-    let mut bytes = Zeroizing::new([0u8; 64]);
-    let len = bs58::decode(body).onto(&mut bytes[..]).map_err(|e| match e {
-        bs58::decode::Error::BufferTooSmall => {
-            CredentialsError::BadPrivateKey("decodes to more than 64 bytes; expected 64 (secret + public)".into())
-        }
-        _ => CredentialsError::BadPrivateKey("not valid base58".into()),
-    })?;
-    if len != 64 {
-        return Err(CredentialsError::BadPrivateKey(format!(
-            "decodes to {len} bytes; expected 64 (32 secret + 32 public)"
-        )));
-    }
-    let mut seed = Zeroizing::new([0u8; 32]);
-    seed.copy_from_slice(&bytes[..32]);
-    let key = SigningKey::from_bytes(&seed);
-    let derived = Ed25519PublicKey(key.verifying_key().to_bytes());
-    let mut embedded = [0u8; 32];
-    embedded.copy_from_slice(&bytes[32..]);
-    if derived.0 != embedded {
-        return Err(CredentialsError::CorruptPrivateKey { embedded: Ed25519PublicKey(embedded), derived });
-    }
-    Ok(key)
 }
 
 #[cfg(test)]
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
+    use ed25519_dalek::SigningKey;
 
     fn key_json(seed: u8, declared_seed: u8) -> String {
         let key = SigningKey::from_bytes(&[seed; 32]);
         let declared = SigningKey::from_bytes(&[declared_seed; 32]);
         format!(
             r#"{{"account_id":"alice.testnet","public_key":"ed25519:{}","private_key":"ed25519:{}"}}"#,
-            bs58::encode(declared.verifying_key().to_bytes()).into_string(),
-            bs58::encode(key.to_keypair_bytes()).into_string()
+            bs58(&declared.verifying_key().to_bytes()),
+            bs58(&key.to_keypair_bytes())
         )
+    }
+
+    fn bs58(bytes: &[u8]) -> String {
+        bs58::encode(bytes).into_string()
     }
 
     #[test]
@@ -209,7 +280,7 @@ mod tests {
         let creds = Credentials::from_near_cli_json(&key_json(3, 3)).unwrap();
         assert_eq!(creds.account_id().as_str(), "alice.testnet");
         let expected = SigningKey::from_bytes(&[3; 32]).verifying_key().to_bytes();
-        assert_eq!(creds.public_key(), &AccessPublicKey::Ed25519(Ed25519PublicKey(expected)));
+        assert_eq!(creds.public_key().to_string(), format!("ed25519:{}", bs58(&expected)));
     }
 
     #[test]
@@ -222,10 +293,10 @@ mod tests {
     fn from_near_cli_json__should_refuse_a_corrupt_keypair_and_never_print_the_secret() {
         let mut pair = SigningKey::from_bytes(&[3; 32]).to_keypair_bytes();
         pair[40] ^= 1;
-        let secret = bs58::encode(pair).into_string();
+        let secret = bs58(&pair);
         let json = format!(
             r#"{{"account_id":"a.near","public_key":"ed25519:{}","secret_key":"ed25519:{secret}"}}"#,
-            bs58::encode([0u8; 32]).into_string()
+            bs58(&[0u8; 32])
         );
         let err = Credentials::from_near_cli_json(&json).unwrap_err();
         assert!(matches!(err, CredentialsError::CorruptPrivateKey { .. }), "{err}");
@@ -243,14 +314,35 @@ mod tests {
             r#"{"account_id":"a.near","public_key":"ed25519:11111111111111111111111111111111","private_key":"secp256k1:abc"}"#,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("secp256k1"), "{err}");
+        assert!(matches!(err, CredentialsError::BadPrivateKey(_)), "{err}");
         let err = Credentials::from_near_cli_json(
             r#"{"account_id":"a.near","public_key":"ed25519:11111111111111111111111111111111","private_key":"ed25519:2222"}"#,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("expected 64"), "{err}");
+        assert!(err.to_string().contains("length"), "{err}");
         let err = Credentials::from_near_cli_json("not json").unwrap_err();
         assert!(matches!(err, CredentialsError::NotJson(_)));
+        let pair = SigningKey::from_bytes(&[3; 32]);
+        let no_account = format!(
+            r#"{{"public_key":"ed25519:{}","private_key":"ed25519:{}"}}"#,
+            bs58(&pair.verifying_key().to_bytes()),
+            bs58(&pair.to_keypair_bytes())
+        );
+        assert!(matches!(Credentials::from_near_cli_json(&no_account), Err(CredentialsError::NoAccount)));
+        assert!(KeyFile::from_json(no_account.as_bytes()).unwrap().account_id.is_none());
+    }
+
+    #[test]
+    fn key_file__should_round_trip_in_near_cli_layout() {
+        let file = KeyFile::generate(Some("op.near".parse().unwrap()));
+        let json: serde_json::Value = serde_json::from_str(&file.to_json()).unwrap();
+        assert_eq!(json["account_id"], "op.near");
+        assert_eq!(json["public_key"], file.public_key().to_string());
+        assert!(json["private_key"].as_str().unwrap().starts_with("ed25519:"));
+        let back = KeyFile::from_json(file.to_json().as_bytes()).unwrap();
+        assert_eq!((back.public_key(), back.account_id), (file.public_key(), file.account_id));
+        let anonymous = KeyFile::generate(None);
+        assert!(!anonymous.to_json().contains("account_id"));
     }
 
     #[test]
@@ -258,8 +350,9 @@ mod tests {
         let creds = Credentials::from_near_cli_json(&key_json(9, 9)).unwrap();
         let shown = format!("{creds:?}");
         assert!(shown.contains("<redacted>"));
-        let secret = bs58::encode(SigningKey::from_bytes(&[9; 32]).to_bytes()).into_string();
+        let secret = bs58(&SigningKey::from_bytes(&[9; 32]).to_bytes());
         assert!(!shown.contains(&secret));
-        assert!(!shown.contains("SigningKey"));
+        let file = KeyFile::from_json(key_json(9, 9).as_bytes()).unwrap();
+        assert!(!format!("{file:?}").contains(&secret));
     }
 }

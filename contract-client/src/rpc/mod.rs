@@ -1,8 +1,10 @@
 //! [`ContractClient`] over a NEAR JSON-RPC endpoint (mainnet, testnet, a
-//! local sandbox), without `near-primitives`: views are `query` /
-//! `call_function` at `final` finality; calls are signed here
-//! ([`transaction`]) and sent with `send_tx` (`wait_until: FINAL`), falling
-//! back to `broadcast_tx_commit` on nodes that predate `send_tx`.
+//! local sandbox) with nearcore's own crates: `near-jsonrpc-client` speaks the
+//! protocol, `near-primitives` builds and hashes the transaction and
+//! `near-crypto` signs it. Views are `query` / `call_function` at `final`
+//! finality; calls take the nonce and a recent final block hash from one
+//! `view_access_key` query and are sent with `send_tx` (`wait_until: FINAL`),
+//! falling back to `broadcast_tx_commit` on nodes that predate `send_tx`.
 //!
 //! How answers map to [`ClientError`]:
 //!
@@ -19,25 +21,32 @@
 //! reported only for a final `SuccessValue` with no failed receipt.
 
 pub mod credentials;
-pub mod transaction;
 mod transport;
 
-pub use credentials::{Credentials, CredentialsError};
+pub use credentials::{Credentials, CredentialsError, KeyFile};
 pub use transport::TlsRoots;
 
 use crate::{CallOutcome, ClientError, ContractClient, Signer};
 use async_trait::async_trait;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine as _;
 use mpc_interface::constants::Gas;
 use mpc_interface::AccountId;
-use serde_json::{json, Value};
+use near_jsonrpc_client::methods;
+use near_jsonrpc_client::JsonRpcClient;
+use near_jsonrpc_primitives::types::query::{QueryResponseKind, RpcQueryError, RpcQueryRequest};
+use near_jsonrpc_primitives::types::transactions::{RpcTransactionError, TransactionInfo};
+use near_primitives::action::{Action, FunctionCallAction};
+use near_primitives::errors::{ActionErrorKind, FunctionCallError, InvalidTxError, TxExecutionError};
+use near_primitives::hash::CryptoHash;
+use near_primitives::transaction::{SignedTransaction, Transaction, TransactionV0};
+use near_primitives::types::{BlockReference, Finality, FunctionArgs};
+use near_primitives::views::{
+    ExecutionStatusView, FinalExecutionOutcomeView, FinalExecutionStatus, QueryRequest, TxExecutionStatus,
+};
+use serde_json::Value;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use transaction::{FunctionCall, Transaction};
-use transport::{HttpFailure, HttpTransport, Stage};
+use transport::{call, Handled, HttpFailure, Stage};
 
 /// Where the contract is and how patient to be with the endpoint.
 #[derive(Clone, Debug)]
@@ -74,72 +83,45 @@ impl RpcConfig {
 
 /// Signs as one account and access key and talks to one contract.
 pub struct RpcClient {
-    http: HttpTransport,
+    rpc: JsonRpcClient,
+    /// `scheme://host:port` of the endpoint.
+    endpoint: String,
     config: RpcConfig,
     credentials: Credentials,
     signer: Signer,
     /// The last nonce this client used, so two calls in flight do not pick
     /// the same one before the chain has seen the first.
     last_nonce: Mutex<u64>,
-    next_request: AtomicU64,
 }
 
 impl fmt::Debug for RpcClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RpcClient")
-            .field("endpoint", &self.http.display())
+            .field("endpoint", &self.endpoint)
             .field("contract_id", &self.config.contract_id)
             .field("credentials", &self.credentials)
             .finish()
     }
 }
 
-/// A JSON-RPC `error` object.
-struct RpcError(Value);
-
-impl RpcError {
-    fn cause(&self) -> Option<&str> {
-        self.0.pointer("/cause/name").and_then(Value::as_str)
-    }
-    fn info(&self) -> Option<&Value> {
-        self.0.pointer("/cause/info")
-    }
-    fn data_text(&self) -> Option<&str> {
-        self.0.get("data").and_then(Value::as_str)
-    }
-    fn is_method_not_found(&self) -> bool {
-        self.cause() == Some("METHOD_NOT_FOUND") || self.0.get("code").and_then(Value::as_i64) == Some(-32601)
-    }
-}
-
-impl fmt::Display for RpcError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.0.get("name").and_then(Value::as_str), self.cause()) {
-            (Some(name), Some(cause)) => write!(f, "{name}/{cause}: {}", self.info().unwrap_or(&Value::Null)),
-            _ => write!(f, "{}", self.0),
-        }
-    }
-}
-
-enum Reply {
-    Result(Value),
-    Error(RpcError),
+/// What the chain says about our access key: its nonce, and the final block
+/// the answer was read at (the transaction's reference block).
+struct KeyState {
+    nonce: u64,
+    block_hash: CryptoHash,
 }
 
 impl RpcClient {
     pub fn new(config: RpcConfig, credentials: Credentials) -> Result<Self, ClientError> {
-        let http =
-            HttpTransport::new(&config.endpoint, &config.tls_roots).map_err(|reason| ClientError::Transport {
-                endpoint: config.endpoint.split('?').next().unwrap_or_default().to_owned(),
-                reason,
-            })?;
+        let (rpc, endpoint) = transport::connect(&config.endpoint, &config.tls_roots, config.request_timeout)
+            .map_err(|reason| ClientError::Transport { endpoint: "the RPC endpoint".into(), reason })?;
         let signer = Signer { account_id: credentials.account_id().clone(), public_key: *credentials.public_key() };
-        Ok(Self { http, config, credentials, signer, last_nonce: Mutex::new(0), next_request: AtomicU64::new(1) })
+        Ok(Self { rpc, endpoint, config, credentials, signer, last_nonce: Mutex::new(0) })
     }
 
     /// `scheme://host:port` of the endpoint.
     pub fn endpoint(&self) -> &str {
-        self.http.display()
+        &self.endpoint
     }
 
     pub fn contract_id(&self) -> &AccountId {
@@ -147,71 +129,36 @@ impl RpcClient {
     }
 
     fn transport(&self, reason: impl Into<String>) -> ClientError {
-        ClientError::Transport { endpoint: self.http.display().to_owned(), reason: reason.into() }
+        ClientError::Transport { endpoint: self.endpoint.clone(), reason: reason.into() }
     }
 
-    /// One JSON-RPC request. Anything but a well-formed answer to it is a
-    /// transport failure.
-    async fn rpc(&self, method: &str, params: Value, timeout: Duration) -> Result<Reply, HttpFailure> {
-        let id = format!("mpc-{}", self.next_request.fetch_add(1, Ordering::Relaxed));
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let (status, bytes) = self.http.post(serde_json::to_vec(&body).expect("JSON of a JSON value"), timeout).await?;
-        let garbage = |what: &str| HttpFailure {
-            stage: Stage::Exchange,
-            reason: format!("`{method}`: {what} (HTTP {status}): {}", snippet(&bytes)),
-        };
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| garbage("the answer is not JSON"))?;
-        let object = value.as_object().ok_or_else(|| garbage("the answer is not a JSON-RPC object"))?;
-        if let Some(got) = object.get("id") {
-            if got.as_str() != Some(id.as_str()) {
-                return Err(garbage(&format!("the answer is for request {got}, not {id:?}")));
-            }
-        }
-        match (object.get("error"), object.get("result")) {
-            (Some(error), _) if !error.is_null() => Ok(Reply::Error(RpcError(error.clone()))),
-            (_, Some(result)) if (200..300).contains(&status) => Ok(Reply::Result(result.clone())),
-            _ => Err(garbage("the answer has neither a result nor an error")),
-        }
+    fn final_query(request: QueryRequest) -> RpcQueryRequest {
+        RpcQueryRequest { block_reference: BlockReference::Finality(Finality::Final), request }
     }
 
-    async fn view_access_key_nonce(&self) -> Result<u64, ClientError> {
-        let key = self.signer.public_key.to_string();
+    async fn access_key_state(&self) -> Result<KeyState, ClientError> {
+        let public_key = self.credentials.signer().public_key();
         let account = &self.signer.account_id;
-        let params =
-            json!({"request_type": "view_access_key", "finality": "final", "account_id": account, "public_key": key});
+        let request = Self::final_query(QueryRequest::ViewAccessKey { account_id: account.clone(), public_key });
         let missing = |detail: &dyn fmt::Display| {
-            ClientError::Key(format!("access key {key} is not usable on account {account}: {detail}"))
+            ClientError::Key(format!(
+                "access key {} is not usable on account {account}: {detail}",
+                self.signer.public_key
+            ))
         };
-        match self.rpc("query", params, self.config.request_timeout).await.map_err(|f| self.transport(f.reason))? {
-            Reply::Result(r) => {
-                if let Some(error) = r.get("error") {
-                    return Err(missing(error));
-                }
-                r.get("nonce").and_then(Value::as_u64).ok_or_else(|| self.transport("`view_access_key` has no nonce"))
-            }
-            Reply::Error(e)
-                if matches!(e.cause(), Some("UNKNOWN_ACCESS_KEY" | "UNKNOWN_ACCOUNT" | "INVALID_ACCOUNT")) =>
-            {
-                Err(missing(&e))
-            }
-            Reply::Error(e) => Err(self.transport(format!("`view_access_key` failed: {e}"))),
-        }
-    }
-
-    async fn final_block_hash(&self) -> Result<[u8; 32], ClientError> {
-        let reply = self.rpc("block", json!({"finality": "final"}), self.config.request_timeout).await;
-        match reply.map_err(|f| self.transport(f.reason))? {
-            Reply::Result(r) => {
-                let text = r.pointer("/header/hash").and_then(Value::as_str).unwrap_or_default();
-                let mut hash = [0u8; 32];
-                match bs58::decode(text).onto(&mut hash) {
-                    Ok(32) => Ok(hash),
-                    _ => {
-                        Err(self.transport(format!("`block` has no valid header.hash: {:?}", snippet(text.as_bytes()))))
-                    }
-                }
-            }
-            Reply::Error(e) => Err(self.transport(format!("`block` failed: {e}"))),
+        match call(&self.rpc, request, self.config.request_timeout).await.map_err(|f| self.transport(f.reason))? {
+            Ok(answer) => match answer.kind {
+                QueryResponseKind::AccessKey(key) => Ok(KeyState { nonce: key.nonce, block_hash: answer.block_hash }),
+                _ => Err(self.transport("`view_access_key` answered with something other than an access key")),
+            },
+            Err(Handled::Node(
+                e @ (RpcQueryError::UnknownAccessKey { .. }
+                | RpcQueryError::UnknownAccount { .. }
+                | RpcQueryError::InvalidAccount { .. }),
+            )) => Err(missing(&e)),
+            Err(Handled::Node(e)) => Err(self.transport(format!("`view_access_key` failed: {e}"))),
+            Err(Handled::MethodNotFound) => Err(self.transport("the endpoint has no `query` method")),
+            Err(Handled::Legacy(text)) => Err(self.transport(format!("`view_access_key` failed: {text}"))),
         }
     }
 
@@ -221,41 +168,65 @@ impl RpcClient {
         *last
     }
 
-    /// Sends the transaction; returns the final execution outcome JSON.
-    async fn submit(&self, method: &str, hash: &str, encoded: &str) -> Result<Value, ClientError> {
+    /// Sends the transaction; returns its final execution outcome.
+    async fn submit(&self, method: &str, signed: &SignedTransaction) -> Result<FinalExecutionOutcomeView, ClientError> {
+        let hash = signed.get_hash();
         let timeout = self.config.send_timeout;
-        let mut reply = self.rpc("send_tx", json!({"signed_tx_base64": encoded, "wait_until": "FINAL"}), timeout).await;
-        if matches!(&reply, Ok(Reply::Error(e)) if e.is_method_not_found()) {
-            tracing::debug!(tx = hash, "the endpoint has no send_tx; using broadcast_tx_commit");
-            reply = self.rpc("broadcast_tx_commit", json!([encoded]), timeout).await;
-        }
+        let send = methods::send_tx::RpcSendTransactionRequest {
+            signed_transaction: signed.clone(),
+            wait_until: TxExecutionStatus::Final,
+        };
+        let reply = match call(&self.rpc, send, timeout).await {
+            Ok(Err(Handled::MethodNotFound)) => {
+                tracing::debug!(tx = %hash, "the endpoint has no send_tx; using broadcast_tx_commit");
+                let commit =
+                    methods::broadcast_tx_commit::RpcBroadcastTxCommitRequest { signed_transaction: signed.clone() };
+                call(&self.rpc, commit, timeout).await.map(|r| r.map(Some))
+            }
+            other => other.map(|r| r.map(|response| response.final_execution_outcome.map(|o| o.into_outcome()))),
+        };
         match reply {
-            Ok(Reply::Result(outcome)) => Ok(outcome),
-            Ok(Reply::Error(e)) if e.cause() == Some("INVALID_TRANSACTION") => {
-                let detail = e.0.get("data").filter(|d| !d.is_null()).or(e.info()).cloned().unwrap_or(Value::Null);
-                Err(self.invalid_transaction(method, hash, &detail))
+            Ok(Ok(Some(outcome))) => Ok(outcome),
+            Ok(Ok(None)) => self.await_outcome(&hash, "`send_tx` answered without an outcome").await,
+            Ok(Err(Handled::Node(RpcTransactionError::InvalidTransaction { context }))) => {
+                Err(self.invalid_transaction(method, &hash, &context))
             }
             // Anything else may have happened after the transaction went out.
-            Ok(Reply::Error(e)) => self.await_outcome(hash, &format!("`send_tx` failed: {e}")).await,
-            Err(failure) if failure.stage == Stage::Connect => Err(self.transport(failure.reason)),
-            Err(failure) => self.await_outcome(hash, &failure.reason).await,
+            Ok(Err(Handled::Node(e))) => self.await_outcome(&hash, &format!("`send_tx` failed: {e}")).await,
+            Ok(Err(Handled::Legacy(text))) => self.await_outcome(&hash, &format!("`send_tx` failed: {text}")).await,
+            Ok(Err(Handled::MethodNotFound)) => {
+                Err(self.transport("the endpoint has neither `send_tx` nor `broadcast_tx_commit`"))
+            }
+            Err(HttpFailure { stage: Stage::Connect, reason }) => Err(self.transport(reason)),
+            Err(failure) => self.await_outcome(&hash, &failure.reason).await,
         }
     }
 
     /// Looks a sent transaction up by hash until it is final, or gives up.
-    async fn await_outcome(&self, hash: &str, why: &str) -> Result<Value, ClientError> {
-        let params = json!({"tx_hash": hash, "sender_account_id": self.signer.account_id, "wait_until": "FINAL"});
+    async fn await_outcome(&self, hash: &CryptoHash, why: &str) -> Result<FinalExecutionOutcomeView, ClientError> {
         let mut last = String::from("not checked");
         for attempt in 0..self.config.outcome_polls {
             if attempt > 0 {
                 tokio::time::sleep(self.config.poll_interval).await;
             }
-            match self.rpc("tx", params.clone(), self.config.request_timeout).await {
-                Ok(Reply::Result(outcome)) => return Ok(outcome),
-                Ok(Reply::Error(e)) => last = e.to_string(),
+            let lookup = methods::tx::RpcTransactionStatusRequest {
+                transaction_info: TransactionInfo::TransactionId {
+                    tx_hash: *hash,
+                    sender_account_id: self.signer.account_id.clone(),
+                },
+                wait_until: TxExecutionStatus::Final,
+            };
+            match call(&self.rpc, lookup, self.config.request_timeout).await {
+                Ok(Ok(response)) => match response.final_execution_outcome {
+                    Some(outcome) => return Ok(outcome.into_outcome()),
+                    None => last = format!("not final yet ({:?})", response.final_execution_status),
+                },
+                Ok(Err(Handled::Node(e))) => last = e.to_string(),
+                Ok(Err(Handled::Legacy(text))) => last = text,
+                Ok(Err(Handled::MethodNotFound)) => last = "the endpoint has no `tx` method".into(),
                 Err(failure) => last = failure.reason,
             }
-            tracing::warn!(tx = hash, attempt = attempt + 1, reason = %last, "outcome of a sent transaction not known yet");
+            tracing::warn!(tx = %hash, attempt = attempt + 1, reason = %last, "outcome of a sent transaction not known yet");
         }
         Err(self.transport(format!(
             "transaction {hash} was sent but its outcome is unknown ({why}; last lookup: {last}); it may still execute"
@@ -263,88 +234,72 @@ impl RpcClient {
     }
 
     /// The network refused the transaction before executing it.
-    fn invalid_transaction(&self, method: &str, hash: &str, detail: &Value) -> ClientError {
-        let text = detail.to_string();
-        let has = |what: &str| text.contains(what);
-        if has("InvalidNonce") || has("Expired") {
-            self.transport(format!("transaction {hash} was refused and can be signed again: {text}"))
-        } else if has("InvalidAccessKeyError") || has("InvalidSignature") || has("AccessKeyNotFound") {
-            ClientError::Key(format!(
-                "the network refused transaction {hash} signed by {} for `{method}`: {text}",
+    fn invalid_transaction(&self, method: &str, hash: &CryptoHash, error: &InvalidTxError) -> ClientError {
+        match error {
+            InvalidTxError::InvalidNonce { .. } | InvalidTxError::Expired => {
+                self.transport(format!("transaction {hash} was refused and can be signed again: {error:?}"))
+            }
+            InvalidTxError::InvalidAccessKeyError(_) | InvalidTxError::InvalidSignature => ClientError::Key(format!(
+                "the network refused transaction {hash} signed by {} for `{method}`: {error:?}",
                 self.signer.public_key
-            ))
-        } else {
-            ClientError::contract(method, format!("the network refused transaction {hash}: {text}"))
+            )),
+            other => ClientError::contract(method, format!("the network refused transaction {hash}: {other:?}")),
         }
     }
 
     /// The final execution outcome of our transaction as a result.
-    fn call_result(&self, method: &str, hash: &str, outcome: &Value) -> Result<CallOutcome, ClientError> {
-        if let Some(reported) = outcome.pointer("/transaction/hash").and_then(Value::as_str) {
-            if reported != hash {
-                return Err(self.transport(format!("answered with the outcome of transaction {reported}, not {hash}")));
+    fn call_result(
+        &self,
+        method: &str,
+        hash: &CryptoHash,
+        outcome: FinalExecutionOutcomeView,
+    ) -> Result<CallOutcome, ClientError> {
+        if outcome.transaction.hash != *hash {
+            return Err(self.transport(format!(
+                "answered with the outcome of transaction {}, not {hash}",
+                outcome.transaction.hash
+            )));
+        }
+        let value = match outcome.status {
+            FinalExecutionStatus::Failure(failure) => return Err(self.failure(method, hash, &failure)),
+            // The final status follows the last receipt; a failed earlier one
+            // still means the call did not do what was asked.
+            _ if outcome
+                .receipts_outcome
+                .iter()
+                .any(|r| matches!(r.outcome.status, ExecutionStatusView::Failure(_))) =>
+            {
+                let failure = outcome.receipts_outcome.iter().find_map(|r| match &r.outcome.status {
+                    ExecutionStatusView::Failure(failure) => Some(failure),
+                    _ => None,
+                });
+                return Err(self.failure(method, hash, failure.expect("checked above")));
             }
-        }
-        let status = outcome
-            .get("status")
-            .ok_or_else(|| self.transport(format!("the answer for transaction {hash} carries no outcome")))?;
-        if let Some(failure) = status.get("Failure") {
-            return Err(self.failure(method, hash, failure));
-        }
-        let receipts = outcome.get("receipts_outcome").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        // The final status follows the last receipt; a failed earlier one
-        // still means the call did not do what was asked.
-        if let Some(failure) = receipts.iter().find_map(|r| r.pointer("/outcome/status/Failure")) {
-            return Err(self.failure(method, hash, failure));
-        }
-        let Some(value) = status.get("SuccessValue").and_then(Value::as_str) else {
-            return Err(self.transport(format!("transaction {hash} is not final yet (status {status})")));
+            FinalExecutionStatus::SuccessValue(value) => value,
+            status => return Err(self.transport(format!("transaction {hash} is not final yet (status {status:?})"))),
         };
-        let value = BASE64.decode(value).map_err(|e| ClientError::Decode {
-            method: method.to_owned(),
-            reason: format!("transaction {hash} succeeded but its return value is not base64: {e}"),
-        })?;
-        let outcomes = outcome
-            .pointer("/transaction_outcome/outcome")
-            .into_iter()
-            .chain(receipts.iter().filter_map(|r| r.get("outcome")));
+        let outcomes = std::iter::once(&outcome.transaction_outcome).chain(&outcome.receipts_outcome);
         let mut logs = Vec::new();
         let mut gas_burnt = 0u64;
         for o in outcomes {
-            logs.extend(
-                o.get("logs")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned),
-            );
-            gas_burnt = gas_burnt.saturating_add(o.get("gas_burnt").and_then(Value::as_u64).unwrap_or(0));
+            logs.extend(o.outcome.logs.iter().cloned());
+            gas_burnt = gas_burnt.saturating_add(o.outcome.gas_burnt.as_gas());
         }
-        Ok(CallOutcome { value, logs, gas_burnt, transaction: Some(hash.to_owned()) })
+        Ok(CallOutcome { value, logs, gas_burnt, transaction: Some(hash.to_string()) })
     }
 
-    fn failure(&self, method: &str, hash: &str, failure: &Value) -> ClientError {
-        if let Some(invalid) = failure.get("InvalidTxError") {
-            return self.invalid_transaction(method, hash, invalid);
+    fn failure(&self, method: &str, hash: &CryptoHash, failure: &TxExecutionError) -> ClientError {
+        match failure {
+            TxExecutionError::InvalidTxError(invalid) => self.invalid_transaction(method, hash, invalid),
+            TxExecutionError::ActionError(action) => {
+                let text = match &action.kind {
+                    ActionErrorKind::FunctionCallError(FunctionCallError::ExecutionError(text)) => text.clone(),
+                    other => format!("{other:?}"),
+                };
+                ClientError::contract(method, format!("{text} (transaction {hash})"))
+            }
         }
-        let text = failure
-            .pointer("/ActionError/kind/FunctionCallError/ExecutionError")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| failure.to_string());
-        ClientError::contract(method, format!("{text} (transaction {hash})"))
     }
-}
-
-/// At most 200 characters of an answer, for messages.
-fn snippet(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out: String = text.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if text.chars().count() > 200 {
-        out.push('…');
-    }
-    out
 }
 
 #[async_trait]
@@ -355,68 +310,61 @@ impl ContractClient for RpcClient {
 
     async fn view_raw(&self, method: &str, args: Value) -> Result<Vec<u8>, ClientError> {
         let args = serde_json::to_vec(&args).expect("JSON of a JSON value");
-        let params = json!({
-            "request_type": "call_function",
-            "finality": "final",
-            "account_id": self.config.contract_id,
-            "method_name": method,
-            "args_base64": BASE64.encode(args),
+        let request = Self::final_query(QueryRequest::CallFunction {
+            account_id: self.config.contract_id.clone(),
+            method_name: method.to_owned(),
+            args: FunctionArgs::from(args),
         });
-        match self.rpc("query", params, self.config.request_timeout).await.map_err(|f| self.transport(f.reason))? {
-            Reply::Result(r) => {
-                if let Some(error) = r.get("error") {
-                    return Err(ClientError::contract(
-                        method,
-                        error.as_str().map_or_else(|| error.to_string(), str::to_owned),
-                    ));
-                }
-                let bytes = r.get("result").and_then(Value::as_array);
-                bytes
-                    .and_then(|b| {
-                        b.iter().map(|x| x.as_u64().and_then(|x| u8::try_from(x).ok())).collect::<Option<Vec<u8>>>()
-                    })
-                    .ok_or_else(|| self.transport(format!("`{method}`: the view's answer has no `result` byte array")))
+        let answer =
+            call(&self.rpc, request, self.config.request_timeout).await.map_err(|f| self.transport(f.reason))?;
+        match answer {
+            Ok(answer) => match answer.kind {
+                QueryResponseKind::CallResult(result) => Ok(result.result),
+                _ => Err(self.transport(format!("`{method}`: the view's answer is not a call result"))),
+            },
+            Err(Handled::Node(RpcQueryError::ContractExecutionError { vm_error, .. })) => {
+                Err(ClientError::contract(method, vm_error))
             }
-            Reply::Error(e) => Err(match e.cause() {
-                Some("CONTRACT_EXECUTION_ERROR") => {
-                    let text = e.info().and_then(|i| i.get("vm_error")).and_then(Value::as_str);
-                    ClientError::contract(method, text.map_or_else(|| e.to_string(), str::to_owned))
-                }
-                Some(cause @ ("UNKNOWN_ACCOUNT" | "INVALID_ACCOUNT" | "NO_CONTRACT_CODE")) => ClientError::contract(
-                    method,
-                    format!("no contract to ask at {} ({cause})", self.config.contract_id),
-                ),
-                // Nodes before structured errors put the VM's message in `data`.
-                _ => match e.data_text() {
-                    Some(text)
-                        if text.contains("wasm execution failed") || text.contains("Smart contract panicked") =>
-                    {
-                        ClientError::contract(method, text)
-                    }
-                    _ => self.transport(format!("`{method}` view failed: {e}")),
-                },
-            }),
+            Err(Handled::Node(
+                e @ (RpcQueryError::UnknownAccount { .. }
+                | RpcQueryError::InvalidAccount { .. }
+                | RpcQueryError::NoContractCode { .. }),
+            )) => Err(ClientError::contract(method, format!("no contract to ask at {}: {e}", self.config.contract_id))),
+            Err(Handled::Node(e)) => Err(self.transport(format!("`{method}` view failed: {e}"))),
+            // Nodes before structured errors put the VM's message in `data`.
+            Err(Handled::Legacy(text))
+                if text.contains("wasm execution failed") || text.contains("Smart contract panicked") =>
+            {
+                Err(ClientError::contract(method, text))
+            }
+            Err(Handled::Legacy(text)) => Err(self.transport(format!("`{method}` view failed: {text}"))),
+            Err(Handled::MethodNotFound) => Err(self.transport("the endpoint has no `query` method")),
         }
     }
 
     async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         let args = serde_json::to_vec(&args).expect("JSON of a JSON value");
-        let on_chain = self.view_access_key_nonce().await?;
-        let block_hash = self.final_block_hash().await?;
-        let nonce = self.next_nonce(on_chain);
-        let signed = Transaction {
+        let key = self.access_key_state().await?;
+        let nonce = self.next_nonce(key.nonce);
+        let signer = self.credentials.signer();
+        let transaction = Transaction::V0(TransactionV0 {
             signer_id: self.signer.account_id.clone(),
-            public_key: self.signer.public_key,
+            public_key: signer.public_key(),
             nonce,
             receiver_id: self.config.contract_id.clone(),
-            block_hash,
-            actions: vec![FunctionCall { method_name: method.to_owned(), args, gas: gas.as_gas(), deposit }],
-        }
-        .sign(self.credentials.signing_key());
-        let hash = signed.hash_base58();
+            block_hash: key.block_hash,
+            actions: vec![Action::FunctionCall(Box::new(FunctionCallAction {
+                method_name: method.to_owned(),
+                args,
+                gas: near_primitives::types::Gas::from_gas(gas.as_gas()),
+                deposit: near_primitives::types::Balance::from_yoctonear(deposit),
+            }))],
+        });
+        let (hash, _) = transaction.get_hash_and_size();
+        let signed = SignedTransaction::new(signer.sign(hash.as_ref()), transaction);
         tracing::debug!(method, nonce, tx = %hash, signer = %self.signer.account_id, "submitting a transaction");
-        let outcome = self.submit(method, &hash, &BASE64.encode(signed.to_borsh())).await?;
-        let result = self.call_result(method, &hash, &outcome);
+        let outcome = self.submit(method, &signed).await?;
+        let result = self.call_result(method, &hash, outcome);
         match &result {
             Ok(o) => tracing::debug!(method, tx = %hash, gas_burnt = o.gas_burnt, "transaction succeeded"),
             Err(e) => tracing::warn!(method, tx = %hash, error = %e, "transaction did not succeed"),

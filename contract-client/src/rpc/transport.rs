@@ -1,23 +1,16 @@
-//! One JSON POST per connection over hyper 1's connection API: plain HTTP
-//! (a local sandbox) or HTTPS with rustls (ring, TLS 1.3 only, Mozilla's roots
-//! from `webpki-roots`, or roots the caller gives). A connection per request
-//! keeps the client free of pools and background tasks; the RPC calls this
-//! client makes are few and seconds apart.
+//! The HTTP side of the adapter: near-jsonrpc-client over a reqwest client
+//! (rustls with ring; Mozilla's roots or roots the caller gives), the
+//! endpoint checked before use, and every failure that is not the node's own
+//! answer turned into a sentence that says how far the request got.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, USER_AGENT};
-use hyper::{Request, Uri};
-use hyper_util::rt::TokioIo;
-use rustls::pki_types::{CertificateDer, ServerName};
-use std::sync::Arc;
+use near_jsonrpc_client::errors::{
+    JsonRpcError, JsonRpcServerError, JsonRpcServerResponseStatusError, JsonRpcTransportHandlerResponseError,
+    JsonRpcTransportRecvError, JsonRpcTransportSendError, RpcTransportError,
+};
+use near_jsonrpc_client::JsonRpcClient;
+use near_jsonrpc_primitives::errors::RpcRequestValidationErrorKind;
+use near_jsonrpc_primitives::message::Broken;
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio::time::Instant;
-use tokio_rustls::TlsConnector;
-
-/// Largest answer read; a final execution outcome is a few kB.
-const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Which certificate authorities an HTTPS endpoint may be signed by.
 #[derive(Clone, Debug, Default)]
@@ -36,147 +29,174 @@ pub(crate) enum Stage {
     Exchange,
 }
 
+/// A request that got no usable answer.
 #[derive(Debug)]
 pub(crate) struct HttpFailure {
     pub stage: Stage,
     pub reason: String,
 }
 
-impl HttpFailure {
-    fn connect(reason: impl Into<String>) -> Self {
-        Self { stage: Stage::Connect, reason: reason.into() }
+/// Checks the endpoint and builds the client; returns it with the endpoint
+/// as `scheme://host:port` (the path and query are left out of messages
+/// because providers put API keys there).
+pub(crate) fn connect(
+    url: &str,
+    roots: &TlsRoots,
+    connect_timeout: Duration,
+) -> Result<(JsonRpcClient, String), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{}` is not a URL: {e}", display(url)))?;
+    match parsed.scheme() {
+        "http" | "https" => {}
+        other => return Err(format!("unsupported scheme `{other}` (use http:// or https://)")),
     }
-    fn exchange(reason: impl Into<String>) -> Self {
-        Self { stage: Stage::Exchange, reason: reason.into() }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("credentials in the endpoint URL are not supported".into());
     }
-}
-
-pub(crate) struct HttpTransport {
-    /// Host name or address, without IPv6 brackets.
-    host: String,
-    port: u16,
-    /// What the Host header says.
-    authority: String,
-    path_and_query: String,
-    tls: Option<(TlsConnector, ServerName<'static>)>,
-    /// `scheme://host:port`: the path and query are left out of messages
-    /// because providers put API keys there.
-    display: String,
-}
-
-impl HttpTransport {
-    pub fn new(url: &str, roots: &TlsRoots) -> Result<Self, String> {
-        let uri: Uri = url.parse().map_err(|e| format!("`{url}` is not a URL: {e}"))?;
-        let https = match uri.scheme_str() {
-            Some("http") => false,
-            Some("https") => true,
-            Some(other) => return Err(format!("unsupported scheme `{other}` (use http:// or https://)")),
-            None => return Err(format!("`{url}` has no scheme (use http:// or https://)")),
-        };
-        let authority = uri.authority().ok_or_else(|| format!("`{url}` has no host"))?;
-        if authority.as_str().contains('@') {
-            return Err("credentials in the endpoint URL are not supported".into());
-        }
-        let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_owned();
-        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let path_and_query = if path_and_query.is_empty() { "/".to_owned() } else { path_and_query.to_owned() };
-        let tls = if https {
-            let name =
-                ServerName::try_from(host.clone()).map_err(|e| format!("`{host}` is not a TLS server name: {e}"))?;
-            Some((TlsConnector::from(Arc::new(tls_config(roots)?)), name))
-        } else {
-            None
-        };
-        let display = format!("{}://{}", if https { "https" } else { "http" }, authority.as_str());
-        Ok(Self { host, port, authority: authority.as_str().to_owned(), path_and_query, tls, display })
-    }
-
-    pub fn display(&self) -> &str {
-        &self.display
-    }
-
-    /// POSTs `body` as JSON; returns the status and the body, or why not,
-    /// all within `timeout`.
-    pub async fn post(&self, body: Vec<u8>, timeout: Duration) -> Result<(u16, Bytes), HttpFailure> {
-        let deadline = Instant::now() + timeout;
-        let late = |what: &str| format!("no {what} within {timeout:?}");
-        let tcp = tokio::time::timeout_at(deadline, TcpStream::connect((self.host.as_str(), self.port)))
-            .await
-            .map_err(|_| HttpFailure::connect(late("connection")))?
-            .map_err(|e| HttpFailure::connect(format!("cannot connect: {e}")))?;
-        let _ = tcp.set_nodelay(true);
-        let request = Request::post(self.path_and_query.as_str())
-            .header(HOST, self.authority.as_str())
-            .header(CONTENT_TYPE, "application/json")
-            .header(USER_AGENT, concat!("mpc-contract-client/", env!("CARGO_PKG_VERSION")))
-            .header(CONNECTION, "close")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| HttpFailure::connect(format!("cannot build the request: {e}")))?;
-        match &self.tls {
-            None => tokio::time::timeout_at(deadline, exchange(TokioIo::new(tcp), request))
-                .await
-                .map_err(|_| HttpFailure::exchange(late("answer")))?,
-            Some((connector, name)) => {
-                let tls = tokio::time::timeout_at(deadline, connector.connect(name.clone(), tcp))
-                    .await
-                    .map_err(|_| HttpFailure::connect(late("TLS handshake")))?
-                    .map_err(|e| HttpFailure::connect(format!("TLS handshake failed: {e}")))?;
-                tokio::time::timeout_at(deadline, exchange(TokioIo::new(tls), request))
-                    .await
-                    .map_err(|_| HttpFailure::exchange(late("answer")))?
-            }
+    let host = parsed.host_str().ok_or_else(|| format!("`{}` has no host", display(url)))?;
+    let shown = match parsed.port() {
+        Some(port) => format!("{}://{host}:{port}", parsed.scheme()),
+        None => format!("{}://{host}", parsed.scheme()),
+    };
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .user_agent(concat!("mpc-contract-client/", env!("CARGO_PKG_VERSION")));
+    if let TlsRoots::Only(ders) = roots {
+        builder = builder.tls_built_in_root_certs(false);
+        for der in ders {
+            let cert = reqwest::Certificate::from_der(der)
+                .map_err(|e| format!("a configured root certificate is unusable: {e}"))?;
+            builder = builder.add_root_certificate(cert);
         }
     }
+    let http = builder.build().map_err(|e| format!("HTTP client setup: {}", chain(&e.without_url())))?;
+    Ok((JsonRpcClient::with(http).connect(url), shown))
 }
 
-/// Aborts the connection task when the request ends, however it ends.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// `scheme://host` of a URL-ish string, for messages.
+fn display(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    url[start..].find(['/', '?']).map_or(url, |end| &url[..start + end])
+}
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+/// An error and its sources, `: `-separated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
     }
+    out
 }
 
-async fn exchange<IO>(io: IO, request: Request<Full<Bytes>>) -> Result<(u16, Bytes), HttpFailure>
+/// One call within `timeout`; the node's own error (`E`) is handed back,
+/// everything else is an [`HttpFailure`].
+pub(crate) async fn call<M>(
+    client: &JsonRpcClient,
+    request: M,
+    timeout: Duration,
+) -> Result<Result<M::Response, Handled<M::Error>>, HttpFailure>
 where
-    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    M: near_jsonrpc_client::methods::RpcMethod,
+    M::Error: std::fmt::Debug,
 {
-    let (mut sender, connection) = hyper::client::conn::http1::handshake::<_, Full<Bytes>>(io)
-        .await
-        .map_err(|e| HttpFailure::connect(format!("HTTP handshake failed: {e}")))?;
-    let _connection = AbortOnDrop(tokio::spawn(async move {
-        let _ = connection.await;
-    }));
-    let response =
-        sender.send_request(request).await.map_err(|e| HttpFailure::exchange(format!("request failed: {e}")))?;
-    let status = response.status().as_u16();
-    let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
-        .collect()
-        .await
-        .map_err(|e| HttpFailure::exchange(format!("cannot read the answer (HTTP {status}): {e}")))?
-        .to_bytes();
-    Ok((status, body))
-}
-
-fn tls_config(roots: &TlsRoots) -> Result<rustls::ClientConfig, String> {
-    let mut store = rustls::RootCertStore::empty();
-    match roots {
-        TlsRoots::WebPki => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        TlsRoots::Only(ders) => {
-            for der in ders {
-                store
-                    .add(CertificateDer::from(der.clone()))
-                    .map_err(|e| format!("a configured root certificate is unusable: {e}"))?;
+    let name = request.method_name().to_owned();
+    let answer = tokio::time::timeout(timeout, client.call(request)).await.map_err(|_| HttpFailure {
+        stage: Stage::Exchange,
+        reason: format!("`{name}`: no answer within {timeout:?}"),
+    })?;
+    match answer {
+        Ok(response) => Ok(Ok(response)),
+        Err(JsonRpcError::ServerError(JsonRpcServerError::HandlerError(e))) => Ok(Err(Handled::Node(e))),
+        Err(JsonRpcError::ServerError(JsonRpcServerError::RequestValidationError(
+            RpcRequestValidationErrorKind::MethodNotFound { .. },
+        ))) => Ok(Err(Handled::MethodNotFound)),
+        Err(JsonRpcError::ServerError(JsonRpcServerError::NonContextualError(e))) => {
+            let data = e.data.as_deref().and_then(|d| d.as_str()).map(str::to_owned);
+            match data {
+                Some(text) => Ok(Err(Handled::Legacy(text))),
+                None => Err(HttpFailure { stage: Stage::Exchange, reason: format!("`{name}` failed: {e}") }),
             }
         }
+        Err(other) => Err(describe(&name, other)),
     }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| format!("TLS setup: {e}"))?
-        .with_root_certificates(store)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
+}
+
+/// An answer from the node that is not a result.
+pub(crate) enum Handled<E> {
+    /// The method's own error, parsed.
+    Node(E),
+    /// The node does not know the method (`send_tx` on old nodes).
+    MethodNotFound,
+    /// An error without a structured cause; its `data` text.
+    Legacy(String),
+}
+
+fn describe<E: std::fmt::Debug>(method: &str, e: JsonRpcError<E>) -> HttpFailure {
+    use JsonRpcServerResponseStatusError as Status;
+    let exchange = |reason: String| HttpFailure { stage: Stage::Exchange, reason: format!("`{method}`: {reason}") };
+    match e {
+        JsonRpcError::TransportError(RpcTransportError::SendError(JsonRpcTransportSendError::PayloadSendError(e))) => {
+            let e = e.without_url();
+            if e.is_connect() {
+                HttpFailure { stage: Stage::Connect, reason: format!("cannot connect: {}", chain(&e)) }
+            } else {
+                exchange(format!("request failed: {}", chain(&e)))
+            }
+        }
+        JsonRpcError::TransportError(RpcTransportError::SendError(e)) => {
+            HttpFailure { stage: Stage::Connect, reason: format!("`{method}`: {e}") }
+        }
+        JsonRpcError::TransportError(RpcTransportError::RecvError(e)) => exchange(match e {
+            JsonRpcTransportRecvError::PayloadRecvError(e) => {
+                format!("cannot read the answer: {}", chain(&e.without_url()))
+            }
+            JsonRpcTransportRecvError::PayloadParseError(Broken::SyntaxError(why)) => {
+                format!("the answer is not JSON ({why})")
+            }
+            JsonRpcTransportRecvError::PayloadParseError(Broken::Unmatched(value)) => format!(
+                "the answer is not a JSON-RPC object with a result or an error: {}",
+                snippet(&value.to_string())
+            ),
+            JsonRpcTransportRecvError::UnexpectedServerResponse(message) => {
+                format!(
+                    "the answer is not a JSON-RPC object answering the request: {}",
+                    snippet(&format!("{message:?}"))
+                )
+            }
+            JsonRpcTransportRecvError::ResponseParseError(JsonRpcTransportHandlerResponseError::ResultParseError(
+                e,
+            )) => {
+                format!("the result does not parse: {e}")
+            }
+            JsonRpcTransportRecvError::ResponseParseError(
+                JsonRpcTransportHandlerResponseError::ErrorMessageParseError(e),
+            ) => format!("the error answer does not parse: {e}"),
+        }),
+        JsonRpcError::ServerError(JsonRpcServerError::ResponseStatusError(status)) => exchange(match status {
+            Status::Unexpected { status } => format!("HTTP {}", status.as_u16()),
+            Status::Unauthorized => "HTTP 401: unauthorized".into(),
+            Status::TooManyRequests => "HTTP 429: rate limited".into(),
+            Status::BadRequest => "HTTP 400: bad request".into(),
+            Status::TimeoutError => "HTTP 408: timeout".into(),
+            Status::ServiceUnavailable => "HTTP 503: service unavailable".into(),
+        }),
+        JsonRpcError::ServerError(JsonRpcServerError::InternalError { info }) => {
+            exchange(format!("internal server error: {}", info.unwrap_or_default()))
+        }
+        JsonRpcError::ServerError(other) => exchange(snippet(&format!("{other:?}"))),
+    }
+}
+
+/// At most 200 characters of an answer, for messages.
+pub(crate) fn snippet(text: &str) -> String {
+    let mut out: String = text.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if text.chars().count() > 200 {
+        out.push('…');
+    }
+    out
 }

@@ -4,6 +4,7 @@
 use crate::errors::{CallerError, Error, RecoveryError, StorageDepositError};
 use crate::state::Signer;
 use crate::storage::ledger::{StorageAccount, StorageLedger};
+use crate::storage::registry::Registry;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::OPERATOR_DEPOSIT;
 use mpc_interface::primitives::EpochId;
@@ -19,16 +20,6 @@ pub fn direct_caller() -> Result<AccountId, Error> {
         return Err(CallerError::Forwarded { predecessor, signer }.into());
     }
     Ok(predecessor)
-}
-
-/// A node method: direct caller, no deposit (function-call keys cannot attach one).
-pub fn node_caller(method: &'static str) -> Result<AccountId, Error> {
-    let caller = direct_caller()?;
-    let attached = env::attached_deposit().as_yoctonear();
-    if attached != 0 {
-        return Err(CallerError::DepositNotAccepted { method, attached }.into());
-    }
-    Ok(caller)
 }
 
 /// The direct caller with the key it signed with and what it attached.
@@ -143,4 +134,12 @@ pub fn ledger_record_bytes(account_id: &AccountId) -> u64 {
     const RECORD_OVERHEAD: u64 = 40;
     let value = borsh::object_length(&StorageAccount::default()).expect("borsh length of a record") as u64;
     RECORD_OVERHEAD + 1 + 4 + account_id.len() as u64 + value
+}
+
+/// A vote from a node: as `node_signer`, and signed with the node key the
+/// contract recorded for the account, if one is recorded.
+pub fn node_voter(registry: &Registry, method: &'static str) -> Result<AccountId, Error> {
+    let signer = node_signer(method)?;
+    registry.node_keys.ensure(method, &signer.account_id, &signer.public_key)?;
+    Ok(signer.account_id)
 }

@@ -1,4 +1,4 @@
-use super::guards::node_caller;
+use super::guards::node_voter;
 use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
@@ -13,7 +13,7 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn vote_pk(&mut self, key_event_id: KeyEventId, public_key: DomainPublicKey) -> Result<(), Error> {
-        let voter = node_caller(VOTE_PK)?;
+        let voter = node_voter(&self.registry, VOTE_PK)?;
         let step = match &mut self.protocol {
             ProtocolState::Initializing(s) => s.vote_pk(&mut self.registry, &voter, key_event_id, public_key)?,
             other => return Err(other.wrong(VOTE_PK, "Initializing")),

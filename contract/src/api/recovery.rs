@@ -2,6 +2,7 @@ use super::guards::{no_arguments, node_signer, operator_signer, signer};
 use crate::errors::{Error, RecoveryError};
 use crate::state::{recovery, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
+use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::methods::{
     APPROVE_RECOVERY, CANCEL_RECOVERY, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, RECOVERY,
     SUBMIT_PARTICIPANT_RECOVERY_INFO,
@@ -14,14 +15,22 @@ use near_sdk::near;
 impl MpcContract {
     /// A participant's new machine asks to take its place: moves Running to
     /// Recovery. With 1 yoctoNEAR (the operator's full-access key) the recovery
-    /// is approved at once; without, it waits for `approve_recovery`.
+    /// is approved at once and `node_public_key` (required) names the new
+    /// node's access key; without, the signing node key is the new node's
+    /// (`node_public_key` may repeat it) and the recovery waits for approval.
     #[payable]
     #[handle_result]
     #[deny_unknown_arguments]
-    pub fn submit_participant_recovery_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
+    pub fn submit_participant_recovery_info(
+        &mut self,
+        info: ParticipantInfo,
+        node_public_key: Option<AccessPublicKey>,
+    ) -> Result<(), Error> {
         let signer = signer()?;
         let step = match &self.protocol {
-            ProtocolState::Running(running) => recovery::enter(running, &mut self.registry, &signer, info)?,
+            ProtocolState::Running(running) => {
+                recovery::enter(running, &mut self.registry, &signer, info, node_public_key)?
+            }
             ProtocolState::Recovery(open) => {
                 return Err(RecoveryError::AlreadyOpen { account_id: open.account_id.clone() }.into())
             }
@@ -31,13 +40,14 @@ impl MpcContract {
         Ok(())
     }
 
-    /// The recovering account's operator approves a pending recovery.
+    /// The recovering account's operator approves the pending recovery to the
+    /// machine with `tls_public_key`.
     #[payable]
     #[handle_result]
-    pub fn approve_recovery(&mut self) -> Result<(), Error> {
-        no_arguments(APPROVE_RECOVERY)?;
+    #[deny_unknown_arguments]
+    pub fn approve_recovery(&mut self, tls_public_key: Ed25519PublicKey) -> Result<(), Error> {
         let signer = operator_signer(APPROVE_RECOVERY)?;
-        let step = self.recovery_mut(APPROVE_RECOVERY)?.approve(&signer)?;
+        let step = self.recovery_mut(APPROVE_RECOVERY)?.approve(&signer, &tls_public_key)?;
         self.apply(step);
         Ok(())
     }

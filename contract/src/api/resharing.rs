@@ -1,4 +1,4 @@
-use super::guards::{no_arguments, node_caller};
+use super::guards::{no_arguments, node_voter};
 use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
@@ -14,7 +14,7 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn vote_new_parameters(&mut self, epoch_id: EpochId, proposal: ThresholdParameters) -> Result<(), Error> {
-        let voter = node_caller(VOTE_NEW_PARAMETERS)?;
+        let voter = node_voter(&self.registry, VOTE_NEW_PARAMETERS)?;
         let step = match &mut self.protocol {
             ProtocolState::Running(s) => s.vote_new_parameters(&mut self.registry, &voter, epoch_id, proposal)?,
             ProtocolState::Recovery(s) => {
@@ -31,7 +31,7 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn vote_reshared(&mut self, key_event_id: KeyEventId) -> Result<(), Error> {
-        let voter = node_caller(VOTE_RESHARED)?;
+        let voter = node_voter(&self.registry, VOTE_RESHARED)?;
         let step = match &mut self.protocol {
             ProtocolState::Resharing(s) => s.vote_reshared(&mut self.registry, &voter, key_event_id)?,
             other => return Err(other.wrong(VOTE_RESHARED, "Resharing")),
@@ -45,7 +45,7 @@ impl MpcContract {
     #[handle_result]
     pub fn vote_cancel_resharing(&mut self) -> Result<(), Error> {
         no_arguments(VOTE_CANCEL_RESHARING)?;
-        let voter = node_caller(VOTE_CANCEL_RESHARING)?;
+        let voter = node_voter(&self.registry, VOTE_CANCEL_RESHARING)?;
         let step = match &mut self.protocol {
             ProtocolState::Resharing(s) => s.vote_cancel(&mut self.registry, &voter)?,
             other => return Err(other.wrong(VOTE_CANCEL_RESHARING, "Resharing")),

@@ -2,6 +2,7 @@ use super::guards::{no_arguments, page};
 use crate::errors::Error;
 use crate::storage::participants::ParticipantTable;
 use crate::{MpcContract, MpcContractExt};
+use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::{PARTICIPANTS, STATE, VERSION};
 use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
 use near_sdk::{env, FunctionError};
@@ -41,6 +42,12 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn candidate(&self, account_id: AccountId) -> Option<ParticipantInfo> {
         self.registry.candidates.get(&account_id).cloned()
+    }
+
+    /// The NEAR access key that acts as `account_id`'s node, if one is recorded.
+    #[deny_unknown_arguments]
+    pub fn node_key(&self, account_id: AccountId) -> Option<AccessPublicKey> {
+        self.registry.node_keys.get(&account_id)
     }
 
     /// The contract's release.

@@ -6,6 +6,7 @@ use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use mpc_interface::keys::X25519PublicKey;
+use mpc_interface::methods::PUBLISH_BACKUP_EPHEMERAL_KEY;
 use mpc_interface::recovery::{BackupServiceInfo, PublishedKey, RecoveryStatus, Session, SessionKind};
 
 /// `register_backup_service`: the operator (full-access key, checked by the
@@ -27,8 +28,9 @@ pub fn register(
 
 /// `publish_backup_ephemeral_key`: the node or the backup service of a
 /// participant publishes its X25519 key for one session. The side is told by
-/// the signing key: the backup service's registered key, or else the node's
-/// (during the account's recovery, only the new node's key counts as the node).
+/// the signing key: the backup service's registered key, or the node's: the
+/// recorded node key for a backup session, the recovery's new node key for a
+/// recovery session. Any other key of the account is refused.
 pub fn publish(
     protocol: &ProtocolState,
     registry: &Registry,
@@ -46,10 +48,13 @@ pub fn publish(
     let current = match protocol {
         ProtocolState::Running(r) => r.keyset.epoch_id,
         ProtocolState::Recovery(r) => r.previous.keyset.epoch_id,
-        other => return Err(other.wrong(mpc_interface::methods::PUBLISH_BACKUP_EPHEMERAL_KEY, "Running or Recovery")),
+        other => return Err(other.wrong(PUBLISH_BACKUP_EPHEMERAL_KEY, "Running or Recovery")),
     };
     if session.epoch_id != current {
         return Err(RecoveryError::SessionEpoch { given: session.epoch_id, current }.into());
+    }
+    if session.kind == SessionKind::Backup && !by_backup_service {
+        registry.node_keys.require(PUBLISH_BACKUP_EPHEMERAL_KEY, account_id, &signer.public_key)?;
     }
     if session.kind == SessionKind::Recovery {
         let recovery = match protocol {
@@ -62,7 +67,7 @@ pub fn publish(
         };
         if !by_backup_service && signer.public_key != recovery.new_signer {
             return Err(RecoveryError::WrongSignerKey {
-                method: mpc_interface::methods::PUBLISH_BACKUP_EPHEMERAL_KEY,
+                method: PUBLISH_BACKUP_EPHEMERAL_KEY,
                 expected: recovery.new_signer,
                 actual: signer.public_key,
             }

@@ -2,9 +2,11 @@
 //! participant set, the ids and the threshold stay exactly as they are.
 //!
 //! Path: `submit_participant_recovery_info` (pending, or approved when the
-//! operator's key entered it) -> `approve_recovery` -> the backup service
-//! delivers and `confirm_recovery_delivery` -> `conclude_recovery` from the new
-//! node's key. No share may leave a backup service before approval.
+//! operator's key entered it naming the new node's key) -> `approve_recovery`
+//! naming the new machine's TLS key -> the backup service delivers and
+//! `confirm_recovery_delivery` -> `conclude_recovery` from the new node's key,
+//! which becomes the participant's node key. No share may leave a backup
+//! service before approval.
 
 use super::running::RunningState;
 use super::{ProtocolState, Signer, Step};
@@ -13,7 +15,8 @@ use crate::events::{Event, RecoveryCancelledBy};
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
-use mpc_interface::keys::AccessPublicKey;
+use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::methods::CANCEL_RECOVERY;
 use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{RecoveryStateView, RecoveryStatus, RecoveryView};
 use near_sdk::{near, AccountId};
@@ -27,26 +30,43 @@ pub struct RecoveryState {
     pub previous: RunningState,
     pub account_id: AccountId,
     pub new_info: ParticipantInfo,
-    /// The new node's access key: the only key that may conclude.
+    /// The new node's access key: the only key that may publish the node's
+    /// recovery session key and conclude; the node key after conclusion.
     pub new_signer: AccessPublicKey,
     pub status: RecoveryStatus,
     pub cancel_round: u64,
 }
 
+/// The key that acts for the new machine: the one the operator names, or the
+/// node's own signing key (which it may repeat, but not replace).
+fn new_node_key(signer: &Signer, named: Option<AccessPublicKey>) -> Result<AccessPublicKey, Error> {
+    match (signer.is_operator(), named) {
+        (true, Some(key)) => Ok(key),
+        (true, None) => Err(RecoveryError::NodeKeyRequired.into()),
+        (false, Some(given)) if given != signer.public_key => {
+            Err(RecoveryError::NodeKeyNotSigner { given, signer: signer.public_key }.into())
+        }
+        (false, _) => Ok(signer.public_key),
+    }
+}
+
 /// `submit_participant_recovery_info` from Running: a participant whose
-/// machine changed. Entered with a deposit (the operator's full-access key) the
-/// recovery is approved at once; with a node key it waits for approval.
+/// machine changed. Entered with a deposit (the operator's full-access key,
+/// naming the new node's key) the recovery is approved at once; with a node
+/// key it waits for approval.
 pub fn enter(
     running: &RunningState,
     registry: &mut Registry,
     signer: &Signer,
     new_info: ParticipantInfo,
+    node_public_key: Option<AccessPublicKey>,
 ) -> Result<Step, Error> {
     let account_id = &signer.account_id;
     let participant = registry
         .participants
         .get(account_id)
         .ok_or_else(|| CallerError::NotParticipant { account_id: account_id.clone() })?;
+    let new_signer = new_node_key(signer, node_public_key)?;
     if participant.info.tls_public_key == new_info.tls_public_key {
         return Err(RecoveryError::SameTlsKey { account_id: account_id.clone(), key: new_info.tls_public_key }.into());
     }
@@ -64,7 +84,7 @@ pub fn enter(
         previous: running.clone(),
         account_id: account_id.clone(),
         new_info,
-        new_signer: signer.public_key,
+        new_signer,
         status: if approved { RecoveryStatus::Approved } else { RecoveryStatus::PendingApproval },
         cancel_round: registry.votes.new_round(),
     };
@@ -91,9 +111,18 @@ impl RecoveryState {
         Ok(())
     }
 
-    /// `approve_recovery`: the operator lets the shares move.
-    pub fn approve(&mut self, signer: &Signer) -> Result<Step, Error> {
+    /// `approve_recovery`: the operator lets the shares move to the machine
+    /// with `tls_public_key`, which must be the one the recovery is for.
+    pub fn approve(&mut self, signer: &Signer, tls_public_key: &Ed25519PublicKey) -> Result<Step, Error> {
         self.ensure_recovering(&signer.account_id, "approve")?;
+        if *tls_public_key != self.new_info.tls_public_key {
+            return Err(RecoveryError::OtherMachine {
+                account_id: self.account_id.clone(),
+                open: self.new_info.tls_public_key,
+                given: *tls_public_key,
+            }
+            .into());
+        }
         if self.status != RecoveryStatus::PendingApproval {
             return Err(RecoveryError::AlreadyApproved { account_id: self.account_id.clone() }.into());
         }
@@ -166,6 +195,8 @@ impl RecoveryState {
         if registry.tls_owners.get(&old.tls_public_key) == Some(&self.account_id) {
             registry.tls_owners.remove(&old.tls_public_key);
         }
+        // The old machine's key stops acting as the node, even while it is still on the account.
+        registry.node_keys.set(&self.account_id, self.new_signer);
         self.finish(registry, services);
         let event = Event::RecoveryConcluded {
             account_id: self.account_id.clone(),
@@ -175,7 +206,8 @@ impl RecoveryState {
     }
 
     /// `cancel_recovery`: at once from the recovering operator's full-access
-    /// key; from other participants a vote that takes effect at the threshold.
+    /// key; from other participants' nodes a vote that takes effect at
+    /// min(threshold, n - 1) votes (with threshold = n the others are n - 1).
     pub fn cancel(
         &mut self,
         registry: &mut Registry,
@@ -184,13 +216,14 @@ impl RecoveryState {
     ) -> Result<Step, Error> {
         let by = if signer.account_id == self.account_id {
             if !signer.is_operator() {
-                return Err(CallerError::DepositRequired { method: mpc_interface::methods::CANCEL_RECOVERY }.into());
+                return Err(CallerError::DepositRequired { method: CANCEL_RECOVERY }.into());
             }
             RecoveryCancelledBy::Operator
         } else {
             if !registry.participants.contains(&signer.account_id) {
                 return Err(CallerError::NotParticipant { account_id: signer.account_id.clone() }.into());
             }
+            registry.node_keys.ensure(CANCEL_RECOVERY, &signer.account_id, &signer.public_key)?;
             let choice = VoteBook::choice(self.cancel_round, CANCEL);
             let cast = registry.votes.cast(
                 BallotKind::Cancel,
@@ -199,7 +232,8 @@ impl RecoveryState {
                 choice,
                 Weight::PARTICIPANT,
             );
-            if u64::from(cast.tally.current) < registry.participants.threshold() {
+            let needed = registry.participants.threshold().min(u64::from(registry.participants.len()) - 1);
+            if u64::from(cast.tally.current) < needed {
                 return Ok(Step::stay(Vec::new()));
             }
             RecoveryCancelledBy::ParticipantVote
@@ -227,7 +261,10 @@ impl RecoveryState {
         if step.next.is_none() {
             return Ok(step);
         }
-        if !keeps_new_key {
+        if keeps_new_key {
+            // The new machine takes part in the resharing: its key is the node's.
+            registry.node_keys.set(&self.account_id, self.new_signer);
+        } else {
             self.release_new_key(registry);
         }
         self.finish(registry, services);

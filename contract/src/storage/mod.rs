@@ -2,6 +2,7 @@
 //! number of participants wherever the call touches only one of them.
 
 pub mod ledger;
+pub mod node_keys;
 pub mod participants;
 pub mod registry;
 pub mod services;

@@ -1,6 +1,7 @@
 //! Everything stored besides the protocol state: participants, candidates, the
 //! TLS key index, votes and the parameters being reshared to.
 
+use super::node_keys::NodeKeys;
 use super::participants::ParticipantTable;
 use super::votes::VoteBook;
 use crate::errors::{Error, ParticipantsError};
@@ -20,6 +21,9 @@ pub struct Registry {
     pub votes: VoteBook,
     /// The participant set a running resharing moves to.
     pub pending_parameters: LazyOption<ThresholdParameters>,
+    /// Each participant's (and candidate's) node key, under its own prefix.
+    #[borsh(skip)]
+    pub node_keys: NodeKeys,
 }
 
 impl Registry {
@@ -30,6 +34,7 @@ impl Registry {
             tls_owners: LookupMap::new(StorageKey::TlsOwners),
             votes: VoteBook::new(),
             pending_parameters: LazyOption::new(StorageKey::PendingParameters, None),
+            node_keys: NodeKeys,
         }
     }
 
@@ -54,7 +59,8 @@ impl Registry {
     }
 
     /// Installs a participant set (validated by the caller) and keeps every
-    /// index in step: departed participants lose their TLS keys and ballots, a
+    /// index in step: departed participants lose their TLS keys, ballots and
+    /// node keys (a joining candidate's key becomes its node key), a
     /// participant whose key changed loses the old one, and candidates that
     /// joined stop being candidates.
     pub fn install_participants(&mut self, parameters: &ThresholdParameters) {
@@ -63,6 +69,7 @@ impl Registry {
             let still_in = parameters.participant(&old.account_id);
             if still_in.is_none() {
                 self.votes.forget(&old.account_id);
+                self.node_keys.remove(&old.account_id);
             }
             if still_in.map(|p| p.info.tls_public_key) != Some(old.info.tls_public_key)
                 && self.tls_owners.get(&old.info.tls_public_key) == Some(&old.account_id)

@@ -13,6 +13,8 @@ use node_hooks::endpoint::{transfer_address, EndpointError};
 use node_hooks::store::FileShareStore;
 use node_hooks::tls_key::{self, TlsKeyError};
 use node_hooks::transfer::Transport;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,9 +31,10 @@ const EXIT_DECOMMISSIONED: u8 = 3;
     name = "node-agent",
     version,
     about = "Plays an MPC node's part in onboarding and disaster recovery, driven by the contract.",
-    after_help = "Exit status: 0 after SIGINT or SIGTERM; 1 on an error; 2 on bad arguments; \
-                  3 when the contract says this machine is being decommissioned (its account \
-                  recovered onto another machine). Log level: RUST_LOG (default `info`)."
+    after_help = "Exit status: 0 after SIGINT or SIGTERM; 1 on an error; 2 on bad arguments \
+                  (checked before anything is written); 3 when the contract says this machine is \
+                  being decommissioned (its account recovered onto another machine). \
+                  Log filter: MPC_LOG (default `info`)."
 )]
 struct Args {
     /// The node's home directory: holds `tls_key` (generated on first run) and `shares.borsh`.
@@ -61,6 +64,9 @@ struct Args {
     /// How often to read the contract, e.g. `500ms`, `2s`, `1m`.
     #[arg(long, env = "NODE_AGENT_POLL_INTERVAL", default_value = "2s", value_parser = parse_duration)]
     poll_interval: Duration,
+    /// Where to serve Prometheus metrics (`/metrics`), e.g. 127.0.0.1:9465 [default: not served].
+    #[arg(long, env = "NODE_AGENT_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Drills only: make random stand-in shares for the running keyset when this node has none.
     #[arg(long, env = "NODE_AGENT_STAND_IN_SHARES")]
     stand_in_shares: bool,
@@ -84,16 +90,35 @@ enum AgentError {
     WrongAccount { path: PathBuf, found: AccountId, expected: AccountId },
     #[error("cannot install the signal handlers: {0}")]
     Signals(std::io::Error),
+    #[error("cannot serve metrics on {address}: {source}")]
+    Metrics { address: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Driver(#[from] DriverError),
 }
 
-fn main() -> ExitCode {
+impl AgentError {
+    /// 2 for arguments that cannot work (as `--help` says), 1 otherwise.
+    fn exit_code(&self) -> u8 {
+        match self {
+            AgentError::Url(_) | AgentError::Rpc(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Logs go to stderr, coloured only on a terminal; `MPC_LOG` filters them.
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("MPC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+fn main() -> ExitCode {
     let args = Args::parse();
+    init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -104,23 +129,20 @@ fn main() -> ExitCode {
     match runtime.block_on(run(args)) {
         Ok(Exit::Cancelled) => ExitCode::SUCCESS,
         Ok(Exit::ShutDown(cause)) => {
-            tracing::warn!(?cause, "stopped for good: this machine no longer holds its account's seat");
+            tracing::info!(?cause, "stopped for good: this machine no longer holds its account's seat");
             ExitCode::from(EXIT_DECOMMISSIONED)
         }
+        // The driver logged its own failure; anything else is said here, once.
+        Err(e @ AgentError::Driver(_)) => ExitCode::from(e.exit_code()),
         Err(e) => {
-            tracing::error!(error = %e, "node-agent failed");
-            eprintln!("node-agent: {e}");
-            ExitCode::FAILURE
+            tracing::error!("{e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
 async fn run(args: Args) -> Result<Exit, AgentError> {
-    prepare_home(&args.home)?;
-    let (identity, generated) = tls_key::load_or_generate(&args.home)?;
-    if generated {
-        tracing::info!(tls_key = %identity.public_key(), "generated this machine's TLS key");
-    }
+    // Every argument is checked before anything is written to disk.
     // The backup service connects to the URL's host:port, so it must have one
     // even when the agent listens elsewhere (behind a proxy, say).
     let address = transfer_address(&args.url)?;
@@ -133,6 +155,11 @@ async fn run(args: Args) -> Result<Exit, AgentError> {
             expected: args.account.clone(),
         });
     }
+    prepare_home(&args.home)?;
+    let (identity, generated) = tls_key::load_or_generate(&args.home)?;
+    if generated {
+        tracing::info!(tls_key = %identity.public_key(), "generated this machine's TLS key");
+    }
     let listener =
         TcpListener::bind(&listen).await.map_err(|source| AgentError::Listen { address: listen.clone(), source })?;
     let mut config = DriverConfig::new(args.transport);
@@ -143,6 +170,11 @@ async fn run(args: Args) -> Result<Exit, AgentError> {
 
     let cancel = CancellationToken::new();
     spawn_signal_handler(cancel.clone())?;
+    if let Some(address) = args.metrics_listen {
+        let listener = TcpListener::bind(address).await.map_err(|source| AgentError::Metrics { address, source })?;
+        tracing::info!(%address, "serving metrics at /metrics");
+        node_hooks::metrics::spawn(listener, driver.status(), cancel.clone());
+    }
     Ok(driver.run(listener, cancel).await?)
 }
 

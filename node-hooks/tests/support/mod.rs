@@ -41,16 +41,19 @@ pub async fn listener() -> (TcpListener, SocketAddr, String) {
 }
 
 /// The contract Running at epoch 0 with 4 participants; node0's seat is on
-/// the machine with `tls_key`, reachable at `url`.
+/// the machine with `tls_key`, reachable at `url`, and its node key recorded
+/// (as the node's first refresh does).
 pub fn network(tls_key: Ed25519PublicKey, url: &str) -> InProcessContract {
     let mut net = Network::deploy(contract_wasm());
     let mut parameters = scenario::parameters(4);
-    parameters.participants[0].info = ParticipantInfo { url: url.to_owned(), tls_public_key: tls_key };
+    let seat = ParticipantInfo { url: url.to_owned(), tls_public_key: tls_key };
+    parameters.participants[0].info = seat.clone();
     net.contract_call(
         methods::INIT_RUNNING,
         json!({"parameters": parameters, "domains": scenario::domains(), "keyset": keyset()}),
     )
     .expect_ok();
+    net.node_call(ACCOUNT, methods::SUBMIT_PARTICIPANT_INFO, json!({ "info": seat })).expect_ok();
     InProcessContract::new(net.harness)
 }
 
