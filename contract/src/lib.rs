@@ -58,9 +58,7 @@ impl MpcContract {
     /// call may grow, so `env::storage_usage()` counts them.
     fn flush_records(&mut self) {
         self.registry.candidates.flush();
-        self.registry.tls_owners.flush();
         self.services.backup_services.flush();
-        self.services.ephemeral_keys.flush();
     }
 
     /// Emits the step's events and moves to its state.

@@ -57,6 +57,6 @@ impl MpcContract {
     /// The keys `account_id`'s node and backup service published for their sessions.
     #[deny_unknown_arguments]
     pub fn ephemeral_keys(&self, account_id: AccountId) -> EphemeralKeys {
-        self.services.ephemeral_keys.get(&account_id).copied().unwrap_or_default()
+        self.services.ephemeral_keys.get(&account_id).unwrap_or_default()
     }
 }

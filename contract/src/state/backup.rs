@@ -74,7 +74,7 @@ pub fn publish(
             .into());
         }
     }
-    let mut keys = services.ephemeral_keys.get(account_id).copied().unwrap_or_default();
+    let mut keys = services.ephemeral_keys.get(account_id).unwrap_or_default();
     let slot = if by_backup_service { &mut keys.backup_service } else { &mut keys.node };
     if let Some(published) = slot {
         if !session.supersedes(&published.session) {

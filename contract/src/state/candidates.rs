@@ -48,7 +48,7 @@ pub fn withdraw(registry: &mut Registry, services: &mut ServiceRegistry, caller:
         .candidates
         .remove(caller)
         .ok_or_else(|| ParticipantsError::NotCandidate { account_id: caller.clone() })?;
-    if registry.tls_owners.get(&info.tls_public_key) == Some(caller) {
+    if registry.tls_owners.get(&info.tls_public_key).as_ref() == Some(caller) {
         registry.tls_owners.remove(&info.tls_public_key);
     }
     registry.node_keys.remove(caller);

@@ -192,7 +192,7 @@ impl RecoveryState {
             .participants
             .set_info(&self.account_id, self.new_info.clone())
             .expect("recovering account is a participant");
-        if registry.tls_owners.get(&old.tls_public_key) == Some(&self.account_id) {
+        if registry.tls_owners.get(&old.tls_public_key).as_ref() == Some(&self.account_id) {
             registry.tls_owners.remove(&old.tls_public_key);
         }
         // The old machine's key stops acting as the node, even while it is still on the account.
@@ -275,7 +275,7 @@ impl RecoveryState {
 
     fn release_new_key(&self, registry: &mut Registry) {
         let key = &self.new_info.tls_public_key;
-        if registry.tls_owners.get(key) == Some(&self.account_id) {
+        if registry.tls_owners.get(key).as_ref() == Some(&self.account_id) {
             registry.tls_owners.remove(key);
         }
     }

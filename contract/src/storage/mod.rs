@@ -4,6 +4,7 @@
 pub mod ledger;
 pub mod node_keys;
 pub mod participants;
+pub mod raw;
 pub mod registry;
 pub mod services;
 pub mod votes;

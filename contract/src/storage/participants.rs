@@ -7,7 +7,7 @@
 
 use crate::storage_keys::StorageKey;
 use mpc_interface::primitives::{Participant, ParticipantId, ParticipantInfo, ThresholdParameters};
-use near_sdk::store::LookupMap;
+use super::raw::RawMap;
 use near_sdk::{near, AccountId};
 
 pub const CHUNK_SIZE: u32 = 8;
@@ -36,8 +36,8 @@ fn render(participant: &Participant) -> String {
 
 #[near(serializers = [borsh])]
 pub struct ParticipantTable {
-    chunks: LookupMap<u32, Chunk>,
-    slots: LookupMap<AccountId, u32>,
+    chunks: RawMap<u32, Chunk>,
+    slots: RawMap<AccountId, u32>,
     len: u32,
     threshold: u64,
     /// Ids below this were handed out already and are never reused.
@@ -47,8 +47,8 @@ pub struct ParticipantTable {
 impl ParticipantTable {
     pub fn new() -> Self {
         Self {
-            chunks: LookupMap::new(StorageKey::ParticipantChunks),
-            slots: LookupMap::new(StorageKey::ParticipantSlots),
+            chunks: RawMap::new(StorageKey::ParticipantChunks),
+            slots: RawMap::new(StorageKey::ParticipantSlots),
             len: 0,
             threshold: 0,
             next_id: ParticipantId(0),
@@ -71,19 +71,22 @@ impl ParticipantTable {
         self.slots.contains_key(account_id)
     }
 
-    pub fn get(&self, account_id: &AccountId) -> Option<&Participant> {
-        let slot = *self.slots.get(account_id)?;
-        self.chunks.get(&(slot / CHUNK_SIZE)).and_then(|chunk| chunk.participants.get((slot % CHUNK_SIZE) as usize))
+    pub fn get(&self, account_id: &AccountId) -> Option<Participant> {
+        let slot = self.slots.get(account_id)?;
+        let mut chunk = self.chunks.get(&(slot / CHUNK_SIZE))?;
+        let at = (slot % CHUNK_SIZE) as usize;
+        (at < chunk.participants.len()).then(|| chunk.participants.swap_remove(at))
     }
 
     /// Replaces a participant's node details; account and id stay. Returns the old details.
     pub fn set_info(&mut self, account_id: &AccountId, info: ParticipantInfo) -> Option<ParticipantInfo> {
-        let slot = *self.slots.get(account_id)?;
-        let chunk = self.chunks.get_mut(&(slot / CHUNK_SIZE))?;
+        let slot = self.slots.get(account_id)?;
+        let mut chunk = self.chunks.get(&(slot / CHUNK_SIZE))?;
         let at = (slot % CHUNK_SIZE) as usize;
         let entry = chunk.participants.get_mut(at)?;
         let old = std::mem::replace(&mut entry.info, info);
         chunk.json[at] = render(entry);
+        self.chunks.insert(slot / CHUNK_SIZE, chunk);
         Some(old)
     }
 
@@ -91,7 +94,7 @@ impl ParticipantTable {
     pub fn to_parameters(&self) -> ThresholdParameters {
         let chunks = self.len.div_ceil(CHUNK_SIZE);
         let participants =
-            (0..chunks).filter_map(|c| self.chunks.get(&c)).flat_map(|c| c.participants.iter()).cloned().collect();
+            (0..chunks).filter_map(|c| self.chunks.get(&c)).flat_map(|c| c.participants).collect();
         ThresholdParameters { participants, threshold: self.threshold }
     }
 
@@ -100,11 +103,11 @@ impl ParticipantTable {
     pub fn json_elements(&self) -> String {
         let chunks = self.len.div_ceil(CHUNK_SIZE);
         let mut out = String::new();
-        for json in (0..chunks).filter_map(|c| self.chunks.get(&c)).flat_map(|c| c.json.iter()) {
+        for json in (0..chunks).filter_map(|c| self.chunks.get(&c)).flat_map(|c| c.json) {
             if !out.is_empty() {
                 out.push(',');
             }
-            out.push_str(json);
+            out.push_str(&json);
         }
         out
     }
@@ -120,8 +123,8 @@ impl ParticipantTable {
             let participants: Vec<Participant> = near_sdk::env::storage_read(&key)
                 .and_then(|bytes| borsh::from_slice(&bytes).ok())
                 .unwrap_or_default();
-            // `set`, not `insert`: the old value must not be read as a `Chunk`.
-            self.chunks.set(c, Some(Chunk::new(participants)));
+            // Written through: the old value is never read as a `Chunk`.
+            self.chunks.insert(c, Chunk::new(participants));
         }
     }
 
@@ -135,10 +138,10 @@ impl ParticipantTable {
         let old_chunks = self.len.div_ceil(CHUNK_SIZE);
         let new_chunks = (parameters.participants.len() as u32).div_ceil(CHUNK_SIZE);
         for (chunk_no, chunk) in parameters.participants.chunks(CHUNK_SIZE as usize).enumerate() {
-            self.chunks.set(chunk_no as u32, Some(Chunk::new(chunk.to_vec())));
+            self.chunks.insert(chunk_no as u32, Chunk::new(chunk.to_vec()));
         }
         for stale in new_chunks..old_chunks {
-            self.chunks.set(stale, None);
+            self.chunks.remove(&stale);
         }
         // The previous set tells every old slot, so unchanged index entries are
         // neither read nor rewritten.

@@ -2,20 +2,21 @@
 
 use crate::storage_keys::StorageKey;
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys};
-use near_sdk::store::{IterableMap, LookupMap};
+use super::raw::RawMap;
+use near_sdk::store::IterableMap;
 use near_sdk::{near, AccountId};
 
 #[near(serializers = [borsh])]
 pub struct ServiceRegistry {
     pub backup_services: IterableMap<AccountId, BackupServiceInfo>,
-    pub ephemeral_keys: LookupMap<AccountId, EphemeralKeys>,
+    pub ephemeral_keys: RawMap<AccountId, EphemeralKeys>,
 }
 
 impl ServiceRegistry {
     pub fn new() -> Self {
         Self {
             backup_services: IterableMap::new(StorageKey::BackupServices),
-            ephemeral_keys: LookupMap::new(StorageKey::EphemeralKeys),
+            ephemeral_keys: RawMap::new(StorageKey::EphemeralKeys),
         }
     }
 
