@@ -54,13 +54,6 @@ impl MpcContract {
         contract
     }
 
-    /// Writes every pending record of the collections a non-participant's
-    /// call may grow, so `env::storage_usage()` counts them.
-    fn flush_records(&mut self) {
-        self.registry.candidates.flush();
-        self.services.backup_services.flush();
-    }
-
     /// Emits the step's events and moves to its state.
     fn apply(&mut self, step: Step) {
         for event in step.events {

@@ -39,7 +39,7 @@ impl MpcContract {
 
     #[deny_unknown_arguments]
     pub fn backup_service(&self, account_id: AccountId) -> Option<BackupServiceInfo> {
-        self.services.backup_services.get(&account_id).copied()
+        self.services.backup_services.get(&account_id)
     }
 
     /// Registered backup services in registration order, `limit` (at most

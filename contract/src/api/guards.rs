@@ -4,12 +4,12 @@
 use crate::errors::{CallerError, Error, RecoveryError, StorageDepositError};
 use crate::state::Signer;
 use crate::storage::ledger::{StorageAccount, StorageLedger};
+use crate::storage::raw::RawIterableMap;
 use crate::storage::registry::Registry;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::OPERATOR_DEPOSIT;
 use mpc_interface::primitives::EpochId;
 use mpc_interface::storage::MAX_PAGE_LIMIT;
-use near_sdk::store::IterableMap;
 use near_sdk::{env, AccountId};
 
 /// The calling account, refusing calls forwarded through another contract.
@@ -82,8 +82,8 @@ fn is_empty_object(bytes: &[u8]) -> bool {
 
 /// A page of an open-ended view: `limit` entries (from 1 to
 /// [`MAX_PAGE_LIMIT`], the maximum when absent) from `from_index` (default 0).
-pub fn page<V: Clone + borsh::BorshSerialize + borsh::BorshDeserialize>(
-    map: &IterableMap<AccountId, V>,
+pub fn page<V: borsh::BorshSerialize + borsh::BorshDeserialize>(
+    map: &RawIterableMap<AccountId, V>,
     from_index: Option<u32>,
     limit: Option<u32>,
 ) -> Result<Vec<(AccountId, V)>, Error> {
@@ -91,8 +91,13 @@ pub fn page<V: Clone + borsh::BorshSerialize + borsh::BorshDeserialize>(
         limit @ 1..=MAX_PAGE_LIMIT => limit as usize,
         limit => return Err(StorageDepositError::PageLimit { limit, max: MAX_PAGE_LIMIT }.into()),
     };
-    let entries = map.iter().skip(from_index.unwrap_or(0) as usize).take(limit);
-    Ok(entries.map(|(a, v)| (a.clone(), v.clone())).collect())
+    let from = from_index.unwrap_or(0);
+    let keys = (from..map.len()).take(limit).filter_map(|index| map.key_at(index));
+    Ok(keys.map(|account_id| {
+        let value = map.get(&account_id).expect("a listed key has a value");
+        (account_id, value)
+    })
+    .collect())
 }
 
 /// Measures the bytes a call stores, from its start to [`StorageMeter::bytes`].
@@ -103,8 +108,8 @@ impl StorageMeter {
         Self(env::storage_usage())
     }
 
-    /// Bytes stored since the start (negative if freed). The caller flushes
-    /// its collections first.
+    /// Bytes stored since the start (negative if freed); the collections
+    /// write through, so every record is counted.
     pub fn bytes(&self) -> i64 {
         env::storage_usage() as i64 - self.0 as i64
     }

@@ -137,7 +137,6 @@ impl MpcContract {
         if self.registry.participants.contains(account_id) {
             return Ok(());
         }
-        self.flush_records();
         pay_for_storage(&mut self.ledger, account_id, meter, candidacy)
     }
 

@@ -41,7 +41,7 @@ impl MpcContract {
     /// `account_id`'s candidacy, if it is a candidate.
     #[deny_unknown_arguments]
     pub fn candidate(&self, account_id: AccountId) -> Option<ParticipantInfo> {
-        self.registry.candidates.get(&account_id).cloned()
+        self.registry.candidates.get(&account_id)
     }
 
     /// The NEAR access key that acts as `account_id`'s node, if one is recorded.

@@ -95,7 +95,7 @@ mod tests {
         let mut registry = registry_with_participants();
         let stranger = id("s.near");
         submit_participant_info(&mut registry, &node("s.near"), node_info(9)).unwrap();
-        assert_eq!(registry.candidates.get(&stranger), Some(&node_info(9)));
+        assert_eq!(registry.candidates.get(&stranger), Some(node_info(9)));
         let bad = ParticipantInfo { url: "ftp://x:1".into(), ..node_info(8) };
         assert!(submit_participant_info(&mut registry, &node("s.near"), bad).unwrap_err().to_string().contains("http"));
         let taken = submit_participant_info(&mut registry, &node("t.near"), node_info(0)).unwrap_err();

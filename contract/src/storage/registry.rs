@@ -8,20 +8,21 @@ use crate::errors::{Error, ParticipantsError};
 use crate::storage_keys::StorageKey;
 use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
-use super::raw::RawMap;
-use near_sdk::store::{IterableMap, LazyOption};
+use super::raw::{RawIterableMap, RawMap};
 use near_sdk::{near, AccountId};
 
 #[near(serializers = [borsh])]
 pub struct Registry {
     pub participants: ParticipantTable,
     /// Nodes that announced themselves and wait to be included by a resharing.
-    pub candidates: IterableMap<AccountId, ParticipantInfo>,
+    pub candidates: RawIterableMap<AccountId, ParticipantInfo>,
     /// Who holds each TLS key, among participants and candidates: keys are unique.
     pub tls_owners: RawMap<Ed25519PublicKey, AccountId>,
     pub votes: VoteBook,
     /// The participant set a running resharing moves to.
-    pub pending_parameters: LazyOption<ThresholdParameters>,
+    /// One value, stored under the prefix itself (the key `()` adds no
+    /// bytes): the layout of near-sdk's `LazyOption`.
+    pub pending_parameters: RawMap<(), ThresholdParameters>,
     /// Each participant's (and candidate's) node key, under its own prefix.
     #[borsh(skip)]
     pub node_keys: NodeKeys,
@@ -31,10 +32,10 @@ impl Registry {
     pub fn new() -> Self {
         Self {
             participants: ParticipantTable::new(),
-            candidates: IterableMap::new(StorageKey::Candidates),
+            candidates: RawIterableMap::new(StorageKey::Candidates),
             tls_owners: RawMap::new(StorageKey::TlsOwners),
             votes: VoteBook::new(),
-            pending_parameters: LazyOption::new(StorageKey::PendingParameters, None),
+            pending_parameters: RawMap::new(StorageKey::PendingParameters),
             node_keys: NodeKeys,
         }
     }
@@ -77,7 +78,7 @@ impl Registry {
             }
         }
         for participant in &parameters.participants {
-            // `len` is in memory: with no candidates (as at `init`) nothing is read.
+            // `len` is in the state record: with no candidates (as at `init`) nothing is read.
             let candidate_key = if self.candidates.is_empty() {
                 None
             } else {

@@ -2,20 +2,19 @@
 
 use crate::storage_keys::StorageKey;
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys};
-use super::raw::RawMap;
-use near_sdk::store::IterableMap;
+use super::raw::{RawIterableMap, RawMap};
 use near_sdk::{near, AccountId};
 
 #[near(serializers = [borsh])]
 pub struct ServiceRegistry {
-    pub backup_services: IterableMap<AccountId, BackupServiceInfo>,
+    pub backup_services: RawIterableMap<AccountId, BackupServiceInfo>,
     pub ephemeral_keys: RawMap<AccountId, EphemeralKeys>,
 }
 
 impl ServiceRegistry {
     pub fn new() -> Self {
         Self {
-            backup_services: IterableMap::new(StorageKey::BackupServices),
+            backup_services: RawIterableMap::new(StorageKey::BackupServices),
             ephemeral_keys: RawMap::new(StorageKey::EphemeralKeys),
         }
     }
