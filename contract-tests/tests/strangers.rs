@@ -73,7 +73,7 @@ fn ten_thousand_strangers__should_not_fail_participants_or_views_nor_lock_contra
     net.operator_call(&lost, REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&lost)})).expect_ok();
     net.signed_call(&lost, &new_node_key(&lost), 0, SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({"info": info(&lost, 1)}))
         .expect_ok();
-    net.operator_call(&lost, APPROVE_RECOVERY, json!({})).expect_ok();
+    net.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1)})).expect_ok();
     net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)})).expect_ok();
     net.signed_call(&lost, &new_node_key(&lost), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)})).expect_ok();
     let mut proposal = parameters(N);
@@ -82,7 +82,10 @@ fn ten_thousand_strangers__should_not_fail_participants_or_views_nor_lock_contra
         proposal.participants[i].info = if i == 1 { info(&lost, 1) } else { info(&account(i), 0) };
     }
     for i in 0..N {
-        net.node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
+        // The recovered participant's node key is now its new machine's.
+        let key = if i == 1 { new_node_key(&lost) } else { node_key(&account(i)) };
+        let args = json!({"epoch_id": 1, "proposal": proposal});
+        net.signed_call(&account(i), &key, 0, VOTE_NEW_PARAMETERS, args).expect_ok();
     }
     assert!(matches!(net.state(), mpc_interface::state::ProtocolStateView::Resharing(_)));
 }

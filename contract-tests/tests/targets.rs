@@ -34,7 +34,7 @@ fn recovery_at(n: usize) -> Recovery {
         SUBMIT_PARTICIPANT_RECOVERY_INFO,
         json!({"info": info(&lost, 1)}),
     ));
-    net.operator_call(&lost, APPROVE_RECOVERY, json!({})).expect_ok();
+    net.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1)})).expect_ok();
     net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)})).expect_ok();
     let state_recovery = tgas(&net.harness.view(STATE, json!({})));
     let conclude =
