@@ -93,11 +93,12 @@ pub fn page<V: borsh::BorshSerialize + borsh::BorshDeserialize>(
     };
     let from = from_index.unwrap_or(0);
     let keys = (from..map.len()).take(limit).filter_map(|index| map.key_at(index));
-    Ok(keys.map(|account_id| {
-        let value = map.get(&account_id).expect("a listed key has a value");
-        (account_id, value)
-    })
-    .collect())
+    Ok(keys
+        .map(|account_id| {
+            let value = map.get(&account_id).expect("a listed key has a value");
+            (account_id, value)
+        })
+        .collect())
 }
 
 /// Measures the bytes a call stores, from its start to [`StorageMeter::bytes`].

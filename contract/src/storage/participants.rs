@@ -5,9 +5,9 @@
 //! network; a view of the whole set reads `n / CHUNK_SIZE` entries instead of
 //! `n`, which keeps `state()` cheap at 64 participants and beyond.
 
+use super::raw::RawMap;
 use crate::storage_keys::StorageKey;
 use mpc_interface::primitives::{Participant, ParticipantId, ParticipantInfo, ThresholdParameters};
-use super::raw::RawMap;
 use near_sdk::{near, AccountId};
 
 pub const CHUNK_SIZE: u32 = 8;
@@ -59,6 +59,10 @@ impl ParticipantTable {
         self.len
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     pub fn threshold(&self) -> u64 {
         self.threshold
     }
@@ -93,8 +97,7 @@ impl ParticipantTable {
     /// The whole set, in slot order.
     pub fn to_parameters(&self) -> ThresholdParameters {
         let chunks = self.len.div_ceil(CHUNK_SIZE);
-        let participants =
-            (0..chunks).filter_map(|c| self.chunks.get(&c)).flat_map(|c| c.participants).collect();
+        let participants = (0..chunks).filter_map(|c| self.chunks.get(&c)).flat_map(|c| c.participants).collect();
         ThresholdParameters { participants, threshold: self.threshold }
     }
 
@@ -120,9 +123,8 @@ impl ParticipantTable {
         let prefix = borsh::to_vec(&StorageKey::ParticipantChunks).expect("borsh of a prefix");
         for c in 0..self.len.div_ceil(CHUNK_SIZE) {
             let key = [prefix.as_slice(), &c.to_le_bytes()].concat();
-            let participants: Vec<Participant> = near_sdk::env::storage_read(&key)
-                .and_then(|bytes| borsh::from_slice(&bytes).ok())
-                .unwrap_or_default();
+            let participants: Vec<Participant> =
+                near_sdk::env::storage_read(&key).and_then(|bytes| borsh::from_slice(&bytes).ok()).unwrap_or_default();
             // Written through: the old value is never read as a `Chunk`.
             self.chunks.insert(c, Chunk::new(participants));
         }

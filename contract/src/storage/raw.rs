@@ -250,7 +250,8 @@ mod tests {
         sdk.remove(&1);
         sdk.flush();
         let mut raw: RawIterableMap<u32, String> = borsh::from_slice(&borsh::to_vec(&sdk).unwrap()).unwrap();
-        let order = |raw: &RawIterableMap<u32, String>| (0..raw.len()).filter_map(|i| raw.key_at(i)).collect::<Vec<_>>();
+        let order =
+            |raw: &RawIterableMap<u32, String>| (0..raw.len()).filter_map(|i| raw.key_at(i)).collect::<Vec<_>>();
         assert_eq!(order(&raw), sdk.keys().copied().collect::<Vec<_>>());
         assert_eq!(raw.get(&3).as_deref(), Some("v3"));
         assert_eq!(raw.remove(&4).as_deref(), Some("v4"));

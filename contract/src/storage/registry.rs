@@ -3,12 +3,12 @@
 
 use super::node_keys::NodeKeys;
 use super::participants::ParticipantTable;
+use super::raw::{RawIterableMap, RawMap};
 use super::votes::VoteBook;
 use crate::errors::{Error, ParticipantsError};
 use crate::storage_keys::StorageKey;
 use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
-use super::raw::{RawIterableMap, RawMap};
 use near_sdk::{near, AccountId};
 
 #[near(serializers = [borsh])]

@@ -1,8 +1,8 @@
 //! Backup-service registrations and the ephemeral keys of share transfers.
 
+use super::raw::{RawIterableMap, RawMap};
 use crate::storage_keys::StorageKey;
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys};
-use super::raw::{RawIterableMap, RawMap};
 use near_sdk::{near, AccountId};
 
 #[near(serializers = [borsh])]

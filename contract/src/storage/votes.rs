@@ -6,8 +6,8 @@
 //! is free of effect, a changed vote moves the voter's count, and ballots of a
 //! finished round simply stop matching the round (the next vote overwrites them).
 
-use crate::storage_keys::StorageKey;
 use super::raw::RawMap;
+use crate::storage_keys::StorageKey;
 use near_sdk::{env, near, AccountId};
 
 /// Which vote a ballot belongs to; a participant may hold one ballot of each.
