@@ -17,4 +17,5 @@ pub enum StorageKey {
     BackupServices,
     EphemeralKeys,
     NodeKeys,
+    StorageAccounts,
 }

@@ -26,6 +26,7 @@ fn storage_keys__should_keep_their_prefix_bytes() {
         StorageKey::BackupServices,
         StorageKey::EphemeralKeys,
         StorageKey::NodeKeys,
+        StorageKey::StorageAccounts,
     ]
     .into_iter()
     .map(|k| (format!("{k:?}"), borsh::to_vec(&k).unwrap()))

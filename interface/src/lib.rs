@@ -12,5 +12,7 @@ pub mod methods;
 pub mod primitives;
 pub mod recovery;
 pub mod state;
+pub mod storage;
+pub mod url;
 
 pub use near_account_id::AccountId;

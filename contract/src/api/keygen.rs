@@ -11,6 +11,7 @@ impl MpcContract {
     /// A participant's vote for the public key generated in `key_event_id`.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn vote_pk(&mut self, key_event_id: KeyEventId, public_key: DomainPublicKey) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_PK)?;
         let step = match &mut self.protocol {

@@ -13,7 +13,7 @@ pub mod validation;
 use crate::errors::{Error, StateError};
 use crate::events::Event;
 use mpc_interface::keys::AccessPublicKey;
-use mpc_interface::primitives::ThresholdParameters;
+use mpc_interface::primitives::{EpochId, ThresholdParameters};
 use mpc_interface::state::ProtocolStateView;
 use near_sdk::{near, AccountId};
 
@@ -72,6 +72,18 @@ impl ProtocolState {
             Self::Running(_) => "Running",
             Self::Resharing(_) => "Resharing",
             Self::Recovery(_) => "Recovery",
+        }
+    }
+
+    /// The epoch of the keyset in use (the one being generated while
+    /// Initializing); none before `init`.
+    pub fn epoch(&self) -> Option<EpochId> {
+        match self {
+            Self::NotInitialized => None,
+            Self::Initializing(s) => Some(s.epoch_id),
+            Self::Running(s) => Some(s.keyset.epoch_id),
+            Self::Resharing(s) => Some(s.previous.keyset.epoch_id),
+            Self::Recovery(s) => Some(s.previous.keyset.epoch_id),
         }
     }
 

@@ -34,7 +34,7 @@ impl ResharingState {
         proposal: ThresholdParameters,
         registry: &mut Registry,
     ) -> Self {
-        registry.pending_parameters.set(Some(proposal));
+        registry.pending_parameters.insert((), proposal);
         Self {
             previous,
             epoch_id,
@@ -55,7 +55,7 @@ impl ResharingState {
         voter: &AccountId,
         key_event_id: KeyEventId,
     ) -> Result<Step, Error> {
-        let proposal = registry.pending_parameters.get().clone().expect("resharing keeps its proposal");
+        let proposal = registry.pending_parameters.get(&()).expect("resharing keeps its proposal");
         if proposal.participant(voter).is_none() {
             return Err(CallerError::NotInProposal { account_id: voter.clone() }.into());
         }
@@ -75,7 +75,7 @@ impl ResharingState {
             return Ok(Step::stay(events));
         }
         registry.votes.close_round(BallotKind::Cancel);
-        registry.pending_parameters.set(None);
+        registry.pending_parameters.remove(&());
         registry.install_participants(&proposal);
         let keyset = Keyset { epoch_id: self.epoch_id, domains: self.previous.keyset.domains.clone() };
         let running = RunningState::new(self.previous.domains.clone(), keyset, &mut registry.votes);
@@ -96,7 +96,7 @@ impl ResharingState {
         }
         registry.votes.close_round(BallotKind::Cancel);
         registry.votes.close_round(BallotKind::KeyEvent);
-        registry.pending_parameters.set(None);
+        registry.pending_parameters.remove(&());
         let mut running = self.previous.clone();
         running.next_epoch_id = self.epoch_id.next();
         running.round = registry.votes.new_round();
@@ -106,7 +106,7 @@ impl ResharingState {
     pub fn view(&self, current: ThresholdParameters, registry: &Registry) -> ResharingView {
         ResharingView {
             previous: self.previous.view(current),
-            proposal: registry.pending_parameters.get().clone().expect("resharing keeps its proposal"),
+            proposal: registry.pending_parameters.get(&()).expect("resharing keeps its proposal"),
             epoch_id: self.epoch_id,
             reshared: self.previous.domains[..self.reshared as usize].iter().map(|d| d.id).collect(),
             current_event: self.current_event(),
