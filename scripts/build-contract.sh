@@ -53,6 +53,16 @@ build_with_debian() {
     done
 }
 
+# Panic messages carry their source file: drop the registry's directory from
+# those paths (kilobytes of wasm, and no build machine's paths in the
+# contract). `--cfg near` is repeated: this variable may replace the value of
+# .cargo/config.toml rather than add to it.
+rustflags=(--cfg near)
+for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+    [ -d "$registry" ] && rustflags+=("--remap-path-prefix=$registry=")
+done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${rustflags[*]}"
+
 # A compile error is reported as it is; only a missing target sends us to
 # Debian. MPC_WASM_TOOLCHAIN=debian forces the fallback (to check it works).
 if [ "${MPC_WASM_TOOLCHAIN:-}" != "debian" ] && have_rustup_target; then
@@ -68,7 +78,7 @@ optimise() {
     command -v wasm-opt >/dev/null || apt_install binaryen || true
     if command -v wasm-opt >/dev/null; then
         # Rust 1.95's wasm output uses these features; NEAR accepts them from protocol 84.
-        wasm-opt -Oz --strip-debug --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+        wasm-opt -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
             --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
             "$raw" -o "$out.tmp"
         mv "$out.tmp" "$out"

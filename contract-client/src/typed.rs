@@ -3,11 +3,12 @@
 
 use crate::{CallOutcome, ClientError, ContractClient};
 use async_trait::async_trait;
-use mpc_interface::methods::{self, Method, Role};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::methods::{self, Method, Role};
 use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys, RecoveryView};
 use mpc_interface::state::ProtocolStateView;
+use mpc_interface::storage::StorageBalance;
 use mpc_interface::verifying::ParticipantVerifyingShares;
 use mpc_interface::AccountId;
 use serde::de::DeserializeOwned;
@@ -27,6 +28,30 @@ pub trait MpcContract: ContractClient {
 
     async fn participants(&self) -> Result<ThresholdParameters, ClientError> {
         self.view(methods::PARTICIPANTS, json!({})).await
+    }
+
+    /// `account_id`'s candidacy, if it is a candidate.
+    async fn candidate(&self, account_id: &AccountId) -> Result<Option<ParticipantInfo>, ClientError> {
+        self.view(methods::CANDIDATE, json!({ "account_id": account_id })).await
+    }
+
+    /// One page of candidates: at most `limit` (up to `MAX_PAGE_LIMIT`) from `from_index`.
+    async fn candidates(&self, from_index: u32, limit: u32) -> Result<Vec<(AccountId, ParticipantInfo)>, ClientError> {
+        self.view(methods::CANDIDATES, json!({ "from_index": from_index, "limit": limit })).await
+    }
+
+    /// One page of registered backup services.
+    async fn backup_services(
+        &self,
+        from_index: u32,
+        limit: u32,
+    ) -> Result<Vec<(AccountId, BackupServiceInfo)>, ClientError> {
+        self.view(methods::BACKUP_SERVICES, json!({ "from_index": from_index, "limit": limit })).await
+    }
+
+    /// `account_id`'s NEP-145 storage balance, if it has one.
+    async fn storage_balance_of(&self, account_id: &AccountId) -> Result<Option<StorageBalance>, ClientError> {
+        self.view(methods::STORAGE_BALANCE_OF, json!({ "account_id": account_id })).await
     }
 
     async fn recovery(&self) -> Result<Option<RecoveryView>, ClientError> {

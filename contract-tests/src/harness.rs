@@ -580,6 +580,8 @@ pub struct Harness {
     /// Yields created and not yet run, in creation order.
     yields: BTreeMap<u64, PendingYield>,
     next_yield_seq: u64,
+    /// Snapshot storage before each call so a failed call can be undone.
+    rollback: bool,
 }
 
 impl Harness {
@@ -597,6 +599,7 @@ impl Harness {
             nonce: 0,
             yields: BTreeMap::new(),
             next_yield_seq: 0,
+            rollback: true,
         }
     }
 
@@ -604,6 +607,13 @@ impl Harness {
     pub fn with_balance(mut self, yocto: u128) -> Harness {
         self.balance = yocto;
         self
+    }
+
+    /// Bulk mode (`false`): no storage snapshot before a call, so building a
+    /// large state through the wasm stays linear. A call that fails in bulk
+    /// mode panics, since nothing could undo what it wrote.
+    pub fn set_rollback(&mut self, rollback: bool) {
+        self.rollback = rollback;
     }
 
     pub fn account_id(&self) -> &str {
@@ -614,7 +624,7 @@ impl Harness {
     /// storage usage, balance and yields are exactly as before.
     pub fn call(&mut self, call: Call) -> Outcome {
         self.nonce += 1;
-        let storage_before = self.ext.fake_trie.clone();
+        let storage_before = if self.rollback { self.ext.fake_trie.clone() } else { Default::default() };
         // Only yields that can still be resumed are visible to the mock's resume lookup.
         let timeout = self.yield_timeout();
         self.ext.action_log = self
@@ -651,6 +661,7 @@ impl Harness {
         }
 
         if outcome.failure.is_some() {
+            assert!(self.rollback, "`{}` failed in bulk mode: {:?}", call.method, outcome.result);
             self.ext.fake_trie = storage_before;
             outcome.receipts.clear();
             outcome.yields.clear();

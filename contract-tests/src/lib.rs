@@ -18,6 +18,7 @@ pub mod harness;
 pub mod in_process;
 /// Deterministic MPC networks on top of the harness (written with the contract).
 pub mod scenario;
+pub mod targets;
 /// Real TDX quotes with collateral, for the verifier contract.
 pub mod tdx;
 pub mod wasm;

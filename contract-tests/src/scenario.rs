@@ -19,6 +19,10 @@ pub const CONTRACT: &str = "mpc-contract.near";
 /// contract's `storage_keys__should_keep_their_prefix_bytes` snapshot; the
 /// wasm-tier tests that count entries by it fail if it drifts).
 pub const VERIFYING_SHARES_PREFIX: u8 = 12;
+/// yoctoNEAR per byte of storage (NEAR's `storage_amount_per_byte`).
+pub const BYTE_PRICE: u128 = 10_000_000_000_000_000_000;
+/// A storage deposit that covers a candidacy and a backup service (0.01 NEAR).
+pub const CANDIDATE_DEPOSIT: u128 = 1_000 * BYTE_PRICE;
 
 pub fn account(i: usize) -> String {
     format!("node{i}.near")
@@ -53,6 +57,14 @@ pub fn parameters(n: usize) -> ThresholdParameters {
         participants: (0..n).map(participant).collect(),
         threshold: ThresholdParameters::min_threshold(n as u64),
     }
+}
+
+/// Participants 0..n plus the newcomer `account(n)` (id n), at the smallest threshold.
+pub fn parameters_with_newcomer(n: usize) -> ThresholdParameters {
+    let mut proposal = parameters(n);
+    proposal.participants.push(participant(n));
+    proposal.threshold = ThresholdParameters::min_threshold(n as u64 + 1);
+    proposal
 }
 
 pub fn domains() -> Vec<DomainConfig> {
@@ -196,6 +208,26 @@ impl Network {
                 .signer_pk(key_bytes(&operator_key(account)))
                 .deposit(methods::OPERATOR_DEPOSIT),
         )
+    }
+
+    /// `account`'s operator deposits `yocto` for `account`'s storage (NEP-145).
+    pub fn storage_deposit(&mut self, account: &str, yocto: u128) -> Outcome {
+        self.signed_call(account, &operator_key(account), yocto, methods::STORAGE_DEPOSIT, json!({}))
+    }
+
+    /// `account`'s storage balance as `(total, available)`, if it has one.
+    pub fn storage_balance(&self, account: &str) -> Option<(u128, u128)> {
+        let balance: Option<mpc_interface::storage::StorageBalance> =
+            self.harness.view(methods::STORAGE_BALANCE_OF, json!({"account_id": account})).json();
+        balance.map(|b| (b.total, b.available))
+    }
+
+    /// Account `i` becomes a candidate: its operator deposits
+    /// [`CANDIDATE_DEPOSIT`], then its node submits its info.
+    pub fn candidate(&mut self, i: usize) -> Outcome {
+        let account = account(i);
+        self.storage_deposit(&account, CANDIDATE_DEPOSIT).expect_ok();
+        self.node_call(&account, methods::SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account, 0)}))
     }
 
     pub fn state(&self) -> ProtocolStateView {

@@ -182,6 +182,7 @@ fn node_key__should_follow_a_candidate_into_the_participant_set() {
     let mut net = network();
     let newcomer = account(N);
     let key = node_key(&newcomer);
+    net.storage_deposit(&newcomer, CANDIDATE_DEPOSIT).expect_ok();
     net.signed_call(&newcomer, &key, 0, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
     assert_eq!(node_key_view(&net, &newcomer), json!(key));
     let mut proposal = parameters(N);

@@ -172,6 +172,7 @@ fn vote_pk__should_reject_bad_votes() {
 fn vote_new_parameters__should_reject_bad_proposals() {
     let mut net = Network::running(contract_wasm(), N);
     let newcomer = account(N);
+    net.storage_deposit(&newcomer, CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
     let good = with_newcomer(4);
     refused(&mut net, "WrongState", "proposals now are for epoch 1, not 5", |n| vote_params(n, &account(0), 5, &good));
@@ -289,10 +290,12 @@ fn submit_participant_info__should_refresh_register_and_refuse() {
         n.node_call("newbie.near", SUBMIT_PARTICIPANT_INFO, json!({"info": no_url}))
     });
     // A candidate may change its key; the old key is released for others.
+    net.storage_deposit("newbie.near", CANDIDATE_DEPOSIT).expect_ok();
     net.node_call("newbie.near", SUBMIT_PARTICIPANT_INFO, json!({"info": info("newbie.near", 0)})).expect_ok();
     net.node_call("newbie.near", SUBMIT_PARTICIPANT_INFO, json!({"info": info("newbie.near", 1)})).expect_ok();
     let mut reuse = info("other.near", 0);
     reuse.tls_public_key = tls_key("newbie.near", 0);
+    net.storage_deposit("other.near", CANDIDATE_DEPOSIT).expect_ok();
     net.node_call("other.near", SUBMIT_PARTICIPANT_INFO, json!({"info": reuse})).expect_ok();
     let candidates: Value = net.view_json(CANDIDATES, json!({}));
     assert_eq!(candidates.as_array().unwrap().len(), 2);

@@ -99,6 +99,7 @@ fn vote_pk__should_let_a_changed_vote_replace_the_earlier_one() {
 fn network_with_candidate() -> (Network, mpc_interface::primitives::ThresholdParameters) {
     let mut net = Network::running(contract_wasm(), N);
     let newcomer = account(N);
+    net.storage_deposit(&newcomer, CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
     let mut proposal = parameters(N);
     proposal.participants.push(Participant {

@@ -112,17 +112,18 @@ fn recovery__should_move_a_participant_to_its_new_machine() {
     snapshot(&net, "happy_4_running_again");
 
     // The old machine's key is free again; the new one is taken.
+    net.storage_deposit("newbie.near", CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(
         "newbie.near",
         SUBMIT_PARTICIPANT_INFO,
-        json!({"info": {"url": "https://n", "tls_public_key": tls_key(&lost(), 0)}}),
+        json!({"info": {"url": "https://n.near:1", "tls_public_key": tls_key(&lost(), 0)}}),
     )
     .expect_ok();
     refused(&mut net, "Conflict", "already belongs to node1.near", |n| {
         n.node_call(
             "other.near",
             SUBMIT_PARTICIPANT_INFO,
-            json!({"info": {"url": "https://o", "tls_public_key": tls_key(&lost(), 1)}}),
+            json!({"info": {"url": "https://o.near:1", "tls_public_key": tls_key(&lost(), 1)}}),
         )
     });
 }
@@ -212,7 +213,7 @@ fn submit_participant_recovery_info__should_refuse_bad_requests() {
         n.node_call(
             "newbie.near",
             SUBMIT_PARTICIPANT_INFO,
-            json!({"info": {"url": "https://n", "tls_public_key": tls_key(&lost(), 1)}}),
+            json!({"info": {"url": "https://n.near:1", "tls_public_key": tls_key(&lost(), 1)}}),
         )
     });
 }
@@ -277,10 +278,11 @@ fn cancel_recovery__should_take_effect_at_once_from_the_operator() {
     assert_eq!(identities(&net), ids);
     assert_eq!(net.state(), Network::running(contract_wasm(), N).state(), "Running exactly as before");
     // The reserved key is free again.
+    net.storage_deposit("newbie.near", CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(
         "newbie.near",
         SUBMIT_PARTICIPANT_INFO,
-        json!({"info": {"url": "https://n", "tls_public_key": tls_key(&lost(), 1)}}),
+        json!({"info": {"url": "https://n.near:1", "tls_public_key": tls_key(&lost(), 1)}}),
     )
     .expect_ok();
 }
@@ -310,6 +312,7 @@ fn vote_new_parameters__should_move_recovery_to_resharing() {
     let mut net = network();
     enter_with_node_key(&mut net).expect_ok();
     let newcomer = account(N);
+    net.storage_deposit(&newcomer, CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
     let mut proposal = parameters(N);
     proposal.participants.push(Participant {
@@ -329,10 +332,11 @@ fn vote_new_parameters__should_move_recovery_to_resharing() {
     assert_eq!(net.recovery(), None);
     snapshot(&net, "resharing_from_recovery");
     // The proposal kept the old machine, so the reserved new key is free again.
+    net.storage_deposit("newbie.near", CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(
         "newbie.near",
         SUBMIT_PARTICIPANT_INFO,
-        json!({"info": {"url": "https://n", "tls_public_key": tls_key(&lost(), 1)}}),
+        json!({"info": {"url": "https://n.near:1", "tls_public_key": tls_key(&lost(), 1)}}),
     )
     .expect_ok();
 }
@@ -382,6 +386,7 @@ fn register_backup_service__should_need_an_operator_of_the_network() {
     refused(&mut net, "Unauthorized", "stranger.near is neither a participant nor a candidate", |n| {
         n.operator_call("stranger.near", REGISTER_BACKUP_SERVICE, json!({"info": backup_info("stranger.near")}))
     });
+    net.storage_deposit("newbie.near", CANDIDATE_DEPOSIT).expect_ok();
     net.node_call("newbie.near", SUBMIT_PARTICIPANT_INFO, json!({"info": info("newbie.near", 0)})).expect_ok();
     net.operator_call("newbie.near", REGISTER_BACKUP_SERVICE, json!({"info": backup_info("newbie.near")})).expect_ok();
     let registered = net.operator_call(&account(0), REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&account(0))}));

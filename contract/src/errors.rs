@@ -5,6 +5,7 @@ use mpc_interface::errors::ErrorCode;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::primitives::{DomainId, EpochId, KeyEventId, ParticipantId, SignatureScheme};
 use mpc_interface::recovery::Session;
+use mpc_interface::url::UrlError;
 use near_sdk::{AccountId, FunctionError};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,8 @@ pub enum CallerError {
     DepositRequired { method: &'static str },
     #[error("`{method}` takes no deposit, but {attached} yoctoNEAR were attached")]
     DepositNotAccepted { method: &'static str, attached: u128 },
+    #[error("`{method}` needs exactly 1 yoctoNEAR attached (NEP-145), not {attached}")]
+    ExactlyOneYocto { method: &'static str, attached: u128 },
     #[error("`{method}` from {account_id} must be signed by its node key {expected}, not {actual}")]
     WrongNodeKey { method: &'static str, account_id: AccountId, expected: AccessPublicKey, actual: AccessPublicKey },
     #[error(
@@ -57,8 +60,8 @@ pub enum ParametersError {
     DuplicateId { id: ParticipantId },
     #[error("TLS key {key} is used by more than one participant")]
     DuplicateTlsKey { key: Ed25519PublicKey },
-    #[error("url of {account_id} must be 1 to {max} bytes")]
-    BadUrl { account_id: AccountId, max: usize },
+    #[error("url of {account_id} {reason}")]
+    BadUrl { account_id: AccountId, reason: UrlError },
     #[error("{account_id} has participant id {current}; a proposal cannot change it to {proposed}")]
     IdChanged { account_id: AccountId, current: ParticipantId, proposed: ParticipantId },
     #[error("new participant {account_id} must get a fresh id (at least {next}), not {proposed}")]
@@ -86,6 +89,38 @@ pub enum ParticipantsError {
          `submit_participant_recovery_info` instead"
     )]
     UseRecovery { account_id: AccountId },
+    #[error("{account_id} is not a candidate: there is no candidacy to withdraw")]
+    NotCandidate { account_id: AccountId },
+}
+
+/// NEP-145 storage balances and the views over open-ended sets.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageDepositError {
+    #[error(
+        "{account_id} has no storage balance and this call stores {bytes} bytes; deposit at least {needed} \
+         yoctoNEAR with `storage_deposit` (full-access key) first"
+    )]
+    NotRegistered { account_id: AccountId, bytes: i64, needed: u128 },
+    #[error(
+        "this call stores {bytes} more bytes for {account_id}; its storage balance is {needed} yoctoNEAR short: \
+         deposit at least that with `storage_deposit`"
+    )]
+    Insufficient { account_id: AccountId, bytes: i64, needed: u128 },
+    #[error("a first `storage_deposit` for {account_id} needs at least {min} yoctoNEAR, not {attached}")]
+    BelowMinimum { account_id: AccountId, attached: u128, min: u128 },
+    #[error("{account_id} has no storage balance")]
+    NotRegisteredAccount { account_id: AccountId },
+    #[error("cannot withdraw {requested} yoctoNEAR: {available} are available")]
+    WithdrawTooMuch { requested: u128, available: u128 },
+    #[error(
+        "{account_id} still holds a candidacy paid from its storage balance; call `withdraw_candidate_info` \
+         first, or `storage_unregister` with `force: true`"
+    )]
+    InUse { account_id: AccountId },
+    #[error("`limit` must be from 1 to {max}, not {limit}")]
+    PageLimit { limit: u32, max: u32 },
+    #[error("`{method}` takes no arguments; pass `{{}}` or nothing, not {bytes} bytes of arguments")]
+    UnexpectedArguments { method: &'static str, bytes: usize },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,15 +193,19 @@ pub enum Error {
     Recovery(#[from] RecoveryError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    Deposit(#[from] StorageDepositError),
 }
 
 impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::State(_) => ErrorCode::WrongState,
-            Error::Caller(CallerError::DepositRequired { .. } | CallerError::DepositNotAccepted { .. }) => {
-                ErrorCode::WrongDeposit
-            }
+            Error::Caller(
+                CallerError::DepositRequired { .. }
+                | CallerError::DepositNotAccepted { .. }
+                | CallerError::ExactlyOneYocto { .. },
+            ) => ErrorCode::WrongDeposit,
             Error::Caller(_) => ErrorCode::Unauthorized,
             Error::Parameters(_) => ErrorCode::InvalidArgument,
             Error::Participants(_) => ErrorCode::Conflict,
@@ -191,6 +230,17 @@ impl Error {
                 | RecoveryError::UnreadableSignerKey => ErrorCode::Unauthorized,
             },
             Error::Storage(_) => ErrorCode::Storage,
+            Error::Deposit(e) => match e {
+                StorageDepositError::NotRegistered { .. }
+                | StorageDepositError::Insufficient { .. }
+                | StorageDepositError::BelowMinimum { .. } => ErrorCode::WrongDeposit,
+                StorageDepositError::NotRegisteredAccount { .. } | StorageDepositError::InUse { .. } => {
+                    ErrorCode::Conflict
+                }
+                StorageDepositError::WithdrawTooMuch { .. }
+                | StorageDepositError::PageLimit { .. }
+                | StorageDepositError::UnexpectedArguments { .. } => ErrorCode::InvalidArgument,
+            },
         }
     }
 

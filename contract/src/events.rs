@@ -39,6 +39,8 @@ pub enum Event {
     BackupServiceRegistered { account_id: AccountId, public_key: Ed25519PublicKey },
     #[event_version("1.0.0")]
     EphemeralKeyPublished { account_id: AccountId, session: Session, by_backup_service: bool },
+    #[event_version("1.0.0")]
+    CandidateWithdrawn { account_id: AccountId },
 }
 
 /// Why a recovery ended without concluding.

@@ -4,7 +4,13 @@
 //! Layout: `api/` holds the `#[near]` entry points, `state/` the state machine
 //! as plain Rust, `storage/` the stored structures, plus errors, events and
 //! storage keys.
+// Errors are built once per failed call, which then aborts: their size costs
+// nothing worth boxing for. Stored structures are made with their prefixes by
+// `new`; a `Default` would hide that.
+#![allow(clippy::result_large_err, clippy::new_without_default)]
 
+#[cfg(target_arch = "wasm32")]
+mod alloc;
 pub mod api;
 pub mod errors;
 pub mod events;
@@ -13,7 +19,12 @@ pub mod storage;
 pub mod storage_keys;
 
 use near_sdk::near;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: alloc::Bump = alloc::Bump::new();
 use state::{ProtocolState, Step};
+use storage::ledger::StorageLedger;
 use storage::registry::Registry;
 use storage::services::ServiceRegistry;
 
@@ -23,19 +34,26 @@ pub struct MpcContract {
     registry: Registry,
     /// Added by the recovery release (`migrate` creates it empty).
     services: ServiceRegistry,
+    /// NEP-145 storage balances of non-participants (added with storage management).
+    ledger: StorageLedger,
 }
 
 /// An account with no state reads as `NotInitialized`; every mutating method
 /// refuses that state, so nothing is ever written before `init`.
 impl Default for MpcContract {
     fn default() -> Self {
-        Self { protocol: ProtocolState::NotInitialized, registry: Registry::new(), services: ServiceRegistry::new() }
+        Self {
+            protocol: ProtocolState::NotInitialized,
+            registry: Registry::new(),
+            services: ServiceRegistry::new(),
+            ledger: StorageLedger::new(),
+        }
     }
 }
 
 impl MpcContract {
     fn from_step(registry: Registry, step: Step) -> Self {
-        let mut contract = Self { protocol: ProtocolState::NotInitialized, registry, services: ServiceRegistry::new() };
+        let mut contract = Self { registry, ..Self::default() };
         contract.apply(step);
         contract
     }

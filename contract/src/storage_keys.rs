@@ -17,7 +17,6 @@ pub enum StorageKey {
     BackupServices,
     EphemeralKeys,
     NodeKeys,
-    /// NEP-145 storage accounts (prefix 11, reserved here; hardening fills it).
     StorageAccounts,
     /// Verifying shares per (epoch, domain); never inside the state record.
     VerifyingShares,

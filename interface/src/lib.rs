@@ -12,6 +12,8 @@ pub mod methods;
 pub mod primitives;
 pub mod recovery;
 pub mod state;
+pub mod storage;
+pub mod url;
 pub mod verifying;
 
 pub use near_account_id::AccountId;

@@ -46,18 +46,19 @@ impl EpochId {
 #[derive(
     Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct ParticipantInfo {
     pub url: String,
     pub tls_public_key: Ed25519PublicKey,
 }
 
-/// Longest URL a participant may register; keeps records (and gas) bounded.
-pub const MAX_URL_LEN: usize = 256;
+pub use crate::url::MAX_URL_LEN;
 
 /// One participant: who operates it, its id in the threshold scheme, and its node.
 #[derive(
     Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct Participant {
     pub account_id: AccountId,
     pub id: ParticipantId,
@@ -68,6 +69,7 @@ pub struct Participant {
 #[derive(
     Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct ThresholdParameters {
     pub participants: Vec<Participant>,
     pub threshold: u64,
@@ -96,6 +98,7 @@ pub enum SignatureScheme {
 #[derive(
     Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct DomainConfig {
     pub id: DomainId,
     pub scheme: SignatureScheme,
@@ -105,6 +108,7 @@ pub struct DomainConfig {
 #[derive(
     Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct KeyEventId {
     pub epoch_id: EpochId,
     pub domain_id: DomainId,
@@ -175,6 +179,7 @@ impl fmt::Display for DomainPublicKey {
 #[derive(
     Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct KeyForDomain {
     pub domain_id: DomainId,
     pub public_key: DomainPublicKey,
@@ -184,6 +189,7 @@ pub struct KeyForDomain {
 #[derive(
     Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct Keyset {
     pub epoch_id: EpochId,
     pub domains: Vec<KeyForDomain>,

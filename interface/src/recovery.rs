@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct BackupServiceInfo {
     pub public_key: Ed25519PublicKey,
     pub signer_public_key: AccessPublicKey,
@@ -59,6 +60,7 @@ pub enum SessionKind {
     Deserialize,
     JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct Session {
     pub kind: SessionKind,
     pub epoch_id: EpochId,
@@ -75,6 +77,7 @@ impl Session {
 #[derive(
     Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct PublishedKey {
     pub session: Session,
     pub public_key: X25519PublicKey,
@@ -95,6 +98,7 @@ pub struct PublishedKey {
     Deserialize,
     JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct EphemeralKeys {
     pub node: Option<PublishedKey>,
     pub backup_service: Option<PublishedKey>,
@@ -116,6 +120,7 @@ pub enum RecoveryStatus {
 #[derive(
     Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct RecoveryView {
     pub account_id: AccountId,
     pub participant_id: ParticipantId,
@@ -131,6 +136,7 @@ pub struct RecoveryView {
 #[derive(
     Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema, Serialize, Deserialize, JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct RecoveryStateView {
     /// The running network, unchanged while one participant recovers.
     pub previous: RunningView,

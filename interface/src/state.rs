@@ -57,6 +57,7 @@ impl ProtocolStateView {
 #[derive(
     Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct InitializingView {
     pub epoch_id: EpochId,
     pub parameters: ThresholdParameters,
@@ -70,6 +71,7 @@ pub struct InitializingView {
 #[derive(
     Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct RunningView {
     pub parameters: ThresholdParameters,
     pub domains: Vec<DomainConfig>,
@@ -90,6 +92,7 @@ impl RunningView {
 #[derive(
     Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct ResharingView {
     pub previous: RunningView,
     pub proposal: ThresholdParameters,

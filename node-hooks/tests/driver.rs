@@ -208,6 +208,10 @@ async fn driver__should_announce_a_new_node_as_candidate_once() {
     let id = Identity::generate();
     let (listener, _, url) = listener().await;
     let home = tempfile::tempdir().unwrap();
+    // The operator pays for the candidacy's storage first (NEP-145).
+    let operator = contract.client("newcomer.near", contract_tests::scenario::operator_key("newcomer.near"));
+    let deposit = contract_tests::scenario::CANDIDATE_DEPOSIT;
+    operator.call_raw(methods::STORAGE_DEPOSIT, json!({}), deposit, Gas::from_tgas(30)).await.unwrap();
     let client = Arc::new(contract.client("newcomer.near", contract_tests::scenario::node_key("newcomer.near")));
     let mut node = start(client, id, &url, listener, home.path(), config(Transport::Web));
 

@@ -116,7 +116,7 @@ pub fn call(network: &Network, call: Call) -> Result<NearCommand, InputError> {
         call.contract,
         call.method,
         "json-args",
-        &call.args.to_string(),
+        &canonical_json(&call.args),
         "prepaid-gas",
         &gas_text(method),
         "attached-deposit",
@@ -125,6 +125,25 @@ pub fn call(network: &Network, call: Call) -> Result<NearCommand, InputError> {
         call.signer,
     ];
     Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: call.signing })
+}
+
+/// JSON with every object's keys sorted, so a printed command is the same
+/// whether or not some other crate in the build turns on serde_json's
+/// `preserve_order` (nearcore's crates do, and features unify per build).
+fn canonical_json(value: &serde_json::Value) -> String {
+    fn sort(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.sort_keys();
+                map.values_mut().for_each(sort);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(sort),
+            _ => {}
+        }
+    }
+    let mut value = value.clone();
+    sort(&mut value);
+    value.to_string()
 }
 
 /// A view of the contract.
@@ -138,7 +157,7 @@ pub fn view(
     if method.kind != Kind::View {
         return Err(InputError::Invalid { what: "method table", reason: format!("`{name}` is not a view") });
     }
-    let body = ["contract", "call-function", "as-read-only", contract, name, "json-args", &args.to_string()];
+    let body = ["contract", "call-function", "as-read-only", contract, name, "json-args", &canonical_json(&args)];
     Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::View })
 }
 
@@ -159,7 +178,7 @@ pub fn deploy(
         "with-init-call",
         init_method,
         "json-args",
-        &args.to_string(),
+        &canonical_json(&args),
         "prepaid-gas",
         &gas_text(method),
         "attached-deposit",

@@ -6,26 +6,12 @@
 
 use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
+use contract_tests::targets::{production as reference, RECOVERY_METHODS, SIZES};
 use contract_tests::wasm::{contract_wasm, pre_recovery_wasm};
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
 use serde_json::json;
 use std::collections::BTreeMap;
-
-const SIZES: [usize; 3] = [4, 16, 64];
-
-/// Tgas burnt per call by near/mpc 3.14.1 under the same VM (n = 4, 16, 64).
-fn reference(method: &str) -> Option<[f64; 3]> {
-    Some(match method {
-        "init_running" => [3.844, 7.171, 20.505],
-        "state" => [2.076, 2.539, 4.396],
-        "vote_new_parameters (mean)" => [3.469, 8.200, 32.614],
-        "register_backup_service" => [2.293, 2.415, 2.897],
-        "submit_participant_recovery_info" => [2.430, 2.552, 3.033],
-        "conclude_recovery" => [3.571, 3.691, 4.164],
-        _ => return None,
-    })
-}
 
 fn tgas(outcome: &Outcome) -> f64 {
     outcome.gas_burnt as f64 / 1e12
@@ -35,11 +21,6 @@ fn tgas(outcome: &Outcome) -> f64 {
 struct Row {
     gas: [Option<f64>; 3],
 }
-
-/// Recovery methods: at most half of the production figure, and at most 10%
-/// growth from n = 4 to n = 64.
-const RECOVERY_METHODS: [&str; 3] =
-    ["register_backup_service", "submit_participant_recovery_info", "conclude_recovery"];
 
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
@@ -90,6 +71,7 @@ fn main() {
         rows.entry("state").or_default().gas[col] = Some(tgas(&net.harness.view(STATE, json!({}))));
         let refresh = net.node_call(&account(0), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(0), 0)}));
         rows.entry("submit_participant_info (refresh)").or_default().gas[col] = Some(tgas(refresh.expect_ok()));
+        net.storage_deposit(&account(n), CANDIDATE_DEPOSIT).expect_ok();
         let cand = net.node_call(&account(n), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(n), 0)}));
         rows.entry("submit_participant_info (candidate)").or_default().gas[col] = Some(tgas(cand.expect_ok()));
 
@@ -188,6 +170,7 @@ fn main() {
     // A resharing from 64 to 100 participants must go through.
     let mut net = Network::running(wasm.clone(), 64);
     for i in 64..100 {
+        net.storage_deposit(&account(i), CANDIDATE_DEPOSIT).expect_ok();
         net.node_call(&account(i), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(i), 0)})).expect_ok();
     }
     let mut proposal = parameters(64);

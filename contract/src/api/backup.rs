@@ -1,4 +1,4 @@
-use super::guards::{node_signer, signer};
+use super::guards::{node_signer, operator_signer, page, StorageMeter};
 use crate::errors::Error;
 use crate::state::{backup, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -9,15 +9,19 @@ use near_sdk::{near, AccountId};
 
 #[near]
 impl MpcContract {
-    /// The operator (1 yoctoNEAR, full-access key) registers its backup service.
+    /// The operator (1 yoctoNEAR, full-access key) registers its backup
+    /// service; a candidate's registration is paid from its storage balance.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn register_backup_service(&mut self, info: BackupServiceInfo) -> Result<(), Error> {
-        let signer = signer()?;
+        let signer = operator_signer(REGISTER_BACKUP_SERVICE)?;
         if let ProtocolState::NotInitialized = self.protocol {
             return Err(self.protocol.wrong(REGISTER_BACKUP_SERVICE, "an initialized contract"));
         }
+        let meter = StorageMeter::start();
         let step = backup::register(&self.registry, &mut self.services, &signer, info)?;
+        self.charge_storage(&signer.account_id, &meter, None)?;
         self.apply(step);
         Ok(())
     }
@@ -25,6 +29,7 @@ impl MpcContract {
     /// A node or backup service publishes its X25519 key for one session.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn publish_backup_ephemeral_key(&mut self, session: Session, public_key: X25519PublicKey) -> Result<(), Error> {
         let signer = node_signer(PUBLISH_BACKUP_EPHEMERAL_KEY)?;
         let step = backup::publish(&self.protocol, &self.registry, &mut self.services, &signer, session, public_key)?;
@@ -32,16 +37,26 @@ impl MpcContract {
         Ok(())
     }
 
+    #[deny_unknown_arguments]
     pub fn backup_service(&self, account_id: AccountId) -> Option<BackupServiceInfo> {
-        self.services.backup_services.get(&account_id).copied()
+        self.services.backup_services.get(&account_id)
     }
 
-    pub fn backup_services(&self) -> Vec<(AccountId, BackupServiceInfo)> {
-        self.services.backup_services.iter().map(|(a, i)| (a.clone(), *i)).collect()
+    /// Registered backup services in registration order, `limit` (at most
+    /// `MAX_PAGE_LIMIT`, the default) from `from_index` (default 0).
+    #[handle_result]
+    #[deny_unknown_arguments]
+    pub fn backup_services(
+        &self,
+        from_index: Option<u32>,
+        limit: Option<u32>,
+    ) -> Result<Vec<(AccountId, BackupServiceInfo)>, Error> {
+        page(&self.services.backup_services, from_index, limit)
     }
 
     /// The keys `account_id`'s node and backup service published for their sessions.
+    #[deny_unknown_arguments]
     pub fn ephemeral_keys(&self, account_id: AccountId) -> EphemeralKeys {
-        self.services.ephemeral_keys.get(&account_id).copied().unwrap_or_default()
+        self.services.ephemeral_keys.get(&account_id).unwrap_or_default()
     }
 }

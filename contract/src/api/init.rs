@@ -13,6 +13,7 @@ impl MpcContract {
     #[init]
     #[private]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn init(parameters: ThresholdParameters, domains: Vec<DomainConfig>) -> Result<Self, Error> {
         let mut registry = Registry::new();
         let step = InitializingState::start(&mut registry, &parameters, domains)?;
@@ -23,6 +24,7 @@ impl MpcContract {
     #[init]
     #[private]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn init_running(
         parameters: ThresholdParameters,
         domains: Vec<DomainConfig>,

@@ -13,6 +13,7 @@ impl MpcContract {
     /// participant of the set in increasing participant id.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn vote_pk(
         &mut self,
         key_event_id: KeyEventId,

@@ -1,5 +1,6 @@
 use crate::errors::{Error, StorageError};
 use crate::state::ProtocolState;
+use crate::storage::ledger::StorageLedger;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use crate::{MpcContract, MpcContractExt};
@@ -27,8 +28,14 @@ impl MpcContract {
         if let Ok(current) = borsh::from_slice::<MpcContract>(&bytes) {
             return Ok(current);
         }
-        let previous = borsh::from_slice::<PreRecoveryContract>(&bytes)
+        let mut previous = borsh::from_slice::<PreRecoveryContract>(&bytes)
             .map_err(|e| StorageError::UnknownLayout { reason: e.to_string() })?;
-        Ok(MpcContract { protocol: previous.protocol, registry: previous.registry, services: ServiceRegistry::new() })
+        previous.registry.participants.upgrade_legacy_chunks();
+        Ok(MpcContract {
+            protocol: previous.protocol,
+            registry: previous.registry,
+            services: ServiceRegistry::new(),
+            ledger: StorageLedger::new(),
+        })
     }
 }

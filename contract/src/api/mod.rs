@@ -9,4 +9,5 @@ pub mod migrate;
 pub mod participants;
 pub mod recovery;
 pub mod resharing;
+pub mod storage;
 pub mod views;

@@ -1,11 +1,12 @@
-use super::guards::{node_signer, operator_signer, signer};
+use super::guards::{no_arguments, node_signer, operator_signer, signer};
 use crate::errors::{Error, RecoveryError};
 use crate::state::{recovery, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
-use mpc_interface::methods::{
-    APPROVE_RECOVERY, CANCEL_RECOVERY, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, SUBMIT_PARTICIPANT_RECOVERY_INFO,
-};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::methods::{
+    APPROVE_RECOVERY, CANCEL_RECOVERY, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, RECOVERY,
+    SUBMIT_PARTICIPANT_RECOVERY_INFO,
+};
 use mpc_interface::primitives::{Keyset, ParticipantInfo};
 use mpc_interface::recovery::RecoveryView;
 use near_sdk::near;
@@ -19,6 +20,7 @@ impl MpcContract {
     /// (`node_public_key` may repeat it) and the recovery waits for approval.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn submit_participant_recovery_info(
         &mut self,
         info: ParticipantInfo,
@@ -42,6 +44,7 @@ impl MpcContract {
     /// machine with `tls_public_key`.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn approve_recovery(&mut self, tls_public_key: Ed25519PublicKey) -> Result<(), Error> {
         let signer = operator_signer(APPROVE_RECOVERY)?;
         let step = self.recovery_mut(APPROVE_RECOVERY)?.approve(&signer, &tls_public_key)?;
@@ -52,6 +55,7 @@ impl MpcContract {
     /// The backup service confirms it delivered the shares of `keyset`.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn confirm_recovery_delivery(&mut self, keyset: Keyset) -> Result<(), Error> {
         let signer = node_signer(CONFIRM_RECOVERY_DELIVERY)?;
         let services = &self.services;
@@ -66,6 +70,7 @@ impl MpcContract {
     /// The new node, holding the shares of `keyset`, takes its place.
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn conclude_recovery(&mut self, keyset: Keyset) -> Result<(), Error> {
         let signer = node_signer(CONCLUDE_RECOVERY)?;
         let step = match &mut self.protocol {
@@ -81,6 +86,7 @@ impl MpcContract {
     #[payable]
     #[handle_result]
     pub fn cancel_recovery(&mut self) -> Result<(), Error> {
+        no_arguments(CANCEL_RECOVERY)?;
         let signer = signer()?;
         let step = match &mut self.protocol {
             ProtocolState::Recovery(r) => r.cancel(&mut self.registry, &mut self.services, &signer)?,
@@ -91,11 +97,13 @@ impl MpcContract {
     }
 
     /// The open recovery, or null outside Recovery.
-    pub fn recovery(&self) -> Option<RecoveryView> {
-        match &self.protocol {
+    #[handle_result]
+    pub fn recovery(&self) -> Result<Option<RecoveryView>, Error> {
+        no_arguments(RECOVERY)?;
+        Ok(match &self.protocol {
             ProtocolState::Recovery(r) => Some(r.recovery_view(&self.registry)),
             _ => None,
-        }
+        })
     }
 }
 

@@ -1,4 +1,4 @@
-use super::guards::node_voter;
+use super::guards::{no_arguments, node_voter};
 use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
@@ -12,6 +12,7 @@ impl MpcContract {
     /// (the `next_epoch_id` of the Running view).
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn vote_new_parameters(&mut self, epoch_id: EpochId, proposal: ThresholdParameters) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_NEW_PARAMETERS)?;
         let step = match &mut self.protocol {
@@ -30,6 +31,7 @@ impl MpcContract {
     /// plain list in increasing participant id of the new set).
     #[payable]
     #[handle_result]
+    #[deny_unknown_arguments]
     pub fn vote_reshared(
         &mut self,
         key_event_id: KeyEventId,
@@ -48,6 +50,7 @@ impl MpcContract {
     #[payable]
     #[handle_result]
     pub fn vote_cancel_resharing(&mut self) -> Result<(), Error> {
+        no_arguments(VOTE_CANCEL_RESHARING)?;
         let voter = node_voter(&self.registry, VOTE_CANCEL_RESHARING)?;
         let step = match &mut self.protocol {
             ProtocolState::Resharing(s) => s.vote_cancel(&mut self.registry, &voter)?,

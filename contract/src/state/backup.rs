@@ -6,20 +6,18 @@ use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use mpc_interface::keys::X25519PublicKey;
-use mpc_interface::methods::{PUBLISH_BACKUP_EPHEMERAL_KEY, REGISTER_BACKUP_SERVICE};
+use mpc_interface::methods::PUBLISH_BACKUP_EPHEMERAL_KEY;
 use mpc_interface::recovery::{BackupServiceInfo, PublishedKey, RecoveryStatus, Session, SessionKind};
 
-/// `register_backup_service`: the operator (full-access key) of a participant
-/// or candidate names its backup service; a new registration replaces the old.
+/// `register_backup_service`: the operator (full-access key, checked by the
+/// entry point) of a participant or candidate names its backup service; a new
+/// registration replaces the old.
 pub fn register(
     registry: &Registry,
     services: &mut ServiceRegistry,
     signer: &Signer,
     info: BackupServiceInfo,
 ) -> Result<Step, Error> {
-    if !signer.is_operator() {
-        return Err(CallerError::DepositRequired { method: REGISTER_BACKUP_SERVICE }.into());
-    }
     let account_id = &signer.account_id;
     if !registry.participants.contains(account_id) && !registry.candidates.contains_key(account_id) {
         return Err(RecoveryError::NotParticipantOrCandidate { account_id: account_id.clone() }.into());
@@ -76,7 +74,7 @@ pub fn publish(
             .into());
         }
     }
-    let mut keys = services.ephemeral_keys.get(account_id).copied().unwrap_or_default();
+    let mut keys = services.ephemeral_keys.get(account_id).unwrap_or_default();
     let slot = if by_backup_service { &mut keys.backup_service } else { &mut keys.node };
     if let Some(published) = slot {
         if !session.supersedes(&published.session) {

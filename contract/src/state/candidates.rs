@@ -1,12 +1,15 @@
-//! `submit_participant_info`: how a node announces itself.
+//! `submit_participant_info` and `withdraw_candidate_info`: how a node
+//! announces itself, and how it stops being a candidate.
 
+use super::validation::check_info;
 use super::{Signer, Step};
-use crate::errors::ParametersError;
 use crate::errors::{Error, ParticipantsError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
+use crate::storage::services::ServiceRegistry;
 use mpc_interface::methods::SUBMIT_PARTICIPANT_INFO;
-use mpc_interface::primitives::{ParticipantInfo, MAX_URL_LEN};
+use mpc_interface::primitives::ParticipantInfo;
+use near_sdk::AccountId;
 
 /// A non-participant becomes (or updates) a candidate for the next resharing,
 /// its signing key recorded as its node key; a participant presenting its own
@@ -15,9 +18,7 @@ use mpc_interface::primitives::{ParticipantInfo, MAX_URL_LEN};
 /// sent to the recovery path.
 pub fn submit_participant_info(registry: &mut Registry, signer: &Signer, info: ParticipantInfo) -> Result<Step, Error> {
     let caller = &signer.account_id;
-    if info.url.is_empty() || info.url.len() > MAX_URL_LEN {
-        return Err(ParametersError::BadUrl { account_id: caller.clone(), max: MAX_URL_LEN }.into());
-    }
+    check_info(caller, &info)?;
     if let Some(participant) = registry.participants.get(caller) {
         registry.node_keys.ensure(SUBMIT_PARTICIPANT_INFO, caller, &signer.public_key)?;
         if participant.info.tls_public_key != info.tls_public_key {
@@ -35,4 +36,96 @@ pub fn submit_participant_info(registry: &mut Registry, signer: &Signer, info: P
     registry.candidates.insert(caller.clone(), info);
     registry.node_keys.set(caller, signer.public_key);
     Ok(Step::stay(vec![event]))
+}
+
+/// `withdraw_candidate_info`: a candidate (not a participant) leaves: its
+/// candidacy, TLS key, node key, backup service and session keys are deleted.
+pub fn withdraw(registry: &mut Registry, services: &mut ServiceRegistry, caller: &AccountId) -> Result<Step, Error> {
+    if registry.participants.contains(caller) {
+        return Err(ParticipantsError::NotCandidate { account_id: caller.clone() }.into());
+    }
+    let info = registry
+        .candidates
+        .remove(caller)
+        .ok_or_else(|| ParticipantsError::NotCandidate { account_id: caller.clone() })?;
+    if registry.tls_owners.get(&info.tls_public_key).as_ref() == Some(caller) {
+        registry.tls_owners.remove(&info.tls_public_key);
+    }
+    registry.node_keys.remove(caller);
+    services.backup_services.remove(caller);
+    services.clear_sessions(caller);
+    Ok(Step::stay(vec![Event::CandidateWithdrawn { account_id: caller.clone() }]))
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+    use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+    use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
+
+    fn id(name: &str) -> AccountId {
+        name.parse().unwrap()
+    }
+
+    fn node(name: &str) -> Signer {
+        let public_key = AccessPublicKey::Ed25519(Ed25519PublicKey([name.len() as u8; 32]));
+        Signer { account_id: id(name), public_key, deposit: 0 }
+    }
+
+    fn node_info(seed: u8) -> ParticipantInfo {
+        ParticipantInfo { url: format!("https://n{seed}.near:3000"), tls_public_key: Ed25519PublicKey([seed; 32]) }
+    }
+
+    fn registry_with_participants() -> Registry {
+        let mut registry = Registry::new();
+        let participants = (0..2u8)
+            .map(|i| Participant {
+                account_id: id(&format!("p{i}.near")),
+                id: ParticipantId(i.into()),
+                info: node_info(i),
+            })
+            .collect();
+        registry.install_participants(&ThresholdParameters { participants, threshold: 2 });
+        registry
+    }
+
+    #[test]
+    fn submit__should_record_a_candidate_and_refuse_a_bad_url_or_a_taken_key() {
+        let mut registry = registry_with_participants();
+        let stranger = id("s.near");
+        submit_participant_info(&mut registry, &node("s.near"), node_info(9)).unwrap();
+        assert_eq!(registry.candidates.get(&stranger), Some(node_info(9)));
+        let bad = ParticipantInfo { url: "ftp://x:1".into(), ..node_info(8) };
+        assert!(submit_participant_info(&mut registry, &node("s.near"), bad).unwrap_err().to_string().contains("http"));
+        let taken = submit_participant_info(&mut registry, &node("t.near"), node_info(0)).unwrap_err();
+        assert!(matches!(taken, Error::Participants(ParticipantsError::TlsKeyInUse { .. })));
+    }
+
+    #[test]
+    fn submit__should_send_a_participant_with_a_new_key_to_recovery() {
+        let mut registry = registry_with_participants();
+        let err = submit_participant_info(&mut registry, &node("p0.near"), node_info(7)).unwrap_err();
+        assert!(matches!(err, Error::Participants(ParticipantsError::UseRecovery { .. })));
+        let refresh = submit_participant_info(&mut registry, &node("p0.near"), node_info(0)).unwrap();
+        assert!(refresh.next.is_none());
+        assert!(registry.candidates.is_empty());
+    }
+
+    #[test]
+    fn withdraw__should_delete_the_candidacy_and_free_its_tls_and_node_keys() {
+        let mut registry = registry_with_participants();
+        let mut services = ServiceRegistry::new();
+        let stranger = id("s.near");
+        submit_participant_info(&mut registry, &node("s.near"), node_info(9)).unwrap();
+        assert_eq!(registry.node_keys.get(&stranger), Some(node("s.near").public_key));
+        withdraw(&mut registry, &mut services, &stranger).unwrap();
+        assert!(registry.candidates.get(&stranger).is_none());
+        assert!(registry.node_keys.get(&stranger).is_none(), "the node key record is freed too");
+        submit_participant_info(&mut registry, &node("t.near"), node_info(9)).expect("the key is free again");
+        let again = withdraw(&mut registry, &mut services, &stranger).unwrap_err();
+        assert!(matches!(again, Error::Participants(ParticipantsError::NotCandidate { .. })));
+        let participant = withdraw(&mut registry, &mut services, &id("p0.near")).unwrap_err();
+        assert!(matches!(participant, Error::Participants(ParticipantsError::NotCandidate { .. })));
+    }
 }

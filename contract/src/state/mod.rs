@@ -14,7 +14,7 @@ use crate::errors::{Error, StateError};
 use crate::events::Event;
 use mpc_interface::keys::AccessPublicKey;
 use crate::storage::verifying::VerifyingShareStore;
-use mpc_interface::primitives::{ParticipantId, ThresholdParameters};
+use mpc_interface::primitives::{EpochId, ParticipantId, ThresholdParameters};
 use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
 use mpc_interface::state::ProtocolStateView;
 use near_sdk::{near, AccountId};
@@ -74,6 +74,18 @@ impl ProtocolState {
             Self::Running(_) => "Running",
             Self::Resharing(_) => "Resharing",
             Self::Recovery(_) => "Recovery",
+        }
+    }
+
+    /// The epoch of the keyset in use (the one being generated while
+    /// Initializing); none before `init`.
+    pub fn epoch(&self) -> Option<EpochId> {
+        match self {
+            Self::NotInitialized => None,
+            Self::Initializing(s) => Some(s.epoch_id),
+            Self::Running(s) => Some(s.keyset.epoch_id),
+            Self::Resharing(s) => Some(s.previous.keyset.epoch_id),
+            Self::Recovery(s) => Some(s.previous.keyset.epoch_id),
         }
     }
 

@@ -10,14 +10,14 @@
 
 use super::running::RunningState;
 use super::{ProtocolState, Signer, Step};
-use crate::errors::{CallerError, Error, ParametersError, RecoveryError};
+use crate::errors::{CallerError, Error, RecoveryError};
 use crate::events::{Event, RecoveryCancelledBy};
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::methods::CANCEL_RECOVERY;
-use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters, MAX_URL_LEN};
+use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{RecoveryStateView, RecoveryStatus, RecoveryView};
 use near_sdk::{near, AccountId};
 
@@ -70,9 +70,7 @@ pub fn enter(
     if participant.info.tls_public_key == new_info.tls_public_key {
         return Err(RecoveryError::SameTlsKey { account_id: account_id.clone(), key: new_info.tls_public_key }.into());
     }
-    if new_info.url.is_empty() || new_info.url.len() > MAX_URL_LEN {
-        return Err(ParametersError::BadUrl { account_id: account_id.clone(), max: MAX_URL_LEN }.into());
-    }
+    super::validation::check_info(account_id, &new_info)?;
     registry.ensure_tls_key_free_for(&new_info.tls_public_key, account_id)?;
     // Reserve the new key so no one else can claim it while the recovery runs.
     registry.tls_owners.insert(new_info.tls_public_key, account_id.clone());
@@ -194,7 +192,7 @@ impl RecoveryState {
             .participants
             .set_info(&self.account_id, self.new_info.clone())
             .expect("recovering account is a participant");
-        if registry.tls_owners.get(&old.tls_public_key) == Some(&self.account_id) {
+        if registry.tls_owners.get(&old.tls_public_key).as_ref() == Some(&self.account_id) {
             registry.tls_owners.remove(&old.tls_public_key);
         }
         // The old machine's key stops acting as the node, even while it is still on the account.
@@ -277,7 +275,7 @@ impl RecoveryState {
 
     fn release_new_key(&self, registry: &mut Registry) {
         let key = &self.new_info.tls_public_key;
-        if registry.tls_owners.get(key) == Some(&self.account_id) {
+        if registry.tls_owners.get(key).as_ref() == Some(&self.account_id) {
             registry.tls_owners.remove(key);
         }
     }

@@ -34,7 +34,7 @@ impl ResharingState {
         proposal: ThresholdParameters,
         registry: &mut Registry,
     ) -> Self {
-        registry.pending_parameters.set(Some(proposal));
+        registry.pending_parameters.insert((), proposal);
         Self {
             previous,
             epoch_id,
@@ -56,7 +56,7 @@ impl ResharingState {
         key_event_id: KeyEventId,
         verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<Step, Error> {
-        let proposal = registry.pending_parameters.get().clone().expect("resharing keeps its proposal");
+        let proposal = registry.pending_parameters.get(&()).expect("resharing keeps its proposal");
         if proposal.participant(voter).is_none() {
             return Err(CallerError::NotInProposal { account_id: voter.clone() }.into());
         }
@@ -80,7 +80,7 @@ impl ResharingState {
             return Ok(Step::stay(events));
         }
         registry.votes.close_round(BallotKind::Cancel);
-        registry.pending_parameters.set(None);
+        registry.pending_parameters.remove(&());
         registry.install_participants(&proposal);
         // The old keyset's verifying shares go with it.
         registry.verifying.remove(self.previous.keyset.epoch_id, self.previous.domains.iter().map(|d| d.id));
@@ -103,7 +103,7 @@ impl ResharingState {
         }
         registry.votes.close_round(BallotKind::Cancel);
         registry.votes.close_round(BallotKind::KeyEvent);
-        registry.pending_parameters.set(None);
+        registry.pending_parameters.remove(&());
         let agreed = self.previous.domains[..self.reshared as usize].iter().map(|d| d.id);
         registry.verifying.remove(self.epoch_id, agreed);
         let mut running = self.previous.clone();
@@ -115,7 +115,7 @@ impl ResharingState {
     pub fn view(&self, current: ThresholdParameters, registry: &Registry) -> ResharingView {
         ResharingView {
             previous: self.previous.view(current),
-            proposal: registry.pending_parameters.get().clone().expect("resharing keeps its proposal"),
+            proposal: registry.pending_parameters.get(&()).expect("resharing keeps its proposal"),
             epoch_id: self.epoch_id,
             reshared: self.previous.domains[..self.reshared as usize].iter().map(|d| d.id).collect(),
             current_event: self.current_event(),

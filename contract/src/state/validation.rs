@@ -5,8 +5,9 @@
 use crate::errors::{Error, ParametersError};
 use crate::storage::registry::Registry;
 use mpc_interface::constants::{MAX_DOMAINS, MAX_PARTICIPANTS};
-use mpc_interface::primitives::{DomainConfig, Keyset, ThresholdParameters, MAX_URL_LEN};
-use std::collections::BTreeSet;
+use mpc_interface::primitives::{DomainConfig, Keyset, ParticipantInfo, ThresholdParameters};
+use near_sdk::AccountId;
+use mpc_interface::primitives::Participant;
 
 /// Size, threshold rule, and uniqueness of accounts, ids and TLS keys.
 pub fn check_shape(parameters: &ThresholdParameters) -> Result<(), ParametersError> {
@@ -18,22 +19,34 @@ pub fn check_shape(parameters: &ThresholdParameters) -> Result<(), ParametersErr
     if parameters.threshold < min || parameters.threshold > n as u64 {
         return Err(ParametersError::Threshold { threshold: parameters.threshold, min, max: n as u64, n });
     }
-    let (mut accounts, mut ids, mut keys) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-    for p in &parameters.participants {
-        if !accounts.insert(&p.account_id) {
-            return Err(ParametersError::DuplicateAccount { account_id: p.account_id.clone() });
-        }
-        if !ids.insert(p.id) {
-            return Err(ParametersError::DuplicateId { id: p.id });
-        }
-        if !keys.insert(p.info.tls_public_key) {
-            return Err(ParametersError::DuplicateTlsKey { key: p.info.tls_public_key });
-        }
-        if p.info.url.is_empty() || p.info.url.len() > MAX_URL_LEN {
-            return Err(ParametersError::BadUrl { account_id: p.account_id.clone(), max: MAX_URL_LEN });
-        }
+    let participants = &parameters.participants;
+    if let Some(p) = duplicate(participants, |p| p.account_id.as_bytes().to_vec()) {
+        return Err(ParametersError::DuplicateAccount { account_id: p.account_id.clone() });
+    }
+    if let Some(p) = duplicate(participants, |p| p.id.0.to_be_bytes().to_vec()) {
+        return Err(ParametersError::DuplicateId { id: p.id });
+    }
+    if let Some(p) = duplicate(participants, |p| p.info.tls_public_key.0.to_vec()) {
+        return Err(ParametersError::DuplicateTlsKey { key: p.info.tls_public_key });
+    }
+    for p in participants {
+        check_info(&p.account_id, &p.info)?;
     }
     Ok(())
+}
+
+/// A node's details: its URL is `http(s)://host:port[/path]` and bounded.
+pub fn check_info(account_id: &AccountId, info: &ParticipantInfo) -> Result<(), ParametersError> {
+    mpc_interface::url::check_url(&info.url)
+        .map_err(|reason| ParametersError::BadUrl { account_id: account_id.clone(), reason })
+}
+
+/// A participant whose `field` repeats another's. One sort over byte strings
+/// serves every field: a set per field type costs kilobytes of wasm each.
+fn duplicate(participants: &[Participant], field: impl Fn(&Participant) -> Vec<u8>) -> Option<&Participant> {
+    let mut keyed: Vec<(Vec<u8>, usize)> = participants.iter().enumerate().map(|(i, p)| (field(p), i)).collect();
+    keyed.sort_unstable();
+    keyed.windows(2).find(|w| w[0].0 == w[1].0).map(|w| &participants[w[1].1])
 }
 
 /// A proposal against the set in charge: continuing participants keep their

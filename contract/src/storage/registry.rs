@@ -3,25 +3,27 @@
 
 use super::node_keys::NodeKeys;
 use super::participants::ParticipantTable;
+use super::raw::{RawIterableMap, RawMap};
 use super::verifying::VerifyingShareStore;
 use super::votes::VoteBook;
 use crate::errors::{Error, ParticipantsError};
 use crate::storage_keys::StorageKey;
 use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
-use near_sdk::store::{IterableMap, LazyOption, LookupMap};
 use near_sdk::{near, AccountId};
 
 #[near(serializers = [borsh])]
 pub struct Registry {
     pub participants: ParticipantTable,
     /// Nodes that announced themselves and wait to be included by a resharing.
-    pub candidates: IterableMap<AccountId, ParticipantInfo>,
+    pub candidates: RawIterableMap<AccountId, ParticipantInfo>,
     /// Who holds each TLS key, among participants and candidates: keys are unique.
-    pub tls_owners: LookupMap<Ed25519PublicKey, AccountId>,
+    pub tls_owners: RawMap<Ed25519PublicKey, AccountId>,
     pub votes: VoteBook,
     /// The participant set a running resharing moves to.
-    pub pending_parameters: LazyOption<ThresholdParameters>,
+    /// One value, stored under the prefix itself (the key `()` adds no
+    /// bytes): the layout of near-sdk's `LazyOption`.
+    pub pending_parameters: RawMap<(), ThresholdParameters>,
     /// Each participant's (and candidate's) node key, under its own prefix.
     #[borsh(skip)]
     pub node_keys: NodeKeys,
@@ -34,10 +36,10 @@ impl Registry {
     pub fn new() -> Self {
         Self {
             participants: ParticipantTable::new(),
-            candidates: IterableMap::new(StorageKey::Candidates),
-            tls_owners: LookupMap::new(StorageKey::TlsOwners),
+            candidates: RawIterableMap::new(StorageKey::Candidates),
+            tls_owners: RawMap::new(StorageKey::TlsOwners),
             votes: VoteBook::new(),
-            pending_parameters: LazyOption::new(StorageKey::PendingParameters, None),
+            pending_parameters: RawMap::new(StorageKey::PendingParameters),
             node_keys: NodeKeys,
             verifying: VerifyingShareStore,
         }
@@ -46,9 +48,7 @@ impl Registry {
     /// Fails if `key` belongs to an account other than `account_id`.
     pub fn ensure_tls_key_free_for(&self, key: &Ed25519PublicKey, account_id: &AccountId) -> Result<(), Error> {
         match self.tls_owners.get(key) {
-            Some(owner) if owner != account_id => {
-                Err(ParticipantsError::TlsKeyInUse { key: *key, owner: owner.clone() }.into())
-            }
+            Some(owner) if &owner != account_id => Err(ParticipantsError::TlsKeyInUse { key: *key, owner }.into()),
             _ => Ok(()),
         }
     }
@@ -56,7 +56,7 @@ impl Registry {
     /// Moves `account_id`'s TLS key from `old` to `new` in the index.
     pub fn move_tls_key(&mut self, account_id: &AccountId, old: Option<&Ed25519PublicKey>, new: &Ed25519PublicKey) {
         if let Some(old) = old {
-            if old != new && self.tls_owners.get(old) == Some(account_id) {
+            if old != new && self.tls_owners.get(old).as_ref() == Some(account_id) {
                 self.tls_owners.remove(old);
             }
         }
@@ -77,13 +77,13 @@ impl Registry {
                 self.node_keys.remove(&old.account_id);
             }
             if still_in.map(|p| p.info.tls_public_key) != Some(old.info.tls_public_key)
-                && self.tls_owners.get(&old.info.tls_public_key) == Some(&old.account_id)
+                && self.tls_owners.get(&old.info.tls_public_key).as_ref() == Some(&old.account_id)
             {
                 self.tls_owners.remove(&old.info.tls_public_key);
             }
         }
         for participant in &parameters.participants {
-            // `len` is in memory: with no candidates (as at `init`) nothing is read.
+            // `len` is in the state record: with no candidates (as at `init`) nothing is read.
             let candidate_key = if self.candidates.is_empty() {
                 None
             } else {

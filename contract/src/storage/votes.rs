@@ -6,8 +6,8 @@
 //! is free of effect, a changed vote moves the voter's count, and ballots of a
 //! finished round simply stop matching the round (the next vote overwrites them).
 
+use super::raw::RawMap;
 use crate::storage_keys::StorageKey;
-use near_sdk::store::LookupMap;
 use near_sdk::{env, near, AccountId};
 
 /// Which vote a ballot belongs to; a participant may hold one ballot of each.
@@ -53,10 +53,10 @@ impl Weight {
 
 #[near(serializers = [borsh])]
 pub struct VoteBook {
-    ballots: LookupMap<(BallotKind, AccountId), (Ballot, Weight)>,
-    tallies: LookupMap<Choice, Tally>,
+    ballots: RawMap<(BallotKind, AccountId), (Ballot, Weight)>,
+    tallies: RawMap<Choice, Tally>,
     /// Choices with a live tally, per kind, so a finished round can delete them.
-    open: LookupMap<BallotKind, Vec<Choice>>,
+    open: RawMap<BallotKind, Vec<Choice>>,
     next_round: u64,
 }
 
@@ -71,9 +71,9 @@ pub struct Cast {
 impl VoteBook {
     pub fn new() -> Self {
         Self {
-            ballots: LookupMap::new(StorageKey::Ballots),
-            tallies: LookupMap::new(StorageKey::Tallies),
-            open: LookupMap::new(StorageKey::OpenChoices),
+            ballots: RawMap::new(StorageKey::Ballots),
+            tallies: RawMap::new(StorageKey::Tallies),
+            open: RawMap::new(StorageKey::OpenChoices),
             next_round: 0,
         }
     }
@@ -98,13 +98,13 @@ impl VoteBook {
     }
 
     pub fn tally(&self, choice: &Choice) -> Tally {
-        self.tallies.get(choice).copied().unwrap_or_default()
+        self.tallies.get(choice).unwrap_or_default()
     }
 
     /// Records `voter`'s vote of `kind` for `choice` in `round`.
     pub fn cast(&mut self, kind: BallotKind, voter: &AccountId, round: u64, choice: Choice, weight: Weight) -> Cast {
         let key = (kind, voter.clone());
-        if let Some((previous, previous_weight)) = self.ballots.get(&key).copied() {
+        if let Some((previous, previous_weight)) = self.ballots.get(&key) {
             if previous.round == round {
                 if previous.choice == choice {
                     return Cast { tally: self.tally(&choice), first_for_choice: false };
@@ -115,7 +115,9 @@ impl VoteBook {
         let mut tally = self.tally(&choice);
         let first_for_choice = tally == Tally::default();
         if first_for_choice {
-            self.open.entry(kind).or_default().push(choice);
+            let mut open = self.open.get(&kind).unwrap_or_default();
+            open.push(choice);
+            self.open.insert(kind, open);
         }
         tally.current += weight.current as u32;
         tally.target += weight.target as u32;
@@ -130,8 +132,9 @@ impl VoteBook {
         tally.target -= weight.target as u32;
         if tally == Tally::default() {
             self.tallies.remove(choice);
-            if let Some(open) = self.open.get_mut(&kind) {
+            if let Some(mut open) = self.open.get(&kind) {
                 open.retain(|c| c != choice);
+                self.open.insert(kind, open);
             }
         } else {
             self.tallies.insert(*choice, tally);
@@ -141,7 +144,7 @@ impl VoteBook {
     /// Ends the current round of `kind`: deletes its tallies (its ballots go
     /// stale by round number) and returns the number of the next round.
     pub fn close_round(&mut self, kind: BallotKind) -> u64 {
-        for choice in self.open.remove(&kind).unwrap_or_default() {
+        for choice in self.open.take(&kind).unwrap_or_default() {
             self.tallies.remove(&choice);
         }
         self.new_round()

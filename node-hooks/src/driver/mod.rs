@@ -207,10 +207,7 @@ impl Driver {
         if participant || matches!(state, ProtocolStateView::NotInitialized) {
             return Ok(None);
         }
-        let candidates: Vec<(AccountId, ParticipantInfo)> =
-            with_backoff("candidates", self.config.backoff, || self.client.view(methods::CANDIDATES, json!({})))
-                .await?;
-        Ok(candidates.into_iter().find(|(account, _)| *account == self.me.account_id).map(|(_, info)| info))
+        with_backoff("candidate", self.config.backoff, || self.client.candidate(&self.me.account_id)).await
     }
 
     fn mode(&self, decision: Decision, state: &ProtocolStateView, local: LocalShares, memory: &Memory) -> Mode {
