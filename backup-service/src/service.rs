@@ -17,7 +17,7 @@ use mpc_interface::AccountId;
 use serde_json::json;
 use share_transfer::mtls::MtlsConfig;
 use share_transfer::web::WebConfig;
-use share_transfer::PayloadError;
+use share_transfer::{Expected, PayloadError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -267,21 +267,31 @@ impl BackupService {
         }
     }
 
+    /// What the account's shares must match: the keyset and the account's
+    /// verifying shares of it, read from the contract now.
+    async fn expected(&self, running: &RunningView) -> Result<Expected, ServiceError> {
+        let verifying = self.client.verifying_shares(&self.account).await.map_err(ServiceError::Contract)?;
+        if verifying.is_none() {
+            tracing::debug!(epoch = %running.keyset.epoch_id, "the contract records no verifying shares of this keyset (agreed before the upgrade); shares are checked against the public keys only until the next resharing");
+        }
+        Ok(Expected::new(running.keyset.clone(), verifying))
+    }
+
     async fn back_up(&self, running: &RunningView) -> Result<Outcome, ServiceError> {
-        let keyset = &running.keyset;
-        let epoch = keyset.epoch_id;
+        let expected = self.expected(running).await?;
+        let epoch = expected.keyset.epoch_id;
         match self.storage.latest_epoch()? {
             Some(stored) if stored > epoch => {
                 self.metrics.compared(epoch, false);
                 return Ok(Outcome::AheadOfContract { stored, contract: epoch });
             }
             Some(stored) if stored == epoch => match self.storage.load(epoch) {
-                Ok(copy) if copy.check_against(keyset).is_ok() => {
+                Ok(copy) if copy.check_against(&expected).is_ok() => {
                     self.metrics.compared(epoch, true);
                     return Ok(Outcome::UpToDate { epoch });
                 }
                 Ok(copy) => {
-                    let reason = copy.check_against(keyset).unwrap_err();
+                    let reason = copy.check_against(&expected).unwrap_err();
                     self.metrics.error("payload");
                     tracing::error!(%epoch, %reason, "the stored copy does not match the keyset; fetching it again");
                 }
@@ -302,14 +312,14 @@ impl BackupService {
             None => address::node_socket(&participant.info.url).await?,
         };
         tracing::info!(%epoch, %node, transport = %self.config.transport, "fetching a backup of the new keyset");
-        let payload = match self.transfers.fetch_backup(node, keyset).await {
+        let payload = match self.transfers.fetch_backup(node, &expected).await {
             Err(e) if e.is_not_serving_yet(epoch) => {
                 tracing::debug!(%epoch, reason = %e, "the node does not serve this keyset yet");
                 return Ok(Outcome::NodeNotServingYet { epoch });
             }
             other => other?,
         };
-        payload.check_against(keyset)?;
+        payload.check_against(&expected)?;
         let path = self.storage.store(&payload)?;
         self.metrics.backed_up(epoch);
         self.metrics.compared(epoch, true);
@@ -327,7 +337,8 @@ impl BackupService {
             RecoveryStatus::Delivered => return Ok(Outcome::AlreadyDelivered),
             RecoveryStatus::Approved => {}
         }
-        let keyset = &state.previous.keyset;
+        let expected = self.expected(&state.previous).await?;
+        let keyset = &expected.keyset;
         let epoch = keyset.epoch_id;
         let target = Handoff { epoch_id: epoch, new_tls_key: recovery.new_info.tls_public_key };
         if self.handoffs.last() == Some(target) {
@@ -339,7 +350,7 @@ impl BackupService {
                 }
                 other => other.into(),
             })?;
-            payload.check_against(keyset)?;
+            payload.check_against(&expected)?;
             let session = match self.config.transport {
                 Transport::Mtls => None,
                 Transport::Web => match self.transfers.open_recovery_session(epoch).await? {

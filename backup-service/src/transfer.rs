@@ -2,7 +2,8 @@
 //! peer's identity and the web sessions taken from the contract.
 
 use contract_client::{ClientError, ContractClient, MpcContract};
-use mpc_interface::primitives::{EpochId, Keyset};
+use mpc_interface::primitives::EpochId;
+use share_transfer::Expected;
 use mpc_interface::recovery::{PublishedKey, Session, SessionKind};
 use mpc_interface::AccountId;
 use share_transfer::contract::{ContractDirectory, NodeForBackup, RecoveringNode};
@@ -80,19 +81,20 @@ impl Transfers {
         Arc::new(ContractDirectory::new(self.client.clone(), Party::BackupService))
     }
 
-    /// Fetches the node's shares of `keyset`, accepted only if they match it.
-    pub async fn fetch_backup(&self, node: SocketAddr, keyset: &Keyset) -> Result<SharesPayload, TransferError> {
+    /// Fetches the node's shares, accepted only if they match `expected`
+    /// (the keyset and the node's verifying shares).
+    pub async fn fetch_backup(&self, node: SocketAddr, expected: &Expected) -> Result<SharesPayload, TransferError> {
         match self.transport {
             Transport::Mtls => {
                 let authority = Arc::new(NodeForBackup::new(self.client.clone(), self.account.clone()));
                 let endpoint = MtlsEndpoint::new(&self.identity, Party::Node, authority, self.mtls.clone())?;
-                Ok(endpoint.fetch_backup(node, keyset).await?)
+                Ok(endpoint.fetch_backup(node, expected).await?)
             }
             Transport::Web => {
                 let published = self.client.ephemeral_keys(&self.account).await?.backup_service;
-                let session = next_backup_session(keyset.epoch_id, published, now_ms());
+                let session = next_backup_session(expected.keyset.epoch_id, published, now_ms());
                 let client = BackupServiceClient::new(node, self.identity.clone(), self.directory(), self.web.clone());
-                Ok(client.fetch_backup(session, keyset).await?)
+                Ok(client.fetch_backup(session, expected).await?)
             }
         }
     }

@@ -9,6 +9,7 @@ use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys, RecoveryView};
 use mpc_interface::state::ProtocolStateView;
 use mpc_interface::storage::StorageBalance;
+use mpc_interface::verifying::ParticipantVerifyingShares;
 use mpc_interface::AccountId;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -63,6 +64,12 @@ pub trait MpcContract: ContractClient {
 
     async fn ephemeral_keys(&self, account_id: &AccountId) -> Result<EphemeralKeys, ClientError> {
         self.view(methods::EPHEMERAL_KEYS, json!({ "account_id": account_id })).await
+    }
+
+    /// `account_id`'s verifying shares of the keyset in force (none for a
+    /// non-participant or a keyset agreed before they were recorded).
+    async fn verifying_shares(&self, account_id: &AccountId) -> Result<Option<ParticipantVerifyingShares>, ClientError> {
+        self.view(methods::VERIFYING_SHARES, json!({ "account_id": account_id })).await
     }
 
     /// The access key that acts as `account_id`'s node, if the contract recorded one.

@@ -14,6 +14,11 @@ use sha2::{Digest, Sha256};
 
 pub const CONTRACT: &str = "mpc-contract.near";
 
+/// The first byte of every verifying-share entry's storage key: the borsh of
+/// `mpc_contract::storage_keys::StorageKey::VerifyingShares` (pinned by the
+/// contract's `storage_keys__should_keep_their_prefix_bytes` snapshot; the
+/// wasm-tier tests that count entries by it fail if it drifts).
+pub const VERIFYING_SHARES_PREFIX: u8 = 12;
 /// yoctoNEAR per byte of storage (NEAR's `storage_amount_per_byte`).
 pub const BYTE_PRICE: u128 = 10_000_000_000_000_000_000;
 /// A storage deposit that covers a candidacy and a backup service (0.01 NEAR).
@@ -93,6 +98,24 @@ pub fn keyset(epoch: u64) -> Keyset {
     }
 }
 
+/// A stand-in for participant `id`'s verifying share of `domain` at `epoch`
+/// (the contract does not check them: the voters do, off-chain).
+pub fn verifying_share(domain: &DomainConfig, epoch: u64, id: ParticipantId) -> DomainPublicKey {
+    domain_key(domain, &format!("share/{epoch}/{}", id.0))
+}
+
+/// Stand-in verifying shares of `domain` at `epoch` for `ids`, as a vote
+/// carries them: a plain list in increasing id.
+pub fn verifying_shares(domain: &DomainConfig, epoch: u64, ids: impl IntoIterator<Item = ParticipantId>) -> Vec<DomainPublicKey> {
+    let mut ids: Vec<ParticipantId> = ids.into_iter().collect();
+    ids.sort();
+    ids.into_iter().map(|id| verifying_share(domain, epoch, id)).collect()
+}
+
+fn domain(id: u64) -> DomainConfig {
+    domains().into_iter().find(|d| d.id.0 == id).expect("a test domain")
+}
+
 pub fn key_event(epoch: u64, domain: u64) -> KeyEventId {
     KeyEventId { epoch_id: EpochId(epoch), domain_id: DomainId(domain) }
 }
@@ -141,6 +164,15 @@ impl Network {
                 json!({"parameters": parameters(n), "domains": domains(), "keyset": keyset(0)}),
             )
             .expect_ok();
+        network
+    }
+
+    /// Deployed, initialised, and through key generation at epoch 0 with `n`
+    /// participants: the keyset of [`keyset`]`(0)` with stand-in verifying shares.
+    pub fn generated(wasm: Vec<u8>, n: usize) -> Self {
+        let mut network = Self::deploy(wasm);
+        network.contract_call(methods::INIT, json!({"parameters": parameters(n), "domains": domains()})).expect_ok();
+        network.complete_keygen(n);
         network
     }
 
@@ -228,15 +260,38 @@ impl Network {
     /// Runs key generation to completion: every participant votes every domain.
     pub fn complete_keygen(&mut self, n: usize) {
         for domain in domains() {
+            let args = self.vote_pk_args(domain.id.0, "genesis");
             for i in 0..n {
-                self.node_call(
-                    &account(i),
-                    methods::VOTE_PK,
-                    json!({"key_event_id": key_event(0, domain.id.0), "public_key": domain_key(&domain, "genesis")}),
-                )
-                .expect_ok();
+                self.node_call(&account(i), methods::VOTE_PK, args.clone()).expect_ok();
             }
         }
+    }
+
+    /// `vote_pk` arguments for `domain` at epoch 0: the key from `seed` and
+    /// stand-in verifying shares of the participants in charge.
+    pub fn vote_pk_args(&self, domain_id: u64, seed: &str) -> Value {
+        let domain = domain(domain_id);
+        let ids = self.state().current_parameters().map(|p| p.participants.iter().map(|p| p.id).collect::<Vec<_>>());
+        json!({
+            "key_event_id": key_event(0, domain_id),
+            "public_key": domain_key(&domain, seed),
+            "verifying_shares": verifying_shares(&domain, 0, ids.unwrap_or_default()),
+        })
+    }
+
+    /// `vote_reshared` arguments for `domain` at `epoch`: stand-in verifying
+    /// shares of the proposal's participants (the set in charge outside Resharing).
+    pub fn vote_reshared_args(&self, epoch: u64, domain_id: u64) -> Value {
+        let state = self.state();
+        let set = match &state {
+            ProtocolStateView::Resharing(r) => Some(&r.proposal),
+            other => other.current_parameters(),
+        };
+        let ids = set.map(|p| p.participants.iter().map(|p| p.id).collect::<Vec<_>>()).unwrap_or_default();
+        json!({
+            "key_event_id": key_event(epoch, domain_id),
+            "verifying_shares": verifying_shares(&domain(domain_id), epoch, ids),
+        })
     }
 }
 

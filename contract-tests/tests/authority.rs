@@ -200,8 +200,9 @@ fn node_key__should_follow_a_candidate_into_the_participant_set() {
     });
     net.node_call(&newcomer, VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
     for domain in 0..2 {
+        let args = net.vote_reshared_args(1, domain);
         for i in 0..=N {
-            net.node_call(&account(i), VOTE_RESHARED, json!({"key_event_id": key_event(1, domain)})).expect_ok();
+            net.node_call(&account(i), VOTE_RESHARED, args.clone()).expect_ok();
         }
     }
     assert!(matches!(net.state(), ProtocolStateView::Running(_)));
@@ -250,9 +251,9 @@ fn vote_new_parameters__should_hand_the_node_key_to_the_new_machine_a_resharing_
     }
     assert!(matches!(net.state(), ProtocolStateView::Resharing(_)));
     assert_eq!(node_key_view(&net, &lost()), json!(new_node_key(&lost())), "the new machine takes part");
+    let args = net.vote_reshared_args(1, 0);
     refused(&mut net, "Unauthorized", "must be signed by its node key", |n| {
-        n.signed_call(&lost(), &node_key(&lost()), 0, VOTE_RESHARED, json!({"key_event_id": key_event(1, 0)}))
+        n.signed_call(&lost(), &node_key(&lost()), 0, VOTE_RESHARED, args.clone())
     });
-    net.signed_call(&lost(), &new_node_key(&lost()), 0, VOTE_RESHARED, json!({"key_event_id": key_event(1, 0)}))
-        .expect_ok();
+    net.signed_call(&lost(), &new_node_key(&lost()), 0, VOTE_RESHARED, args).expect_ok();
 }

@@ -119,7 +119,7 @@ fn mutating_methods__should_reject_uninitialized_contract() {
         n.node_call(
             &account(0),
             VOTE_PK,
-            json!({"key_event_id": key_event(0, 0), "public_key": domain_key(&domains()[0], "genesis")}),
+            pk_vote(0, domain_key(&domains()[0], "genesis")),
         )
     });
 }
@@ -130,25 +130,25 @@ fn vote_pk__should_reject_bad_votes() {
     net.contract_call(INIT, json!({"parameters": parameters(N), "domains": domains()})).expect_ok();
     let key = domain_key(&domains()[0], "genesis");
     refused(&mut net, "Unauthorized", "stranger.near is not a participant", |n| {
-        n.node_call("stranger.near", VOTE_PK, json!({"key_event_id": key_event(0, 0), "public_key": key}))
+        n.node_call("stranger.near", VOTE_PK, pk_vote(0, key))
     });
     refused(&mut net, "WrongState", "is not the one being voted on", |n| {
-        n.node_call(&account(0), VOTE_PK, json!({"key_event_id": key_event(0, 1), "public_key": key}))
+        n.node_call(&account(0), VOTE_PK, pk_vote(1, key))
     });
     refused(&mut net, "InvalidArgument", "does not fit it", |n| {
         n.node_call(
             &account(0),
             VOTE_PK,
-            json!({"key_event_id": key_event(0, 0), "public_key": domain_key(&domains()[1], "genesis")}),
+            pk_vote(0, domain_key(&domains()[1], "genesis")),
         )
     });
     refused(&mut net, "WrongDeposit", "`vote_pk` takes no deposit, but 1 yoctoNEAR were attached", |n| {
-        n.operator_call(&account(0), VOTE_PK, json!({"key_event_id": key_event(0, 0), "public_key": key}))
+        n.operator_call(&account(0), VOTE_PK, pk_vote(0, key))
     });
     refused(&mut net, "Unauthorized", "predecessor relay.near differs from signer node0.near", |n| {
         n.harness.call(
             Call::new(VOTE_PK)
-                .args(json!({"key_event_id": key_event(0, 0), "public_key": key}))
+                .args(pk_vote(0, key))
                 .by("relay.near")
                 .signer(&account(0)),
         )
@@ -156,7 +156,7 @@ fn vote_pk__should_reject_bad_votes() {
     // Malformed key: the JSON decoder names what is wrong with it.
     let before = net.observable();
     let out =
-        net.node_call(&account(0), VOTE_PK, json!({"key_event_id": key_event(0, 0), "public_key": "secp256k1:abc"}));
+        net.node_call(&account(0), VOTE_PK, pk_vote(0, "secp256k1:abc"));
     assert!(out.unwrap_err().contains("Failed to deserialize input from JSON"), "{:?}", out.result);
     assert!(net.observable() == before);
     net.complete_keygen(N);
@@ -164,7 +164,7 @@ fn vote_pk__should_reject_bad_votes() {
         &mut net,
         "WrongState",
         "`vote_pk` is not allowed while the contract is Running; it needs Initializing",
-        |n| n.node_call(&account(0), VOTE_PK, json!({"key_event_id": key_event(0, 0), "public_key": key})),
+        |n| n.node_call(&account(0), VOTE_PK, pk_vote(0, key)),
     );
 }
 
@@ -237,7 +237,7 @@ fn resharing_votes__should_reject_wrong_voters_and_states() {
         &mut net,
         "WrongState",
         "`vote_reshared` is not allowed while the contract is Running; it needs Resharing",
-        |n| n.node_call(&account(0), VOTE_RESHARED, json!({"key_event_id": key_event(1, 0)})),
+        |n| n.node_call(&account(0), VOTE_RESHARED, n.vote_reshared_args(1, 0)),
     );
     refused(&mut net, "WrongState", "`vote_cancel_resharing` is not allowed while the contract is Running", |n| {
         n.node_call(&account(0), VOTE_CANCEL_RESHARING, json!({}))
@@ -250,10 +250,10 @@ fn resharing_votes__should_reject_wrong_voters_and_states() {
         vote_params(&mut net, &account(i), 1, &smaller).expect_ok();
     }
     refused(&mut net, "Unauthorized", "node3.near is not part of the participant set being reshared to", |n| {
-        n.node_call(&account(3), VOTE_RESHARED, json!({"key_event_id": key_event(1, 0)}))
+        n.node_call(&account(3), VOTE_RESHARED, n.vote_reshared_args(1, 0))
     });
     refused(&mut net, "WrongState", "is not the one being voted on", |n| {
-        n.node_call(&account(0), VOTE_RESHARED, json!({"key_event_id": key_event(1, 1)}))
+        n.node_call(&account(0), VOTE_RESHARED, n.vote_reshared_args(1, 1))
     });
     refused(&mut net, "Unauthorized", "stranger.near is not a participant", |n| {
         n.node_call("stranger.near", VOTE_CANCEL_RESHARING, json!({}))
@@ -299,4 +299,11 @@ fn submit_participant_info__should_refresh_register_and_refuse() {
     net.node_call("other.near", SUBMIT_PARTICIPANT_INFO, json!({"info": reuse})).expect_ok();
     let candidates: Value = net.view_json(CANDIDATES, json!({}));
     assert_eq!(candidates.as_array().unwrap().len(), 2);
+}
+
+/// `vote_pk` arguments for `domain` with `key` and well-formed verifying shares.
+fn pk_vote(domain: u64, key: impl serde::Serialize) -> serde_json::Value {
+    let d = domains()[domain as usize];
+    let shares = verifying_shares(&d, 0, (0..N).map(|i| ParticipantId(i as u32)));
+    json!({"key_event_id": key_event(0, domain), "public_key": key, "verifying_shares": shares})
 }

@@ -32,12 +32,11 @@ fn lifecycle__should_generate_keys_then_run() {
     insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("keygen_1_initializing", net.state()); });
 
     // All but one vote for domain 0: nothing happens yet.
-    let d0 = &domains()[0];
     for i in 0..N - 1 {
         let out = net.node_call(
             &account(i),
             VOTE_PK,
-            json!({"key_event_id": key_event(0, 0), "public_key": domain_key(d0, "genesis")}),
+            net.vote_pk_args(0, "genesis"),
         );
         out.expect_ok();
         assert!(out.events().is_empty(), "no transition before every participant voted");
@@ -46,23 +45,22 @@ fn lifecycle__should_generate_keys_then_run() {
     net.node_call(
         &account(0),
         VOTE_PK,
-        json!({"key_event_id": key_event(0, 0), "public_key": domain_key(d0, "genesis")}),
+        net.vote_pk_args(0, "genesis"),
     )
     .expect_ok();
     let last = net.node_call(
         &account(N - 1),
         VOTE_PK,
-        json!({"key_event_id": key_event(0, 0), "public_key": domain_key(d0, "genesis")}),
+        net.vote_pk_args(0, "genesis"),
     );
     assert_eq!(last.events()[0]["event"], "key_generated");
     insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("keygen_2_first_domain_done", net.state()); });
 
-    let d1 = &domains()[1];
     for i in 0..N {
         net.node_call(
             &account(i),
             VOTE_PK,
-            json!({"key_event_id": key_event(0, 1), "public_key": domain_key(d1, "genesis")}),
+            net.vote_pk_args(1, "genesis"),
         )
         .expect_ok();
     }
@@ -78,21 +76,20 @@ fn lifecycle__should_generate_keys_then_run() {
 fn vote_pk__should_let_a_changed_vote_replace_the_earlier_one() {
     let mut net = Network::deploy(contract_wasm());
     net.contract_call(INIT, json!({"parameters": parameters(N), "domains": domains()})).expect_ok();
-    let d0 = &domains()[0];
-    let good = domain_key(d0, "genesis");
-    let other = domain_key(d0, "other");
-    net.node_call(&account(0), VOTE_PK, json!({"key_event_id": key_event(0, 0), "public_key": other})).expect_ok();
+    let good = net.vote_pk_args(0, "genesis");
+    let other = net.vote_pk_args(0, "other");
+    net.node_call(&account(0), VOTE_PK, other).expect_ok();
     for i in 1..N {
-        net.node_call(&account(i), VOTE_PK, json!({"key_event_id": key_event(0, 0), "public_key": good})).expect_ok();
+        net.node_call(&account(i), VOTE_PK, good.clone()).expect_ok();
     }
     assert!(
         matches!(net.state(), ProtocolStateView::Initializing(ref s) if s.generated.is_empty()),
         "split vote must not agree"
     );
-    let changed = net.node_call(&account(0), VOTE_PK, json!({"key_event_id": key_event(0, 0), "public_key": good}));
+    let changed = net.node_call(&account(0), VOTE_PK, good);
     assert_eq!(changed.events()[0]["event"], "key_generated");
     match net.state() {
-        ProtocolStateView::Initializing(s) => assert_eq!(s.generated[0].public_key, good),
+        ProtocolStateView::Initializing(s) => assert_eq!(s.generated[0].public_key, domain_key(&domains()[0], "genesis")),
         other => panic!("expected Initializing, got {}", other.name()),
     }
 }
@@ -134,7 +131,8 @@ fn lifecycle__should_reshare_to_a_new_participant_set() {
 
     for domain in 0..2 {
         for i in 0..=N {
-            net.node_call(&account(i), VOTE_RESHARED, json!({"key_event_id": key_event(1, domain)})).expect_ok();
+            let args = net.vote_reshared_args(1, domain);
+            net.node_call(&account(i), VOTE_RESHARED, args).expect_ok();
         }
     }
     let state = net.state();

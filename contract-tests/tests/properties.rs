@@ -126,7 +126,8 @@ fn run(net: &mut Network, action: &Action) -> contract_tests::harness::Outcome {
         }
         Action::VoteReshared { who, domain } => {
             let epoch = epoch_of(net);
-            net.node_call(&account(who), VOTE_RESHARED, json!({"key_event_id": key_event(epoch, domain)}))
+            let args = net.vote_reshared_args(epoch, domain);
+            net.node_call(&account(who), VOTE_RESHARED, args)
         }
         Action::SubmitInfo { who, machine } => {
             let a = account(who);

@@ -123,9 +123,9 @@ fn reshare(net: &mut Network, proposal: &ThresholdParameters) {
             .expect_ok();
     }
     for domain in 0..2 {
+        let args = net.vote_reshared_args(1, domain);
         for p in &proposal.participants {
-            net.node_call(p.account_id.as_str(), VOTE_RESHARED, json!({"key_event_id": key_event(1, domain)}))
-                .expect_ok();
+            net.node_call(p.account_id.as_str(), VOTE_RESHARED, args.clone()).expect_ok();
         }
     }
 }

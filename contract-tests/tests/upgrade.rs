@@ -30,7 +30,8 @@ fn old_network_at_epoch_1() -> Network {
     }
     for domain in 0..2 {
         for i in 0..=N {
-            net.node_call(&account(i), VOTE_RESHARED, json!({"key_event_id": key_event(1, domain)})).expect_ok();
+            let args = net.vote_reshared_args(1, domain);
+            net.node_call(&account(i), VOTE_RESHARED, args).expect_ok();
         }
     }
     let late = "late.near";

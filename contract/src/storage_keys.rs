@@ -18,4 +18,6 @@ pub enum StorageKey {
     EphemeralKeys,
     NodeKeys,
     StorageAccounts,
+    /// Verifying shares per (epoch, domain); never inside the state record.
+    VerifyingShares,
 }

@@ -27,6 +27,7 @@ fn storage_keys__should_keep_their_prefix_bytes() {
         StorageKey::EphemeralKeys,
         StorageKey::NodeKeys,
         StorageKey::StorageAccounts,
+        StorageKey::VerifyingShares,
     ]
     .into_iter()
     .map(|k| (format!("{k:?}"), borsh::to_vec(&k).unwrap()))

@@ -18,7 +18,8 @@ use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::{Exit, FileShareStore, ShareStore, ShutDownCause};
 use serde_json::json;
-use share_transfer::{DomainShare, Identity, SecretShare, SharesPayload};
+use share_transfer::verifying::check_before_voting;
+use share_transfer::{DomainShare, Expected, Identity, SecretShare, SharesPayload};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -217,6 +218,14 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     let ids = |p: &ThresholdParameters| p.participants.iter().map(|x| (x.account_id.clone(), x.id)).collect::<Vec<_>>();
     ensure!(ids(&final_state.parameters) == ids(&initial.parameters), "participant accounts or ids changed");
     ensure!(final_state.parameters.threshold == settings.threshold, "the threshold changed");
+    // Every machine's shares, as it holds them now, against its verifying shares on the contract.
+    for op in &operators {
+        let held = FileShareStore::in_home(&op.machine.home).load()?.ok_or_else(|| anyhow!("{} holds no shares", op.account))?;
+        let verifying = observer.verifying_shares(&op.account.parse()?).await?;
+        let verifying = verifying.ok_or_else(|| anyhow!("the contract records no verifying shares of {}", op.account))?;
+        let expected = Expected::new(keyset.clone(), Some(verifying));
+        held.check_against(&expected).with_context(|| format!("{}'s shares against the contract", op.account))?;
+    }
     // Rebuild each domain's public key from t shares as the machines hold them
     // now, recovered machines first.
     let mut holders: Vec<usize> = (0..n).filter(|i| recovered.contains(&account(*i))).collect();
@@ -321,15 +330,21 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
         .await
         .context("init")?;
 
-    timeline.phase("key generation: every participant votes each domain's public key");
+    timeline.phase("key generation: every participant votes each domain's public key and verifying shares");
+    let ids: Vec<ParticipantId> = parameters.participants.iter().map(|p| p.id).collect();
     for (domain, key) in keyset.domains.iter().enumerate() {
+        let verifying =
+            dealt[domain].verifying_shares(domains[domain].scheme).ok_or_else(|| anyhow!("a dealt share is no scalar"))?;
+        let plain: Vec<_> = verifying.iter().map(|s| s.verifying_share).collect();
         for (op, _) in &operators {
+            // Each node checks the verifying shares (one per participant, in increasing
+            // id, on one polynomial through the key) before it votes: the contract does not.
+            check_before_voting(&key.public_key, &ids, t, &verifying)
+                .with_context(|| format!("{} checks domain {domain}", op.account))?;
             let voter = network.client(&op.account, op.machine.access_key);
             let event = KeyEventId { epoch_id: EpochId(0), domain_id: DomainId(domain as u64) };
-            voter
-                .call_as(Role::Node, methods::VOTE_PK, json!({"key_event_id": event, "public_key": key.public_key}))
-                .await
-                .with_context(|| format!("vote_pk by {}", op.account))?;
+            let args = json!({"key_event_id": event, "public_key": key.public_key, "verifying_shares": plain});
+            voter.call_as(Role::Node, methods::VOTE_PK, args).await.with_context(|| format!("vote_pk by {}", op.account))?;
         }
     }
     let observer = network.client(CONTRACT, new_access_key());

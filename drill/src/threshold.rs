@@ -6,8 +6,9 @@
 //! secret whose public key the contract names.
 
 use ff::{Field, PrimeField};
-use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
-use mpc_interface::primitives::{DomainConfig, DomainPublicKey, SignatureScheme};
+use mpc_interface::primitives::{DomainConfig, DomainPublicKey, ParticipantId, SignatureScheme};
+use mpc_interface::verifying::VerifyingShare;
+use share_transfer::verifying::{lagrange_at, verifying_share, x_of};
 use rand_core::{OsRng, RngCore};
 
 /// Shares of a secret: `shares[i]` is the value at x = i + 1 (participant id i).
@@ -23,14 +24,8 @@ pub fn split<F: PrimeField>(secret: F, threshold: usize, n: usize) -> Vec<F> {
 
 /// The secret from `(participant id, share)` pairs (Lagrange at zero).
 pub fn interpolate<F: PrimeField>(points: &[(u64, F)]) -> F {
-    points.iter().fold(F::ZERO, |acc, &(xi, yi)| {
-        let xi_f = F::from(xi + 1);
-        let basis = points.iter().filter(|&&(xj, _)| xj != xi).fold(F::ONE, |b, &(xj, _)| {
-            let xj_f = F::from(xj + 1);
-            b * xj_f * (xj_f - xi_f).invert().expect("distinct ids")
-        });
-        acc + yi * basis
-    })
+    let xs: Vec<F> = points.iter().map(|&(id, _)| x_of(ParticipantId(id as u32))).collect();
+    lagrange_at(&xs, F::ZERO).iter().zip(points).fold(F::ZERO, |acc, (l, (_, y))| acc + *l * y)
 }
 
 /// One domain's key, shared.
@@ -40,44 +35,39 @@ pub struct SharedKey {
     pub shares: Vec<Vec<u8>>,
 }
 
+impl SharedKey {
+    /// Every participant's verifying share (participant id = index); `None`
+    /// if a share is not a scalar of `scheme`'s curve.
+    pub fn verifying_shares(&self, scheme: SignatureScheme) -> Option<Vec<VerifyingShare>> {
+        let share = |(i, s): (usize, &Vec<u8>)| {
+            Some(VerifyingShare { participant_id: ParticipantId(i as u32), verifying_share: verifying_share(scheme, s)? })
+        };
+        self.shares.iter().enumerate().map(share).collect()
+    }
+}
+
 pub fn deal(domain: &DomainConfig, threshold: usize, n: usize) -> SharedKey {
-    match domain.scheme {
+    let (secret, shares): (Vec<u8>, Vec<Vec<u8>>) = match domain.scheme {
         SignatureScheme::Ed25519 => {
             let mut wide = [0u8; 64];
             OsRng.fill_bytes(&mut wide);
             let secret = curve25519_dalek::Scalar::from_bytes_mod_order_wide(&wide);
-            SharedKey {
-                public_key: ed25519_public(&secret),
-                shares: split(secret, threshold, n).iter().map(|s| s.to_bytes().to_vec()).collect(),
-            }
+            (secret.to_bytes().to_vec(), split(secret, threshold, n).iter().map(|s| s.to_bytes().to_vec()).collect())
         }
         SignatureScheme::Secp256k1 => {
             let secret = k256::Scalar::random(&mut OsRng);
-            SharedKey {
-                public_key: secp256k1_public(&secret),
-                shares: split(secret, threshold, n).iter().map(|s| s.to_bytes().to_vec()).collect(),
-            }
+            (secret.to_bytes().to_vec(), split(secret, threshold, n).iter().map(|s| s.to_bytes().to_vec()).collect())
         }
-    }
-}
-
-fn ed25519_public(secret: &curve25519_dalek::Scalar) -> DomainPublicKey {
-    let point = curve25519_dalek::constants::ED25519_BASEPOINT_POINT * secret;
-    DomainPublicKey::Ed25519(Ed25519PublicKey(point.compress().to_bytes()))
-}
-
-fn secp256k1_public(secret: &k256::Scalar) -> DomainPublicKey {
-    use k256::elliptic_curve::sec1::ToEncodedPoint;
-    let point = (k256::ProjectivePoint::GENERATOR * secret).to_affine().to_encoded_point(false);
-    let mut key = [0u8; 64];
-    key.copy_from_slice(&point.as_bytes()[1..]);
-    DomainPublicKey::Secp256k1(Secp256k1PublicKey(key))
+    };
+    // The public key is the secret's "verifying share": secret x G.
+    let public_key = verifying_share(domain.scheme, &secret).expect("a dealt scalar");
+    SharedKey { public_key, shares }
 }
 
 /// The public key that `(participant id, share bytes)` pairs interpolate to,
 /// or `None` if a share is not a valid scalar of the domain's curve.
 pub fn reconstruct_public_key(scheme: SignatureScheme, points: &[(u64, &[u8])]) -> Option<DomainPublicKey> {
-    match scheme {
+    let secret = match scheme {
         SignatureScheme::Ed25519 => {
             let scalars: Option<Vec<(u64, curve25519_dalek::Scalar)>> = points
                 .iter()
@@ -86,7 +76,7 @@ pub fn reconstruct_public_key(scheme: SignatureScheme, points: &[(u64, &[u8])]) 
                     Option::from(curve25519_dalek::Scalar::from_canonical_bytes(array)).map(|s| (*id, s))
                 })
                 .collect();
-            Some(ed25519_public(&interpolate(&scalars?)))
+            interpolate(&scalars?).to_bytes().to_vec()
         }
         SignatureScheme::Secp256k1 => {
             let scalars: Option<Vec<(u64, k256::Scalar)>> = points
@@ -96,9 +86,10 @@ pub fn reconstruct_public_key(scheme: SignatureScheme, points: &[(u64, &[u8])]) 
                     Option::from(k256::Scalar::from_repr(array.into())).map(|s| (*id, s))
                 })
                 .collect();
-            Some(secp256k1_public(&interpolate(&scalars?)))
+            interpolate(&scalars?).to_bytes().to_vec()
         }
-    }
+    };
+    verifying_share(scheme, &secret)
 }
 
 #[cfg(test)]

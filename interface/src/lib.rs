@@ -14,5 +14,6 @@ pub mod recovery;
 pub mod state;
 pub mod storage;
 pub mod url;
+pub mod verifying;
 
 pub use near_account_id::AccountId;

@@ -93,6 +93,7 @@ methods! {
     BACKUP_SERVICES = "backup_services", View, [Anyone], 0;
     EPHEMERAL_KEYS = "ephemeral_keys", View, [Anyone], 0;
     NODE_KEY = "node_key", View, [Anyone], 0;
+    VERIFYING_SHARES = "verifying_shares", View, [Anyone], 0;
     VERSION = "version", View, [Anyone], 0;
     CANDIDATE = "candidate", View, [Anyone], 0;
     STORAGE_BALANCE_OF = "storage_balance_of", View, [Anyone], 0;

@@ -30,6 +30,17 @@ impl ProtocolStateView {
         }
     }
 
+    /// The keyset shares must match right now: the running keyset (unchanged
+    /// during recovery and, until it completes, during resharing).
+    pub fn current_keyset(&self) -> Option<&Keyset> {
+        match self {
+            Self::NotInitialized | Self::Initializing(_) => None,
+            Self::Running(s) => Some(&s.keyset),
+            Self::Resharing(s) => Some(&s.previous.keyset),
+            Self::Recovery(s) => Some(&s.previous.keyset),
+        }
+    }
+
     /// The participant set currently in charge (the old one while resharing).
     pub fn current_parameters(&self) -> Option<&ThresholdParameters> {
         match self {

@@ -12,6 +12,7 @@ use mpc_interface::primitives::{Keyset, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::RecoveryStatus;
 use mpc_interface::state::ProtocolStateView;
 use mpc_interface::AccountId;
+use share_transfer::Expected;
 use std::fmt;
 
 /// Who this node is: its operator's account and what it publishes on chain.
@@ -343,19 +344,30 @@ pub fn serves_backups(me: &NodeIdentity, state: &ProtocolStateView, local: Local
 /// The keyset shares must match right now: the running keyset (unchanged
 /// during recovery and, until it completes, during resharing).
 pub fn current_keyset(state: &ProtocolStateView) -> Option<&Keyset> {
-    match state {
-        ProtocolStateView::NotInitialized | ProtocolStateView::Initializing(_) => None,
-        ProtocolStateView::Running(s) => Some(&s.keyset),
-        ProtocolStateView::Resharing(s) => Some(&s.previous.keyset),
-        ProtocolStateView::Recovery(s) => Some(&s.previous.keyset),
+    state.current_keyset()
+}
+
+/// At start-up and at every poll: shares whose bytes do not match this node's
+/// verifying shares on the contract must never be used. Shares of another
+/// keyset are not wrong, only stale (recovery or resharing replaces them).
+pub fn wrong_shares(
+    held: Option<&share_transfer::SharesPayload>,
+    expected: Option<&Expected>,
+) -> Result<(), share_transfer::PayloadError> {
+    let (Some(held), Some(expected)) = (held, expected) else { return Ok(()) };
+    match held.check_against(expected) {
+        Err(e) if e.is_wrong_share() => Err(e),
+        _ => Ok(()),
     }
 }
 
-/// Which shares `held` are, relative to the contract's current keyset.
-pub fn local_shares(held: Option<&share_transfer::SharesPayload>, state: &ProtocolStateView) -> LocalShares {
-    match (held, current_keyset(state)) {
+/// Which shares `held` are, relative to what the contract expects now (its
+/// current keyset and this node's verifying shares of it; none before key
+/// generation ends).
+pub fn local_shares(held: Option<&share_transfer::SharesPayload>, expected: Option<&Expected>) -> LocalShares {
+    match (held, expected) {
         (None, _) => LocalShares::None,
-        (Some(shares), Some(keyset)) if shares.check_against(keyset).is_ok() => LocalShares::MatchingKeyset,
+        (Some(shares), Some(expected)) if shares.check_against(expected).is_ok() => LocalShares::MatchingKeyset,
         (Some(_), _) => LocalShares::OtherKeyset,
     }
 }

@@ -111,12 +111,12 @@ async fn transfer(shared: &Shared, channel: SecureChannel, mode: Mode) -> Result
                 .send(TransferEvent::BackupServed { epoch_id: receipt.epoch_id, domains: receipt.domains });
             Ok(())
         }
-        Mode::ReceiveRecovery(keyset) => {
+        Mode::ReceiveRecovery(expected) => {
             let store = async |payload: &SharesPayload| {
                 let _one_at_a_time = shared.importing.lock().await;
-                import(&shared.store, payload.clone(), keyset.clone(), &shared.events).await
+                import(&shared.store, payload.clone(), expected.clone(), &shared.events).await
             };
-            shared.endpoint.receive_recovery_on(channel, &keyset, store).await.map(|_| ())
+            shared.endpoint.receive_recovery_on(channel, &expected, store).await.map(|_| ())
         }
     }
 }

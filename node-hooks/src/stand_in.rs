@@ -20,6 +20,10 @@ pub fn shares_for(keyset: &Keyset) -> SharesPayload {
             .map(|d| {
                 let mut secret = vec![0u8; SHARE_LEN];
                 OsRng.fill_bytes(&mut secret);
+                // Below 2^252 in either byte order: a valid scalar of both
+                // curves (secp256k1 big-endian, Ed25519 little-endian, canonical).
+                secret[0] &= 0x0f;
+                secret[SHARE_LEN - 1] &= 0x0f;
                 DomainShare { domain_id: d.domain_id, public_key: d.public_key, secret_share: SecretShare::new(secret) }
             })
             .collect(),

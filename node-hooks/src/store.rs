@@ -8,9 +8,8 @@
 
 use crate::private_file::{self, PrivateFileError};
 use borsh::{BorshDeserialize, BorshSerialize};
-use mpc_interface::primitives::Keyset;
 use sha2::{Digest, Sha256};
-use share_transfer::{PayloadError, SharesPayload};
+use share_transfer::{Expected, PayloadError, SharesPayload};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -31,7 +30,7 @@ pub enum StoreError {
     UnsupportedVersion { path: PathBuf, found: u16 },
     #[error("{} is corrupted: {reason}", path.display())]
     Corrupted { path: PathBuf, reason: String },
-    #[error("refusing to import shares that do not match the contract's keyset: {0}; nothing was written")]
+    #[error("refusing to import shares that do not match the contract: {0}; nothing was written")]
     Mismatch(#[source] PayloadError),
     #[error(
         "refusing a redelivery of epoch {epoch_id}'s shares that differs from the verified shares already stored; \
@@ -49,19 +48,20 @@ pub trait ShareStore: Send + Sync {
     /// shares that come from elsewhere go through [`ShareStore::import`].
     fn write(&self, shares: &SharesPayload) -> Result<(), StoreError>;
 
-    /// Stores `shares` only if they are exactly `keyset`'s (the contract's
-    /// current keyset): same epoch, every domain in order, each public key.
-    /// On a mismatch nothing is written.
+    /// Stores `shares` only if they are exactly what the contract expects
+    /// ([`SharesPayload::check_against`]): same epoch, every domain in order,
+    /// each public key, each share matching this node's verifying share. On
+    /// a mismatch nothing is written.
     ///
     /// Idempotent, for deliveries that are retried until confirmed: shares
     /// equal to those stored are written again (so they are surely durable);
     /// shares that replace a missing, unreadable or other keyset's file are
     /// written; shares of the same keyset that differ from verified shares
     /// already stored are refused.
-    fn import(&self, shares: &SharesPayload, keyset: &Keyset) -> Result<(), StoreError> {
-        shares.check_against(keyset).map_err(StoreError::Mismatch)?;
+    fn import(&self, shares: &SharesPayload, expected: &Expected) -> Result<(), StoreError> {
+        shares.check_against(expected).map_err(StoreError::Mismatch)?;
         if let Ok(Some(stored)) = self.load() {
-            if stored.check_against(keyset).is_ok() && stored != *shares {
+            if stored.check_against(expected).is_ok() && stored != *shares {
                 return Err(StoreError::DiffersFromStored { epoch_id: shares.epoch_id });
             }
         }

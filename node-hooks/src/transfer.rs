@@ -6,7 +6,8 @@
 use crate::store::ShareStore;
 use crate::{mtls_node, web_node};
 use contract_client::ContractClient;
-use mpc_interface::primitives::{EpochId, Keyset};
+use mpc_interface::primitives::EpochId;
+use share_transfer::Expected;
 use share_transfer::contract::{ContractDirectory, RegisteredBackupService};
 use share_transfer::mtls::{MtlsConfig, MtlsEndpoint, MtlsError};
 use share_transfer::web::{WebConfig, WebNode};
@@ -28,8 +29,9 @@ pub enum Mode {
     /// Hand these shares (the node's, matching the current keyset) to the
     /// operator's registered backup service.
     ServeBackups(SharesPayload),
-    /// Accept the shares of this keyset from the registered backup service.
-    ReceiveRecovery(Keyset),
+    /// Accept shares matching this keyset and this node's verifying shares
+    /// from the registered backup service.
+    ReceiveRecovery(Expected),
 }
 
 impl Mode {
@@ -134,12 +136,12 @@ impl TransferEndpoint {
 pub(crate) async fn import(
     store: &Arc<dyn ShareStore>,
     payload: SharesPayload,
-    keyset: Keyset,
+    expected: Expected,
     events: &mpsc::UnboundedSender<TransferEvent>,
 ) -> Result<(), String> {
     let epoch_id = payload.epoch_id;
     let store = store.clone();
-    let outcome = tokio::task::spawn_blocking(move || store.import(&payload, &keyset)).await;
+    let outcome = tokio::task::spawn_blocking(move || store.import(&payload, &expected)).await;
     let stored = match outcome {
         Ok(Ok(())) => {
             tracing::info!(epoch = %epoch_id, "recovered shares imported");

@@ -14,6 +14,7 @@ use crate::store::ShareStore;
 use crate::transfer::{import, EndpointParts, Mode, TransferEvent};
 use contract_client::{ContractClient, MpcContract};
 use mpc_interface::primitives::Keyset;
+use share_transfer::Expected;
 use mpc_interface::recovery::{EphemeralKeys, Session, SessionKind};
 use mpc_interface::AccountId;
 use share_transfer::web::WebNode;
@@ -38,7 +39,8 @@ pub(crate) struct WebSide {
 
 /// A recovery session published on the contract, and the task waiting on it.
 struct OpenRecovery {
-    keyset: Keyset,
+    /// Boxed: it keeps the endpoint's variants of similar size.
+    expected: Box<Expected>,
     waiter: JoinHandle<()>,
     /// Set once the shares were imported: the session did its job, and the
     /// poll that runs right after the import (before the backup service could
@@ -50,9 +52,9 @@ struct OpenRecovery {
 }
 
 impl OpenRecovery {
-    /// Whether this session still serves waiting for `keyset`'s shares.
-    fn still_useful_for(&mut self, keyset: &Keyset, renewal: Duration) -> bool {
-        if &self.keyset != keyset {
+    /// Whether this session still serves waiting for shares matching `expected`.
+    fn still_useful_for(&mut self, expected: &Expected, renewal: Duration) -> bool {
+        if *self.expected != *expected {
             return false;
         }
         if !self.waiter.is_finished() {
@@ -110,13 +112,13 @@ impl WebSide {
                 self.node.set_backup_shares(None);
                 self.recovery = None;
             }
-            Mode::ReceiveRecovery(keyset) => {
+            Mode::ReceiveRecovery(expected) => {
                 self.node.set_backup_shares(None);
                 let renewal = self.session_renewal;
-                if !self.recovery.as_mut().is_some_and(|r| r.still_useful_for(keyset, renewal)) {
+                if !self.recovery.as_mut().is_some_and(|r| r.still_useful_for(expected, renewal)) {
                     // The previous session ended (delivered, or refused), went
                     // unused too long or was for another keyset: open a new one.
-                    self.recovery = self.open_recovery(keyset.clone()).await;
+                    self.recovery = self.open_recovery(expected.clone()).await;
                 }
             }
         }
@@ -125,7 +127,7 @@ impl WebSide {
 
     /// Publishes a fresh key for a new recovery session and waits for it in
     /// the background. On failure returns None: the next poll tries again.
-    async fn open_recovery(&self, keyset: Keyset) -> Option<OpenRecovery> {
+    async fn open_recovery(&self, expected: Expected) -> Option<OpenRecovery> {
         let published = match self.client.ephemeral_keys(&self.account).await {
             Ok(keys) => keys,
             Err(e) => {
@@ -133,8 +135,8 @@ impl WebSide {
                 return None;
             }
         };
-        let session = next_recovery_session(&published, &keyset);
-        let handle = match self.node.begin_recovery(session, keyset.clone()).await {
+        let session = next_recovery_session(&published, &expected.keyset);
+        let handle = match self.node.begin_recovery(session, &expected).await {
             Ok(handle) => handle,
             Err(e) => {
                 tracing::warn!(error = %e, ?session, "cannot open a recovery session; will retry");
@@ -142,12 +144,12 @@ impl WebSide {
                 return None;
             }
         };
-        let (store, events, expected) = (self.store.clone(), self.events.clone(), keyset.clone());
+        let (store, events, wanted) = (self.store.clone(), self.events.clone(), expected.clone());
         let imported = Arc::new(AtomicBool::new(false));
         let done = imported.clone();
         let waiter = tokio::spawn(async move {
             match handle.delivery().await {
-                Ok(delivery) => match import(&store, delivery.payload.clone(), expected, &events).await {
+                Ok(delivery) => match import(&store, delivery.payload.clone(), wanted, &events).await {
                     Ok(()) => {
                         done.store(true, Ordering::SeqCst);
                         delivery.stored();
@@ -160,7 +162,7 @@ impl WebSide {
                 }
             }
         });
-        Some(OpenRecovery { keyset, waiter, imported, import_seen: false, opened: Instant::now() })
+        Some(OpenRecovery { expected: Box::new(expected), waiter, imported, import_seen: false, opened: Instant::now() })
     }
 }
 

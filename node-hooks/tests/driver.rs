@@ -14,13 +14,14 @@ use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::{EpochId, ParticipantInfo};
 use mpc_interface::recovery::{RecoveryStatus, Session, SessionKind};
 use mpc_interface::state::ProtocolStateView;
-use node_hooks::driver::Exit;
+use node_hooks::driver::{DriverError, Exit};
 use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore};
 use node_hooks::transfer::Transport;
 use node_hooks::{Decision, ShutDownCause};
 use serde_json::json;
 use share_transfer::Identity;
+use share_transfer::Expected;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -92,7 +93,7 @@ async fn lose_and_recover_machine(transport: Transport) {
     let backup_id = Arc::new(Identity::generate());
     register_backup_service(&contract, &backup_id).await;
     let old_home = tempfile::tempdir().unwrap();
-    FileShareStore::in_home(old_home.path()).import(&shares, &keyset).unwrap();
+    FileShareStore::in_home(old_home.path()).import(&shares, &Expected::from(&keyset)).unwrap();
     let mut old = start(old_node_client(&contract), old_id, &old_url, old_listener, old_home.path(), config(transport));
     old.decision(Decision::Refresh).await;
 
@@ -182,7 +183,7 @@ async fn driver__should_reconnect_after_another_accounts_recovery() {
     let (listener, _, url) = listener().await;
     let contract = network(id.public_key(), &url);
     let home = tempfile::tempdir().unwrap();
-    FileShareStore::in_home(home.path()).import(&shares_for(&keyset()), &keyset()).unwrap();
+    FileShareStore::in_home(home.path()).import(&shares_for(&keyset()), &Expected::from(&keyset())).unwrap();
     let mut node = start(old_node_client(&contract), id, &url, listener, home.path(), config(Transport::Mtls));
     let before = node.decision(Decision::Refresh).await;
     assert_eq!(before.reconnects, 0);
@@ -297,7 +298,7 @@ async fn driver__should_make_stand_in_shares_only_when_enabled() {
     let mut node = start(old_node_client(&contract), Identity::from_seed(&seed), &url, listener, home.path(), cfg);
     node.wait_for("stand-in shares", |s| s.shares_epoch == Some(EpochId(0))).await;
     let stored = FileShareStore::in_home(home.path()).load().unwrap().unwrap();
-    assert!(stored.check_against(&keyset()).is_ok());
+    assert!(stored.check_against(&keyset().into()).is_ok());
     assert_eq!(node.stop().await, Exit::Cancelled);
 }
 
@@ -308,7 +309,7 @@ async fn driver__should_refuse_to_start_on_a_corrupted_share_file() {
     let contract = network(id.public_key(), &url);
     let home = tempfile::tempdir().unwrap();
     let store = FileShareStore::in_home(home.path());
-    store.import(&shares_for(&keyset()), &keyset()).unwrap();
+    store.import(&shares_for(&keyset()), &Expected::from(&keyset())).unwrap();
     let mut bytes = std::fs::read(store.path()).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
@@ -319,4 +320,38 @@ async fn driver__should_refuse_to_start_on_a_corrupted_share_file() {
 
     let err = result.unwrap_err();
     assert!(err.to_string().contains("is corrupted: checksum mismatch"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn driver__should_refuse_to_take_part_with_shares_that_do_not_match_its_verifying_shares() {
+    let id = Identity::generate();
+    let (listener, _, url) = listener().await;
+    let good = shares_for(&keyset());
+    let contract = network_verifying(id.public_key(), &url, &good);
+    let home = tempfile::tempdir().unwrap();
+    // The file is intact (checksum and public keys right); one share bit is wrong.
+    FileShareStore::in_home(home.path()).write(&one_bit_flipped(&good)).unwrap();
+
+    let node = start(old_node_client(&contract), id, &url, listener, home.path(), config(Transport::Mtls));
+    let result = tokio::time::timeout(Duration::from_secs(10), node.task).await.unwrap().unwrap();
+
+    let err = result.unwrap_err();
+    assert!(matches!(err, DriverError::WrongShare(_)), "{err}");
+    assert!(err.to_string().contains("do not match the contract"), "{err}");
+    let contract_txs = old_node_client(&contract).state().await.unwrap();
+    assert!(matches!(contract_txs, ProtocolStateView::Running(_)), "it took no part");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn driver__should_take_part_with_shares_that_match_its_verifying_shares() {
+    let id = Identity::generate();
+    let (listener, _, url) = listener().await;
+    let good = shares_for(&keyset());
+    let contract = network_verifying(id.public_key(), &url, &good);
+    let home = tempfile::tempdir().unwrap();
+    FileShareStore::in_home(home.path()).import(&good, &expected(&contract).await).unwrap();
+
+    let mut node = start(old_node_client(&contract), id, &url, listener, home.path(), config(Transport::Mtls));
+    node.decision(Decision::Refresh).await;
+    assert_eq!(node.stop().await, Exit::Cancelled);
 }

@@ -3,11 +3,12 @@
 #![allow(non_snake_case)]
 
 use mpc_interface::keys::Ed25519PublicKey;
-use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, KeyForDomain, Keyset, SignatureScheme};
+use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, KeyForDomain, Keyset, ParticipantId, SignatureScheme};
 use node_hooks::private_file::{is_temp_name, PrivateFileError};
 use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore, StoreError, SHARES_FILE};
 use share_transfer::PayloadError;
+use share_transfer::Expected;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
@@ -40,7 +41,7 @@ fn file_store__should_round_trip_shares_in_a_0600_file() {
     assert!(store.load().unwrap().is_none(), "no file yet");
     let shares = shares_for(&keyset(3));
 
-    store.import(&shares, &keyset(3)).unwrap();
+    store.import(&shares, &Expected::from(&keyset(3))).unwrap();
 
     assert_eq!(store.path(), home.path().join(SHARES_FILE));
     assert_eq!(fs::metadata(store.path()).unwrap().permissions().mode() & 0o777, 0o600);
@@ -52,14 +53,14 @@ fn file_store__should_round_trip_shares_in_a_0600_file() {
 fn file_store__should_replace_the_file_atomically_by_rename() {
     let (home, store) = store();
     let old = shares_for(&keyset(3));
-    store.import(&old, &keyset(3)).unwrap();
+    store.import(&old, &Expected::from(&keyset(3))).unwrap();
     let old_inode = fs::metadata(store.path()).unwrap().ino();
     // A reader that opened the old file keeps seeing it whole.
     let old_bytes = fs::read(store.path()).unwrap();
     let reader = fs::File::open(store.path()).unwrap();
 
     let new = shares_for(&keyset(4));
-    store.import(&new, &keyset(4)).unwrap();
+    store.import(&new, &Expected::from(&keyset(4))).unwrap();
 
     assert_ne!(fs::metadata(store.path()).unwrap().ino(), old_inode, "written to a new file, then renamed");
     let mut seen = Vec::new();
@@ -73,7 +74,7 @@ fn file_store__should_replace_the_file_atomically_by_rename() {
 fn file_store__should_ignore_a_leftover_temporary_file_from_a_crash() {
     let (home, store) = store();
     let shares = shares_for(&keyset(3));
-    store.import(&shares, &keyset(3)).unwrap();
+    store.import(&shares, &Expected::from(&keyset(3))).unwrap();
     // A crash between creating the temporary file and renaming it leaves this.
     fs::write(home.path().join(".shares.borsh.tmp-1-00"), b"half-written").unwrap();
 
@@ -83,7 +84,7 @@ fn file_store__should_ignore_a_leftover_temporary_file_from_a_crash() {
 #[test]
 fn file_store__should_refuse_a_file_readable_by_others() {
     let (_home, store) = store();
-    store.import(&shares_for(&keyset(3)), &keyset(3)).unwrap();
+    store.import(&shares_for(&keyset(3)), &Expected::from(&keyset(3))).unwrap();
     fs::set_permissions(store.path(), fs::Permissions::from_mode(0o644)).unwrap();
 
     let err = store.load().unwrap_err();
@@ -95,7 +96,7 @@ fn file_store__should_refuse_a_file_readable_by_others() {
 #[test]
 fn file_store__should_detect_a_flipped_bit() {
     let (_home, store) = store();
-    store.import(&shares_for(&keyset(3)), &keyset(3)).unwrap();
+    store.import(&shares_for(&keyset(3)), &Expected::from(&keyset(3))).unwrap();
     let mut bytes = fs::read(store.path()).unwrap();
     // Somewhere inside the last share's secret bytes: still decodes, wrongly.
     let at = bytes.len() - 40;
@@ -111,7 +112,7 @@ fn file_store__should_detect_a_flipped_bit() {
 #[test]
 fn file_store__should_refuse_truncated_foreign_and_future_files() {
     let (_home, store) = store();
-    store.import(&shares_for(&keyset(3)), &keyset(3)).unwrap();
+    store.import(&shares_for(&keyset(3)), &Expected::from(&keyset(3))).unwrap();
     let good = fs::read(store.path()).unwrap();
 
     fs::write(store.path(), &good[..20]).unwrap();
@@ -134,7 +135,7 @@ fn file_store__should_refuse_truncated_foreign_and_future_files() {
 fn import__should_refuse_shares_of_another_epoch_and_write_nothing() {
     let (home, store) = store();
 
-    let err = store.import(&shares_for(&keyset(2)), &keyset(3)).unwrap_err();
+    let err = store.import(&shares_for(&keyset(2)), &Expected::from(&keyset(3))).unwrap_err();
 
     assert!(
         matches!(err, StoreError::Mismatch(PayloadError::WrongEpoch { payload: EpochId(2), contract: EpochId(3) })),
@@ -142,7 +143,7 @@ fn import__should_refuse_shares_of_another_epoch_and_write_nothing() {
     );
     assert_eq!(
         err.to_string(),
-        "refusing to import shares that do not match the contract's keyset: wrong epoch: payload has 2, contract has 3; \
+        "refusing to import shares that do not match the contract: wrong epoch: payload has 2, contract has 3; \
          nothing was written"
     );
     assert!(names(home.path()).is_empty(), "nothing written");
@@ -152,12 +153,12 @@ fn import__should_refuse_shares_of_another_epoch_and_write_nothing() {
 fn import__should_refuse_a_wrong_public_key_and_keep_the_old_shares() {
     let (_home, store) = store();
     let old = shares_for(&keyset(3));
-    store.import(&old, &keyset(3)).unwrap();
+    store.import(&old, &Expected::from(&keyset(3))).unwrap();
     let before = fs::read(store.path()).unwrap();
     let mut wrong = keyset(4);
     wrong.domains[1].public_key = DomainPublicKey::Ed25519(Ed25519PublicKey([9; 32]));
 
-    let err = store.import(&shares_for(&wrong), &keyset(4)).unwrap_err();
+    let err = store.import(&shares_for(&wrong), &Expected::from(&keyset(4))).unwrap_err();
 
     assert!(matches!(err, StoreError::Mismatch(PayloadError::PublicKeyMismatch { domain: DomainId(1), .. })), "{err}");
     assert_eq!(fs::read(store.path()).unwrap(), before, "the stored shares are untouched");
@@ -170,7 +171,7 @@ fn import__should_refuse_missing_domains() {
     let mut partial = shares_for(&keyset(3));
     partial.shares.pop();
     assert!(matches!(
-        store.import(&partial, &keyset(3)),
+        store.import(&partial, &Expected::from(&keyset(3))),
         Err(StoreError::Mismatch(PayloadError::MissingDomain { domain: DomainId(1) }))
     ));
     assert!(store.load().unwrap().is_none());
@@ -180,14 +181,51 @@ fn import__should_refuse_missing_domains() {
 fn import__should_be_idempotent_for_the_same_shares_and_refuse_different_ones() {
     let (_home, store) = store();
     let shares = shares_for(&keyset(0));
-    store.import(&shares, &keyset(0)).unwrap();
-    store.import(&shares, &keyset(0)).expect("a redelivery of the same shares is accepted");
+    store.import(&shares, &Expected::from(&keyset(0))).unwrap();
+    store.import(&shares, &Expected::from(&keyset(0))).expect("a redelivery of the same shares is accepted");
     assert_eq!(store.load().unwrap(), Some(shares.clone()));
 
     let other = shares_for(&keyset(0));
-    let err = store.import(&other, &keyset(0)).unwrap_err();
+    let err = store.import(&other, &Expected::from(&keyset(0))).unwrap_err();
     assert!(matches!(err, StoreError::DiffersFromStored { epoch_id: EpochId(0) }), "{err}");
     assert_eq!(store.load().unwrap(), Some(shares), "nothing was written");
+}
+
+/// `shares`' verifying shares as the contract would record them for participant 0.
+fn expected_with_verifying_shares(keyset: &Keyset, shares: &share_transfer::SharesPayload) -> Expected {
+    use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
+    let domains = shares
+        .shares
+        .iter()
+        .map(|s| DomainVerifyingShare {
+            domain_id: s.domain_id,
+            verifying_share: share_transfer::verifying::verifying_share(s.public_key.scheme(), s.secret_share.expose())
+                .expect("a scalar"),
+        })
+        .collect();
+    let verifying = ParticipantVerifyingShares { epoch_id: keyset.epoch_id, participant_id: ParticipantId(0), domains };
+    Expected::new(keyset.clone(), Some(verifying))
+}
+
+#[test]
+fn import__should_check_every_delivery_against_the_verifying_shares_before_writing_or_comparing() {
+    let (_home, store) = store();
+    let good = shares_for(&keyset(0));
+    let expected = expected_with_verifying_shares(&keyset(0), &good);
+    let mut flipped = good.clone();
+    let mut bytes = flipped.shares[0].secret_share.expose().to_vec();
+    bytes[0] ^= 1;
+    flipped.shares[0].secret_share = share_transfer::SecretShare::new(bytes);
+
+    let err = store.import(&flipped, &expected).unwrap_err();
+    assert!(matches!(err, StoreError::Mismatch(_)), "{err}");
+    assert!(!store.path().exists(), "nothing written");
+
+    store.import(&good, &expected).unwrap();
+    store.import(&good, &expected).expect("a redelivery of the same verified shares is accepted");
+    let err = store.import(&flipped, &expected).unwrap_err();
+    assert!(matches!(err, StoreError::Mismatch(_)), "refused as wrong, not merely as different: {err}");
+    assert_eq!(store.load().unwrap(), Some(good), "the verified shares stay");
 }
 
 #[test]
@@ -196,10 +234,10 @@ fn import__should_replace_an_unreadable_or_older_share_file() {
     fs::write(store.path(), b"torn").unwrap();
     fs::set_permissions(store.path(), fs::Permissions::from_mode(0o600)).unwrap();
     let shares = shares_for(&keyset(1));
-    store.import(&shares, &keyset(1)).expect("a failed write is replaced");
+    store.import(&shares, &Expected::from(&keyset(1))).expect("a failed write is replaced");
     assert_eq!(store.load().unwrap(), Some(shares));
     let newer = shares_for(&keyset(2));
-    store.import(&newer, &keyset(2)).expect("shares of another keyset are replaced");
+    store.import(&newer, &Expected::from(&keyset(2))).expect("shares of another keyset are replaced");
     assert_eq!(store.load().unwrap(), Some(newer));
 }
 

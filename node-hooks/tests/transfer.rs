@@ -96,7 +96,16 @@ fn backup_session(nonce: u64) -> Session {
 /// node0 recovering (approved) onto a fresh machine that waits for shares.
 async fn recovering(transport: Transport) -> (InProcessContract, Node, Arc<Identity>) {
     let (_, _, old_url) = listener().await;
-    let contract = network(Identity::generate().public_key(), &old_url);
+    recovering_on(transport, network(Identity::generate().public_key(), &old_url)).await
+}
+
+/// As [`recovering`], on a contract that records `shares`' verifying shares.
+async fn recovering_verified(transport: Transport, shares: &SharesPayload) -> (InProcessContract, Node, Arc<Identity>) {
+    let (_, _, old_url) = listener().await;
+    recovering_on(transport, network_verifying(Identity::generate().public_key(), &old_url, shares)).await
+}
+
+async fn recovering_on(transport: Transport, contract: InProcessContract) -> (InProcessContract, Node, Arc<Identity>) {
     let backup_id = Arc::new(Identity::generate());
     register_backup_service(&contract, &backup_id).await;
     let new_id = Identity::generate();
@@ -106,7 +115,7 @@ async fn recovering(transport: Transport) -> (InProcessContract, Node, Arc<Ident
     new_client.submit_participant_recovery_info(Role::Node, &info, None).await.unwrap();
     operator(&contract).approve_recovery(&new_id.public_key()).await.unwrap();
     let mut node = start_node(transport, new_id, new_client, listener).await;
-    node.endpoint.apply(Mode::ReceiveRecovery(keyset())).await;
+    node.endpoint.apply(Mode::ReceiveRecovery(expected(&contract).await)).await;
     (contract, node, backup_id)
 }
 
@@ -313,6 +322,47 @@ async fn mtls_recovery__should_refuse_shares_with_a_wrong_public_key_and_write_n
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_recovery__should_refuse_shares_with_a_wrong_public_key_and_write_nothing() {
     recovery_refuses(Transport::Web, shares_for(&wrong_key(&keyset())), "domain 1: public key").await;
+}
+
+/// The defect: a backup service hands over a share with one bit flipped but
+/// the right public keys (AEAD intact). The node refuses it before anything
+/// is written, and a good redelivery is then imported.
+async fn recovery_refuses_a_flipped_bit_then_takes_a_good_redelivery(transport: Transport) {
+    let good = shares_for(&keyset());
+    let (contract, mut node, backup_id) = recovering_verified(transport, &good).await;
+
+    let err = deliver(transport, &contract, &node, &backup_id, &one_bit_flipped(&good)).await.unwrap_err();
+
+    let expected_error = "domain 0: the secret share does not match participant 0's verifying share on the contract";
+    assert!(err.contains(expected_error), "backup service saw: {err}");
+    let (what, error) = failed(node.next_event().await);
+    assert_eq!(what, "recovery");
+    assert!(error.contains(expected_error), "node saw: {error}");
+    assert!(!node.store.path().exists(), "nothing written");
+
+    // The recovery stays open: at the next poll the node waits for shares
+    // again (web: in a new session, once the refused one has ended), and a
+    // redelivery of the good shares is imported.
+    for _ in 0..250 {
+        node.endpoint.apply(Mode::ReceiveRecovery(expected(&contract).await)).await;
+        if transport == Transport::Mtls || node_recovery_session(&contract).await.nonce > 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    deliver(transport, &contract, &node, &backup_id, &good).await.unwrap();
+    assert_eq!(node.next_event().await, TransferEvent::SharesImported { epoch_id: EpochId(0) });
+    assert_eq!(node.stored(), Some(good));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_recovery__should_refuse_a_share_with_one_bit_flipped_and_take_a_good_redelivery() {
+    recovery_refuses_a_flipped_bit_then_takes_a_good_redelivery(Transport::Mtls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_recovery__should_refuse_a_share_with_one_bit_flipped_and_take_a_good_redelivery() {
+    recovery_refuses_a_flipped_bit_then_takes_a_good_redelivery(Transport::Web).await;
 }
 
 // --- junk connections ------------------------------------------------------

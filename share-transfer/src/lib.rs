@@ -25,6 +25,7 @@
 pub mod authority;
 pub mod contract;
 pub mod endpoint;
+pub mod expected;
 pub mod gate;
 pub mod identity;
 pub mod memory;
@@ -32,11 +33,12 @@ pub mod mtls;
 pub mod payload;
 pub mod session;
 pub mod transport;
+pub mod verifying;
 pub mod web;
 
 pub use authority::{AuthorityError, EphemeralKeyDirectory, PeerAuthority};
 pub use identity::Identity;
 pub use memory::{InMemoryAuthority, InMemoryDirectory, PartyDirectory};
-pub use payload::{DomainShare, PayloadError, SecretShare, SharesPayload};
+pub use payload::{DomainShare, Expected, PayloadError, SecretShare, SharesPayload};
 pub use session::{Party, Session, SessionKind};
 pub use transport::Transport;

@@ -7,7 +7,8 @@
 //! overwrite good shares on a replacement machine.
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, Keyset};
+use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, Keyset, ParticipantId};
+pub use crate::expected::Expected;
 use std::collections::HashSet;
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -101,14 +102,56 @@ pub enum PayloadError {
     PublicKeyMismatch { domain: DomainId, payload: DomainPublicKey, contract: DomainPublicKey },
     #[error("domain {domain}: the secret share is empty")]
     EmptyShare { domain: DomainId },
+    #[error("the contract's verifying shares are of epoch {verifying}, its keyset of epoch {keyset}")]
+    VerifyingEpoch { verifying: EpochId, keyset: EpochId },
+    #[error("domain {domain}: the contract records no verifying share of participant {participant}")]
+    NoVerifyingShare { domain: DomainId, participant: ParticipantId },
+    #[error("domain {domain}: the secret share is not a scalar of the domain's curve")]
+    MalformedShare { domain: DomainId },
+    #[error("domain {domain}: the secret share does not match participant {participant}'s verifying share on the contract")]
+    ShareMismatch { domain: DomainId, participant: ParticipantId },
+}
+
+impl PayloadError {
+    /// The share itself is wrong (not merely for another keyset): it must
+    /// never be stored, served, imported or used.
+    pub fn is_wrong_share(&self) -> bool {
+        matches!(self, Self::MalformedShare { .. } | Self::ShareMismatch { .. })
+    }
 }
 
 impl SharesPayload {
-    /// Checks that these shares are exactly the ones the contract's keyset asks
-    /// for: same epoch, every domain once and in order, and the same public keys.
-    /// Set-level problems (duplicates, missing, extra domains) are reported before
-    /// order, so the message names the real problem rather than its symptom.
-    pub fn check_against(&self, keyset: &Keyset) -> Result<(), PayloadError> {
+    /// The one check every hand-off (serve, store, import, conclude, start-up)
+    /// makes: these shares are exactly the ones the contract asks for: same
+    /// epoch, every domain once and in order, the same public keys, and each
+    /// share times the curve's generator equals the holder's verifying share
+    /// on the contract. Set-level problems (duplicates, missing, extra
+    /// domains) are reported before order, so the message names the real
+    /// problem rather than its symptom.
+    ///
+    /// With no verifying shares (a keyset agreed before the contract recorded
+    /// them; the next resharing records them) only the public keys can be
+    /// checked; callers log that they could not check more.
+    pub fn check_against(&self, expected: &Expected) -> Result<(), PayloadError> {
+        self.check_keys(&expected.keyset)?;
+        let Some(verifying) = &expected.verifying else { return Ok(()) };
+        if verifying.epoch_id != expected.keyset.epoch_id {
+            return Err(PayloadError::VerifyingEpoch { verifying: verifying.epoch_id, keyset: expected.keyset.epoch_id });
+        }
+        let participant = verifying.participant_id;
+        for share in &self.shares {
+            let domain = share.domain_id;
+            let recorded = verifying.of(domain).ok_or(PayloadError::NoVerifyingShare { domain, participant })?;
+            let computed = crate::verifying::verifying_share(share.public_key.scheme(), share.secret_share.expose())
+                .ok_or(PayloadError::MalformedShare { domain })?;
+            if computed != recorded {
+                return Err(PayloadError::ShareMismatch { domain, participant });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_keys(&self, keyset: &Keyset) -> Result<(), PayloadError> {
         if self.epoch_id != keyset.epoch_id {
             return Err(PayloadError::WrongEpoch { payload: self.epoch_id, contract: keyset.epoch_id });
         }
@@ -155,7 +198,9 @@ impl SharesPayload {
 mod tests {
     use super::*;
     use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
+    use crate::verifying::verifying_share;
     use mpc_interface::primitives::KeyForDomain;
+    use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
 
     fn keyset() -> Keyset {
         Keyset {
@@ -191,7 +236,7 @@ mod tests {
     #[test]
     fn check_against__should_accept_matching_payload() {
         let keyset = keyset();
-        assert_eq!(payload_for(&keyset).check_against(&keyset), Ok(()));
+        assert_eq!(payload_for(&keyset).check_against(&keyset.clone().into()), Ok(()));
     }
 
     #[test]
@@ -199,7 +244,7 @@ mod tests {
         let keyset = keyset();
         let mut payload = payload_for(&keyset);
         payload.epoch_id = EpochId(3);
-        let err = payload.check_against(&keyset).unwrap_err();
+        let err = payload.check_against(&keyset.clone().into()).unwrap_err();
         assert_eq!(err.to_string(), "wrong epoch: payload has 3, contract has 4");
     }
 
@@ -209,7 +254,7 @@ mod tests {
         let mut payload = payload_for(&keyset);
         let wrong = Ed25519PublicKey([9; 32]);
         payload.shares[1].public_key = DomainPublicKey::Ed25519(wrong);
-        let err = payload.check_against(&keyset).unwrap_err();
+        let err = payload.check_against(&keyset.clone().into()).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("domain 1: public key {wrong} differs from the contract's {}", Ed25519PublicKey([2; 32]))
@@ -223,21 +268,21 @@ mod tests {
 
         let mut missing = good.clone();
         missing.shares.pop();
-        assert_eq!(missing.check_against(&keyset), Err(PayloadError::MissingDomain { domain: DomainId(1) }));
+        assert_eq!(missing.check_against(&keyset.clone().into()), Err(PayloadError::MissingDomain { domain: DomainId(1) }));
 
         let mut extra = good.clone();
         let mut share = extra.shares[1].clone();
         share.domain_id = DomainId(7);
         extra.shares.push(share);
-        assert_eq!(extra.check_against(&keyset), Err(PayloadError::UnexpectedDomain { domain: DomainId(7) }));
+        assert_eq!(extra.check_against(&keyset.clone().into()), Err(PayloadError::UnexpectedDomain { domain: DomainId(7) }));
 
         let mut duplicate = good.clone();
         duplicate.shares.push(good.shares[0].clone());
-        assert_eq!(duplicate.check_against(&keyset), Err(PayloadError::DuplicateDomain { domain: DomainId(0) }));
+        assert_eq!(duplicate.check_against(&keyset.clone().into()), Err(PayloadError::DuplicateDomain { domain: DomainId(0) }));
 
         let mut reordered = good.clone();
         reordered.shares.reverse();
-        assert!(matches!(reordered.check_against(&keyset), Err(PayloadError::OutOfOrder { position: 0, .. })));
+        assert!(matches!(reordered.check_against(&keyset.clone().into()), Err(PayloadError::OutOfOrder { position: 0, .. })));
     }
 
     #[test]
@@ -245,7 +290,60 @@ mod tests {
         let keyset = keyset();
         let mut payload = payload_for(&keyset);
         payload.shares[0].secret_share = SecretShare::new(vec![]);
-        assert_eq!(payload.check_against(&keyset), Err(PayloadError::EmptyShare { domain: DomainId(0) }));
+        assert_eq!(payload.check_against(&keyset.clone().into()), Err(PayloadError::EmptyShare { domain: DomainId(0) }));
+    }
+
+    /// Shares that are valid scalars of both curves, and the verifying shares
+    /// of participant 2 computed from them.
+    fn verified(keyset: &Keyset) -> (SharesPayload, Expected) {
+        let mut payload = payload_for(keyset);
+        for (i, share) in payload.shares.iter_mut().enumerate() {
+            share.secret_share = SecretShare::new(vec![i as u8 + 1; 32]);
+        }
+        let domains = payload
+            .shares
+            .iter()
+            .map(|s| DomainVerifyingShare {
+                domain_id: s.domain_id,
+                verifying_share: verifying_share(s.public_key.scheme(), s.secret_share.expose()).unwrap(),
+            })
+            .collect();
+        let verifying = ParticipantVerifyingShares { epoch_id: keyset.epoch_id, participant_id: ParticipantId(2), domains };
+        (payload, Expected::new(keyset.clone(), Some(verifying)))
+    }
+
+    #[test]
+    fn check_against__should_accept_shares_matching_the_verifying_shares() {
+        let (payload, expected) = verified(&keyset());
+        assert_eq!(payload.check_against(&expected), Ok(()));
+    }
+
+    #[test]
+    fn check_against__should_refuse_a_share_with_one_bit_flipped_despite_the_right_public_keys() {
+        let (mut payload, expected) = verified(&keyset());
+        let mut bytes = payload.shares[1].secret_share.expose().to_vec();
+        bytes[0] ^= 1;
+        payload.shares[1].secret_share = SecretShare::new(bytes);
+        assert!(payload.check_against(&expected.keyset.clone().into()).is_ok(), "the public keys alone cannot tell");
+        let err = payload.check_against(&expected).unwrap_err();
+        assert_eq!(err, PayloadError::ShareMismatch { domain: DomainId(1), participant: ParticipantId(2) });
+        assert!(err.is_wrong_share());
+        assert_eq!(
+            err.to_string(),
+            "domain 1: the secret share does not match participant 2's verifying share on the contract"
+        );
+    }
+
+    #[test]
+    fn check_against__should_refuse_a_share_that_is_no_scalar_and_verifying_shares_of_another_epoch() {
+        let (mut payload, mut expected) = verified(&keyset());
+        payload.shares[0].secret_share = SecretShare::new(vec![0xff; 32]);
+        assert_eq!(payload.check_against(&expected), Err(PayloadError::MalformedShare { domain: DomainId(0) }));
+        expected.verifying.as_mut().unwrap().epoch_id = EpochId(3);
+        assert_eq!(
+            payload.check_against(&expected),
+            Err(PayloadError::VerifyingEpoch { verifying: EpochId(3), keyset: EpochId(4) })
+        );
     }
 
     #[test]

@@ -142,3 +142,28 @@ async fn status__should_show_stored_domains_the_registration_and_whether_the_cop
         "the network moved on: {moved}"
     );
 }
+
+#[tokio::test]
+async fn web_backup__should_refuse_to_store_a_share_with_one_bit_flipped_despite_the_right_public_keys() {
+    let mut world = World::new(0).await;
+    let listener = world.take_node_listener();
+    let node = world.web_node(node_key(ACCOUNT));
+    let server = node.clone();
+    tokio::spawn(async move { server.serve(listener).await });
+    let service = world.service(Transport::Web);
+    // After a resharing the contract records node0's verifying shares.
+    world.reshare().await;
+    let mut flipped = world.shares.clone();
+    let mut bytes = flipped.shares[0].secret_share.expose().to_vec();
+    bytes[31] ^= 1;
+    flipped.shares[0].secret_share = share_transfer::SecretShare::new(bytes);
+    node.set_backup_shares(Some(flipped));
+
+    let err = service.run_once().await.unwrap_err().to_string();
+
+    assert!(err.contains("does not match participant 0's verifying share on the contract"), "{err}");
+    assert_eq!(service.storage().epochs().unwrap(), Vec::<EpochId>::new(), "nothing stored");
+    node.set_backup_shares(Some(world.shares.clone()));
+    assert_eq!(service.run_once().await.unwrap(), Outcome::BackedUp { epoch: EpochId(1) });
+    assert_eq!(service.storage().load(EpochId(1)).unwrap(), world.shares);
+}

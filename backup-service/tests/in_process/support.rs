@@ -12,13 +12,14 @@ use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operato
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::keys::{Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::methods::{self, Role};
-use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters};
+use mpc_interface::primitives::{EpochId, Keyset, ParticipantId, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};
 use mpc_interface::state::ProtocolStateView;
 use mpc_interface::AccountId;
 use rand_core::{OsRng, RngCore};
 use serde_json::json;
 use share_transfer::mtls::{MtlsConfig, MtlsEndpoint};
+use share_transfer::verifying::verifying_share;
 use share_transfer::web::{WebConfig, WebNode};
 use share_transfer::{
     AuthorityError, DomainShare, EphemeralKeyDirectory, Identity, Party, PeerAuthority, SecretShare, SharesPayload,
@@ -171,21 +172,21 @@ impl World {
                 .await
                 .unwrap();
         }
-        for domain in scenario::domains() {
+        // node0's new shares, and the verifying shares every voter agrees on:
+        // node0's from them, the others' stand-ins.
+        let shares = shares_for(&Keyset { epoch_id: next, domains: running.keyset.domains.clone() });
+        for (domain, share) in scenario::domains().iter().zip(&shares.shares) {
+            let mut verifying = scenario::verifying_shares(domain, next.0, (0..N as u32).map(ParticipantId));
+            verifying[0] = verifying_share(domain.scheme, share.secret_share.expose()).unwrap();
+            let args = json!({"key_event_id": {"epoch_id": next, "domain_id": domain.id}, "verifying_shares": verifying});
             for i in 0..N {
                 let node = self.contract.client(&scenario::account(i), node_key(&scenario::account(i)));
-                node.call_as(
-                    Role::Node,
-                    methods::VOTE_RESHARED,
-                    json!({"key_event_id": {"epoch_id": next, "domain_id": domain.id}}),
-                )
-                .await
-                .unwrap();
+                node.call_as(Role::Node, methods::VOTE_RESHARED, args.clone()).await.unwrap();
             }
         }
         let keyset = self.keyset().await;
         assert_eq!(keyset.epoch_id, next);
-        self.shares = shares_for(&keyset);
+        self.shares = shares;
     }
 
     /// A replacement machine for node0 enters recovery with its node key
@@ -220,7 +221,8 @@ pub fn recovery_session(epoch: EpochId, nonce: u64) -> Session {
     Session { kind: SessionKind::Recovery, epoch_id: epoch, nonce }
 }
 
-/// Random shares of every domain of `keyset`.
+/// Random shares of every domain of `keyset`: valid scalars of either curve
+/// (below 2^252 in both byte orders).
 pub fn shares_for(keyset: &Keyset) -> SharesPayload {
     SharesPayload {
         epoch_id: keyset.epoch_id,
@@ -230,6 +232,8 @@ pub fn shares_for(keyset: &Keyset) -> SharesPayload {
             .map(|d| {
                 let mut secret = vec![0u8; 32];
                 OsRng.fill_bytes(&mut secret);
+                secret[0] &= 0x0f;
+                secret[31] &= 0x0f;
                 DomainShare { domain_id: d.domain_id, public_key: d.public_key, secret_share: SecretShare::new(secret) }
             })
             .collect(),

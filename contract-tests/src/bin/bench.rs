@@ -37,6 +37,7 @@ fn main() {
     let mut storage: Vec<(usize, u64, u64)> = Vec::new();
     let mut recovery_storage: Vec<u64> = Vec::new();
     let mut measure_migrate: Vec<f64> = Vec::new();
+    let mut verifying_bytes: Vec<u64> = Vec::new();
 
     for (col, &n) in SIZES.iter().enumerate() {
         // Key generation from init.
@@ -45,16 +46,19 @@ fn main() {
         rows.entry("init").or_default().gas[col] = Some(tgas(init.expect_ok()));
         let mut votes = Vec::new();
         for domain in domains() {
+            let args = net.vote_pk_args(domain.id.0, "genesis");
             for i in 0..n {
-                let out = net.node_call(
-                    &account(i),
-                    VOTE_PK,
-                    json!({"key_event_id": key_event(0, domain.id.0), "public_key": domain_key(&domain, "genesis")}),
-                );
+                let out = net.node_call(&account(i), VOTE_PK, args.clone());
                 votes.push(tgas(out.expect_ok()));
             }
         }
         rows.entry("vote_pk (mean)").or_default().gas[col] = Some(mean(&votes));
+        rows.entry("vote_pk (max)").or_default().gas[col] = Some(votes.iter().cloned().fold(0.0, f64::max));
+        let view = net.harness.view(VERIFYING_SHARES, json!({"account_id": account(n / 2)}));
+        rows.entry("verifying_shares (view)").or_default().gas[col] = Some(tgas(&view));
+        // Storage as NEAR charges it (key + value + 40 bytes per record).
+        let verifying_records = net.harness.raw_storage().into_iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX);
+        verifying_bytes.push(verifying_records.map(|(k, v)| (k.len() + v.len() + 40) as u64).sum());
 
         // Running from init_running.
         let mut net = Network::deploy(wasm.clone());
@@ -89,8 +93,9 @@ fn main() {
         rows.entry("vote_new_parameters (max)").or_default().gas[col] = Some(votes.iter().cloned().fold(0.0, f64::max));
         let mut confirmations = Vec::new();
         for domain in 0..2 {
+            let args = net.vote_reshared_args(1, domain);
             for i in 0..=n {
-                let out = net.node_call(&account(i), VOTE_RESHARED, json!({"key_event_id": key_event(1, domain)}));
+                let out = net.node_call(&account(i), VOTE_RESHARED, args.clone());
                 confirmations.push(tgas(out.expect_ok()));
             }
         }
@@ -211,6 +216,11 @@ fn main() {
     };
     println!("{:<38} {}   (production: 2110/6196/22612)", "bytes after init_running", cell(&|s| s.1));
     println!("{:<38} {}   (production: 531/1697/5221)", "bytes added by one parameters vote", cell(&|s| s.2));
+    println!(
+        "{:<38} {}   (two domains; outside the state record)",
+        "verifying-share bytes per keyset",
+        verifying_bytes.iter().map(|b| format!("{b:>8}")).collect::<Vec<_>>().join(" ")
+    );
     println!(
         "{:<38} {}",
         "bytes after a recovery and a cancel",

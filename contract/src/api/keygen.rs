@@ -8,14 +8,21 @@ use near_sdk::near;
 
 #[near]
 impl MpcContract {
-    /// A participant's vote for the public key generated in `key_event_id`.
+    /// A participant's vote for the public key generated in `key_event_id`
+    /// and every participant's verifying share of it: a plain list, one per
+    /// participant of the set in increasing participant id.
     #[payable]
     #[handle_result]
     #[deny_unknown_arguments]
-    pub fn vote_pk(&mut self, key_event_id: KeyEventId, public_key: DomainPublicKey) -> Result<(), Error> {
+    pub fn vote_pk(
+        &mut self,
+        key_event_id: KeyEventId,
+        public_key: DomainPublicKey,
+        verifying_shares: Vec<DomainPublicKey>,
+    ) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_PK)?;
         let step = match &mut self.protocol {
-            ProtocolState::Initializing(s) => s.vote_pk(&mut self.registry, &voter, key_event_id, public_key)?,
+            ProtocolState::Initializing(s) => s.vote_pk(&mut self.registry, &voter, key_event_id, public_key, verifying_shares)?,
             other => return Err(other.wrong(VOTE_PK, "Initializing")),
         };
         self.apply(step);

@@ -3,7 +3,7 @@ use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::methods::{VOTE_CANCEL_RESHARING, VOTE_NEW_PARAMETERS, VOTE_RESHARED};
-use mpc_interface::primitives::{EpochId, KeyEventId, ThresholdParameters};
+use mpc_interface::primitives::{DomainPublicKey, EpochId, KeyEventId, ThresholdParameters};
 use near_sdk::near;
 
 #[near]
@@ -26,14 +26,20 @@ impl MpcContract {
         Ok(())
     }
 
-    /// A new participant's confirmation that it holds its share for `key_event_id`.
+    /// A new participant's confirmation that it holds its share for
+    /// `key_event_id`, with every new participant's verifying share of it (a
+    /// plain list in increasing participant id of the new set).
     #[payable]
     #[handle_result]
     #[deny_unknown_arguments]
-    pub fn vote_reshared(&mut self, key_event_id: KeyEventId) -> Result<(), Error> {
+    pub fn vote_reshared(
+        &mut self,
+        key_event_id: KeyEventId,
+        verifying_shares: Vec<DomainPublicKey>,
+    ) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_RESHARED)?;
         let step = match &mut self.protocol {
-            ProtocolState::Resharing(s) => s.vote_reshared(&mut self.registry, &voter, key_event_id)?,
+            ProtocolState::Resharing(s) => s.vote_reshared(&mut self.registry, &voter, key_event_id, verifying_shares)?,
             other => return Err(other.wrong(VOTE_RESHARED, "Resharing")),
         };
         self.apply(step);

@@ -5,6 +5,7 @@ use crate::{MpcContract, MpcContractExt};
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::{PARTICIPANTS, STATE, VERSION};
 use mpc_interface::primitives::{ParticipantInfo, ThresholdParameters};
+use mpc_interface::verifying::ParticipantVerifyingShares;
 use near_sdk::{env, FunctionError};
 use near_sdk::{near, AccountId};
 
@@ -48,6 +49,17 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn node_key(&self, account_id: AccountId) -> Option<AccessPublicKey> {
         self.registry.node_keys.get(&account_id)
+    }
+
+    /// `account_id`'s verifying shares of the keyset in force (one per
+    /// domain, in domain order). None if it is not a participant, before key
+    /// generation ends, or for a keyset agreed before verifying shares were
+    /// recorded (the next resharing records them).
+    #[deny_unknown_arguments]
+    pub fn verifying_shares(&self, account_id: AccountId) -> Option<ParticipantVerifyingShares> {
+        let participant_id = self.registry.participants.get(&account_id)?.id;
+        let rank = self.registry.participants.to_parameters().participants.iter().filter(|p| p.id < participant_id).count();
+        self.protocol.verifying_shares(participant_id, rank, &self.registry.verifying)
     }
 
     /// The contract's release.

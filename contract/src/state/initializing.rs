@@ -55,6 +55,7 @@ impl InitializingState {
         voter: &AccountId,
         key_event_id: KeyEventId,
         public_key: DomainPublicKey,
+        verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<Step, Error> {
         if !registry.participants.contains(voter) {
             return Err(CallerError::NotParticipant { account_id: voter.clone() }.into());
@@ -72,11 +73,19 @@ impl InitializingState {
             }
             .into());
         }
-        let choice = VoteBook::choice(self.round, &borsh::to_vec(&public_key).expect("borsh of a key"));
+        // The verifying shares are part of the choice: a voter who sees other
+        // shares votes for something else. Their shape (one per participant,
+        // increasing id, on the domain's curve, interpolating to the key) is
+        // checked off-chain by every voter before it votes
+        // (`share_transfer::verifying::check_verifying_shares`); agreement is
+        // unanimous, so one honest voter keeps a malformed list out.
+        let content = borsh::to_vec(&(&public_key, &verifying_shares)).expect("borsh of a key");
+        let choice = VoteBook::choice(self.round, &content);
         let cast = registry.votes.cast(BallotKind::KeyEvent, voter, self.round, choice, Weight::PARTICIPANT);
         if u64::from(cast.tally.target) < u64::from(registry.participants.len()) {
             return Ok(Step::stay(Vec::new()));
         }
+        registry.verifying.record(self.epoch_id, domain.id, &verifying_shares);
         self.generated.push(KeyForDomain { domain_id: domain.id, public_key });
         self.round = registry.votes.close_round(BallotKind::KeyEvent);
         let mut events = vec![Event::KeyGenerated { key_event_id, public_key }];

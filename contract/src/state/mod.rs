@@ -13,7 +13,9 @@ pub mod validation;
 use crate::errors::{Error, StateError};
 use crate::events::Event;
 use mpc_interface::keys::AccessPublicKey;
-use mpc_interface::primitives::{EpochId, ThresholdParameters};
+use crate::storage::verifying::VerifyingShareStore;
+use mpc_interface::primitives::{EpochId, ParticipantId, ThresholdParameters};
+use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
 use mpc_interface::state::ProtocolStateView;
 use near_sdk::{near, AccountId};
 
@@ -90,6 +92,36 @@ impl ProtocolState {
     /// The error for `method` called in this state when it needs `expected`.
     pub fn wrong(&self, method: &'static str, expected: &'static str) -> Error {
         StateError::WrongState { method, actual: self.name(), expected }.into()
+    }
+
+    /// The keyset in force with its domains: none before key generation ends.
+    pub fn current_running(&self) -> Option<&RunningState> {
+        match self {
+            Self::NotInitialized | Self::Initializing(_) => None,
+            Self::Running(s) => Some(s),
+            Self::Resharing(s) => Some(&s.previous),
+            Self::Recovery(s) => Some(&s.previous),
+        }
+    }
+
+    /// `participant_id`'s verifying shares of the keyset in force, given its
+    /// `rank` (how many of the set have a lower id); none before key
+    /// generation ends, and none for a keyset agreed before the contract
+    /// recorded verifying shares (one from a pre-recovery release).
+    pub fn verifying_shares(
+        &self,
+        participant_id: ParticipantId,
+        rank: usize,
+        store: &VerifyingShareStore,
+    ) -> Option<ParticipantVerifyingShares> {
+        let running = self.current_running()?;
+        let epoch_id = running.keyset.epoch_id;
+        let domains = running
+            .domains
+            .iter()
+            .map(|d| store.get(epoch_id, d.id, rank).map(|verifying_share| DomainVerifyingShare { domain_id: d.id, verifying_share }))
+            .collect::<Option<Vec<_>>>()?;
+        Some(ParticipantVerifyingShares { epoch_id, participant_id, domains })
     }
 
     /// The view `state()` returns, given the participant set in charge.

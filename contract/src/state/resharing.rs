@@ -6,7 +6,7 @@ use crate::errors::{CallerError, Error, StateError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
-use mpc_interface::primitives::{EpochId, KeyEventId, Keyset, ThresholdParameters};
+use mpc_interface::primitives::{DomainPublicKey, EpochId, KeyEventId, Keyset, ThresholdParameters};
 use mpc_interface::state::ResharingView;
 use near_sdk::{near, AccountId};
 
@@ -54,6 +54,7 @@ impl ResharingState {
         registry: &mut Registry,
         voter: &AccountId,
         key_event_id: KeyEventId,
+        verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<Step, Error> {
         let proposal = registry.pending_parameters.get(&()).expect("resharing keeps its proposal");
         if proposal.participant(voter).is_none() {
@@ -63,11 +64,15 @@ impl ResharingState {
         if key_event_id != current {
             return Err(StateError::WrongKeyEvent { given: key_event_id, current }.into());
         }
-        let choice = VoteBook::choice(self.event_round, &borsh::to_vec(&key_event_id).expect("borsh of an id"));
+        // As in key generation: the shares are part of the choice, and their
+        // shape is checked off-chain by every (unanimous) voter.
+        let content = borsh::to_vec(&(&key_event_id, &verifying_shares)).expect("borsh of an id");
+        let choice = VoteBook::choice(self.event_round, &content);
         let cast = registry.votes.cast(BallotKind::KeyEvent, voter, self.event_round, choice, Weight::PARTICIPANT);
         if cast.tally.target as usize != proposal.participants.len() {
             return Ok(Step::stay(Vec::new()));
         }
+        registry.verifying.record(self.epoch_id, key_event_id.domain_id, &verifying_shares);
         self.reshared += 1;
         self.event_round = registry.votes.close_round(BallotKind::KeyEvent);
         let mut events = vec![Event::DomainReshared { key_event_id }];
@@ -77,6 +82,8 @@ impl ResharingState {
         registry.votes.close_round(BallotKind::Cancel);
         registry.pending_parameters.remove(&());
         registry.install_participants(&proposal);
+        // The old keyset's verifying shares go with it.
+        registry.verifying.remove(self.previous.keyset.epoch_id, self.previous.domains.iter().map(|d| d.id));
         let keyset = Keyset { epoch_id: self.epoch_id, domains: self.previous.keyset.domains.clone() };
         let running = RunningState::new(self.previous.domains.clone(), keyset, &mut registry.votes);
         events.push(Event::Running { epoch_id: self.epoch_id });
@@ -97,6 +104,8 @@ impl ResharingState {
         registry.votes.close_round(BallotKind::Cancel);
         registry.votes.close_round(BallotKind::KeyEvent);
         registry.pending_parameters.remove(&());
+        let agreed = self.previous.domains[..self.reshared as usize].iter().map(|d| d.id);
+        registry.verifying.remove(self.epoch_id, agreed);
         let mut running = self.previous.clone();
         running.next_epoch_id = self.epoch_id.next();
         running.round = registry.votes.new_round();

@@ -7,4 +7,5 @@ pub mod participants;
 pub mod raw;
 pub mod registry;
 pub mod services;
+pub mod verifying;
 pub mod votes;

@@ -4,6 +4,7 @@
 use super::node_keys::NodeKeys;
 use super::participants::ParticipantTable;
 use super::raw::{RawIterableMap, RawMap};
+use super::verifying::VerifyingShareStore;
 use super::votes::VoteBook;
 use crate::errors::{Error, ParticipantsError};
 use crate::storage_keys::StorageKey;
@@ -26,6 +27,9 @@ pub struct Registry {
     /// Each participant's (and candidate's) node key, under its own prefix.
     #[borsh(skip)]
     pub node_keys: NodeKeys,
+    /// Not serialized: a handle on entries stored under their own prefix.
+    #[borsh(skip)]
+    pub verifying: VerifyingShareStore,
 }
 
 impl Registry {
@@ -37,6 +41,7 @@ impl Registry {
             votes: VoteBook::new(),
             pending_parameters: RawMap::new(StorageKey::PendingParameters),
             node_keys: NodeKeys,
+            verifying: VerifyingShareStore,
         }
     }
 

@@ -26,6 +26,8 @@ use tracing_subscriber::EnvFilter;
 /// Exit code when the contract says this machine is decommissioned (never
 /// while a recovery onto another machine only waits for approval).
 const EXIT_DECOMMISSIONED: u8 = 3;
+/// Exit code when this node's own shares do not match its verifying shares on the contract.
+const EXIT_WRONG_SHARES: u8 = 4;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -35,12 +37,14 @@ const EXIT_DECOMMISSIONED: u8 = 3;
     after_help = "Exit status: 0 after SIGINT or SIGTERM; 1 on an error; 2 on bad arguments \
                   (checked before anything is written); 3 when the contract says this machine is \
                   decommissioned (its account's recovery onto another machine is approved, or its \
-                  seat names another machine); it then overwrites and removes its share file first. \
-                  While a recovery onto another machine only waits for approval the agent keeps \
-                  running and logs an ERROR (`ALARM: ...`) once per recovery, and the metric \
-                  mpc_node_recovery_pending_to_other_machine is 1: if the operator did not start it, \
-                  cancel it with cancel_recovery (operator key, 1 yoctoNEAR). Log filter: MPC_LOG \
-                  (default `info`)."
+                  seat names another machine); it then overwrites and removes its share file first; \
+                  4 when this node's shares do not match its verifying shares on the contract (it \
+                  refuses to take part with them: restore them from the backup service by a \
+                  recovery). While a recovery onto another machine only waits for approval the \
+                  agent keeps running and logs an ERROR (`ALARM: ...`) once per recovery, and the \
+                  metric mpc_node_recovery_pending_to_other_machine is 1: if the operator did not \
+                  start it, cancel it with cancel_recovery (operator key, 1 yoctoNEAR). Log filter: \
+                  MPC_LOG (default `info`)."
 )]
 struct Args {
     /// The node's home directory: holds `tls_key` (generated on first run) and `shares.borsh`.
@@ -103,10 +107,12 @@ enum AgentError {
 }
 
 impl AgentError {
-    /// 2 for arguments that cannot work (as `--help` says), 1 otherwise.
+    /// 2 for arguments that cannot work, 4 for wrong own shares (as `--help`
+    /// says), 1 otherwise.
     fn exit_code(&self) -> u8 {
         match self {
             AgentError::Url(_) | AgentError::Rpc(_) => 2,
+            AgentError::Driver(DriverError::WrongShare(_)) => EXIT_WRONG_SHARES,
             _ => 1,
         }
     }

@@ -80,4 +80,6 @@ pub enum DriverError {
     Transfer(#[from] TransferError),
     #[error("a share-store task failed: {0}")]
     Task(String),
+    #[error("this node's own shares do not match the contract ({0}); refusing to take part with them")]
+    WrongShare(#[source] share_transfer::PayloadError),
 }

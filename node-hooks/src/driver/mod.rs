@@ -5,8 +5,9 @@
 
 use crate::alarm::{Alarm, NodeMetrics};
 use crate::decide::{
-    current_keyset, decide, local_shares, serves_backups, Decision, LocalShares, NodeDeliveryState, NodeIdentity, Seat,
+    current_keyset, decide, local_shares, serves_backups, wrong_shares, Decision, LocalShares, NodeDeliveryState, NodeIdentity, Seat,
 };
+use share_transfer::Expected;
 use crate::stand_in;
 use crate::store::ShareStore;
 use crate::transfer::{EndpointParts, Mode, TransferEndpoint, TransferEvent};
@@ -41,6 +42,8 @@ pub struct Driver {
 #[derive(Default)]
 struct Memory {
     held: Option<SharesPayload>,
+    /// What the shares must match, as last read from the contract.
+    expected: Option<Expected>,
     last_decision: Option<Decision>,
     /// Refresh is a no-op on chain: once per run is enough.
     refreshed: bool,
@@ -162,15 +165,14 @@ impl Driver {
                 return Ok(None);
             }
         };
-        let candidacy = match self.candidacy(&state).await {
-            Ok(candidacy) => candidacy,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the candidates; will retry at the next poll");
-                return Ok(None);
-            }
-        };
+        let views = tokio::try_join!(self.candidacy(&state), self.expected(&state)).inspect_err(|e| {
+            tracing::warn!(error = %e, "cannot read the candidates or verifying shares; will retry at the next poll")
+        });
+        let Ok((candidacy, expected)) = views else { return Ok(None) };
+        wrong_shares(memory.held.as_ref(), expected.as_ref()).map_err(DriverError::WrongShare)?;
+        memory.expected = expected;
         self.stand_in_if_enabled(&state, memory).await?;
-        let local = local_shares(memory.held.as_ref(), &state);
+        let local = local_shares(memory.held.as_ref(), memory.expected.as_ref());
         let decision = decide(&self.me, &state, candidacy.as_ref(), local);
         if memory.last_decision != Some(decision) {
             tracing::info!(state = state.name(), %decision, why = decision.describe(), "decision");
@@ -192,6 +194,13 @@ impl Driver {
         Ok(exit)
     }
 
+    /// What this node's shares must match now: the keyset in force and the account's verifying shares.
+    async fn expected(&self, state: &ProtocolStateView) -> Result<Option<Expected>, ClientError> {
+        let Some(keyset) = current_keyset(state) else { return Ok(None) };
+        let read = || self.client.verifying_shares(&self.me.account_id);
+        Ok(Some(Expected::new(keyset.clone(), with_backoff("verifying_shares", self.config.backoff, read).await?)))
+    }
+
     /// This account's candidate record, read only when it can matter.
     async fn candidacy(&self, state: &ProtocolStateView) -> Result<Option<ParticipantInfo>, ClientError> {
         let participant = state.current_parameters().is_some_and(|p| Seat::of(&self.me, p) != Seat::Absent);
@@ -202,11 +211,11 @@ impl Driver {
     }
 
     fn mode(&self, decision: Decision, state: &ProtocolStateView, local: LocalShares, memory: &Memory) -> Mode {
-        match (decision, current_keyset(state), &memory.held) {
+        match (decision, &memory.expected, &memory.held) {
             // Until the delivery is confirmed a redelivery is accepted: the
             // backup service may not have seen the acknowledgement.
-            (Decision::AwaitShares { approved: true } | Decision::AwaitDeliveryConfirmation, Some(keyset), _) => {
-                Mode::ReceiveRecovery(keyset.clone())
+            (Decision::AwaitShares { approved: true } | Decision::AwaitDeliveryConfirmation, Some(expected), _) => {
+                Mode::ReceiveRecovery(expected.clone())
             }
             (_, _, Some(held)) if serves_backups(&self.me, state, local) => Mode::ServeBackups(held.clone()),
             _ => Mode::Idle,
@@ -349,13 +358,14 @@ impl Driver {
         }
         let ProtocolStateView::Running(running) = state else { return Ok(()) };
         if Seat::of(&self.me, &running.parameters) != Seat::ThisMachine
-            || local_shares(memory.held.as_ref(), state) == LocalShares::MatchingKeyset
+            || local_shares(memory.held.as_ref(), memory.expected.as_ref()) == LocalShares::MatchingKeyset
         {
             return Ok(());
         }
         let shares = stand_in::shares_for(&running.keyset);
-        let (store, keyset, copy) = (self.store.clone(), running.keyset.clone(), shares.clone());
-        tokio::task::spawn_blocking(move || store.import(&copy, &keyset))
+        let expected = memory.expected.clone().unwrap_or_else(|| running.keyset.clone().into());
+        let (store, copy) = (self.store.clone(), shares.clone());
+        tokio::task::spawn_blocking(move || store.import(&copy, &expected))
             .await
             .map_err(|e| DriverError::Task(e.to_string()))??;
         tracing::warn!(epoch = %shares.epoch_id, "made random STAND-IN shares for the running keyset (drill mode; a real node gets them from key generation)");

@@ -11,14 +11,15 @@ use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, Network, OutcomeExt};
 use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::methods::{self, Role};
-use mpc_interface::primitives::{Keyset, ParticipantInfo};
+use mpc_interface::primitives::{Keyset, ParticipantId, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::BackupServiceInfo;
 use mpc_interface::AccountId;
 use serde_json::json;
 use share_transfer::contract::{ContractDirectory, NodeForBackup, RecoveringNode};
 use share_transfer::mtls::{MtlsConfig, MtlsEndpoint};
 use share_transfer::web::{BackupServiceClient, WebConfig};
-use share_transfer::{Identity, Party};
+use share_transfer::verifying::verifying_share;
+use share_transfer::{Expected, Identity, Party, SecretShare, SharesPayload};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,16 +48,57 @@ pub async fn listener() -> (TcpListener, SocketAddr, String) {
 /// (as the node's first refresh does).
 pub fn network(tls_key: Ed25519PublicKey, url: &str) -> InProcessContract {
     let mut net = Network::deploy(contract_wasm());
-    let mut parameters = scenario::parameters(4);
     let seat = ParticipantInfo { url: url.to_owned(), tls_public_key: tls_key };
-    parameters.participants[0].info = seat.clone();
     net.contract_call(
         methods::INIT_RUNNING,
-        json!({"parameters": parameters, "domains": scenario::domains(), "keyset": keyset()}),
+        json!({"parameters": parameters(tls_key, url), "domains": scenario::domains(), "keyset": keyset()}),
     )
     .expect_ok();
     net.node_call(ACCOUNT, methods::SUBMIT_PARTICIPANT_INFO, json!({ "info": seat })).expect_ok();
     InProcessContract::new(net.harness)
+}
+
+fn parameters(tls_key: Ed25519PublicKey, url: &str) -> ThresholdParameters {
+    let mut parameters = scenario::parameters(4);
+    parameters.participants[0].info = ParticipantInfo { url: url.to_owned(), tls_public_key: tls_key };
+    parameters
+}
+
+/// As [`network`], but through key generation, whose votes agree on
+/// verifying shares: node0's are `shares` times the generator, the others'
+/// stand-ins.
+pub fn network_verifying(tls_key: Ed25519PublicKey, url: &str, shares: &SharesPayload) -> InProcessContract {
+    let mut net = Network::deploy(contract_wasm());
+    net.contract_call(methods::INIT, json!({"parameters": parameters(tls_key, url), "domains": scenario::domains()}))
+        .expect_ok();
+    for (domain, share) in scenario::domains().iter().zip(&shares.shares) {
+        let mut verifying = scenario::verifying_shares(domain, 0, (0..4).map(ParticipantId));
+        verifying[0] = verifying_share(domain.scheme, share.secret_share.expose()).expect("a scalar");
+        let mut args = net.vote_pk_args(domain.id.0, "genesis");
+        args["verifying_shares"] = json!(verifying);
+        for i in 0..4 {
+            net.node_call(&scenario::account(i), methods::VOTE_PK, args.clone()).expect_ok();
+        }
+    }
+    let seat = ParticipantInfo { url: url.to_owned(), tls_public_key: tls_key };
+    net.node_call(ACCOUNT, methods::SUBMIT_PARTICIPANT_INFO, json!({ "info": seat })).expect_ok();
+    InProcessContract::new(net.harness)
+}
+
+/// What node0's shares must match, read from the contract.
+pub async fn expected(contract: &InProcessContract) -> Expected {
+    let verifying = old_node_client(contract).verifying_shares(&account()).await.unwrap();
+    Expected::new(keyset(), verifying)
+}
+
+/// `shares` with one bit of domain 0's secret flipped: the public keys (and,
+/// in transit, the AEAD) are intact, only the share is wrong.
+pub fn one_bit_flipped(shares: &SharesPayload) -> SharesPayload {
+    let mut flipped = shares.clone();
+    let mut bytes = flipped.shares[0].secret_share.expose().to_vec();
+    bytes[31] ^= 1;
+    flipped.shares[0].secret_share = SecretShare::new(bytes);
+    flipped
 }
 
 pub fn old_node_client(contract: &InProcessContract) -> Arc<dyn ContractClient> {

@@ -10,7 +10,8 @@ use super::{MtlsEndpoint, MtlsError, SecureChannel};
 use crate::payload::SharesPayload;
 use crate::session::SessionKind;
 use mpc_interface::keys::Ed25519PublicKey;
-use mpc_interface::primitives::{EpochId, Keyset};
+use crate::payload::Expected;
+use mpc_interface::primitives::EpochId;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
@@ -31,33 +32,39 @@ impl MtlsEndpoint {
     }
 
     /// Backup service: takes a copy of the node's shares, accepting them only
-    /// if they match `keyset` (the contract's current keyset).
-    pub async fn fetch_backup(&self, node: SocketAddr, keyset: &Keyset) -> Result<SharesPayload, MtlsError> {
+    /// if they match `expected` (the contract's keyset and the node's verifying shares).
+    pub async fn fetch_backup(&self, node: SocketAddr, expected: impl Into<Expected>) -> Result<SharesPayload, MtlsError> {
+        let expected = expected.into();
         let mut channel = self.connect(node).await?;
         channel.send(&Frame::Hello { kind: SessionKind::Backup }).await?;
-        receive_and_confirm(channel, keyset, async |_: &SharesPayload| Ok(())).await
+        receive_and_confirm(channel, &expected, async |_: &SharesPayload| Ok(())).await
     }
 
     /// Replacement node: waits for the backup service to deliver the shares,
-    /// accepting them only if they match `keyset`. Acknowledges at once (the
+    /// accepting them only if they match `expected`. Acknowledges at once (the
     /// caller stores them afterwards); a node that must acknowledge only what
     /// it stored uses [`MtlsEndpoint::receive_recovery_on`].
-    pub async fn receive_recovery(&self, listener: &TcpListener, keyset: &Keyset) -> Result<SharesPayload, MtlsError> {
+    pub async fn receive_recovery(
+        &self,
+        listener: &TcpListener,
+        expected: impl Into<Expected>,
+    ) -> Result<SharesPayload, MtlsError> {
         let channel = self.accept(listener).await?;
-        self.receive_recovery_on(channel, keyset, async |_: &SharesPayload| Ok(())).await
+        self.receive_recovery_on(channel, expected, async |_: &SharesPayload| Ok(())).await
     }
 
     /// Receives a recovery on an authenticated `channel`: checks the shares
-    /// against `keyset`, runs `store` on them, and acknowledges only if it
+    /// against `expected`, runs `store` on them, and acknowledges only if it
     /// succeeded (else the backup service is told why and retries).
     pub async fn receive_recovery_on(
         &self,
         mut channel: SecureChannel,
-        keyset: &Keyset,
+        expected: impl Into<Expected>,
         store: impl AsyncFnOnce(&SharesPayload) -> Result<(), String>,
     ) -> Result<SharesPayload, MtlsError> {
+        let expected = expected.into();
         expect_hello(&mut channel, SessionKind::Recovery).await?;
-        receive_and_confirm(channel, keyset, store).await
+        receive_and_confirm(channel, &expected, store).await
     }
 
     /// Serves a backup on an authenticated `channel`.
@@ -117,7 +124,7 @@ async fn send_and_confirm(mut channel: SecureChannel, payload: &SharesPayload) -
 
 async fn receive_and_confirm(
     mut channel: SecureChannel,
-    keyset: &Keyset,
+    expected: &Expected,
     store: impl AsyncFnOnce(&SharesPayload) -> Result<(), String>,
 ) -> Result<SharesPayload, MtlsError> {
     let peer = channel.peer();
@@ -126,7 +133,7 @@ async fn receive_and_confirm(
         Frame::Refused { reason } => return Err(MtlsError::PeerRefused { peer, reason }),
         other => return Err(MtlsError::UnexpectedFrame { expected: "Shares", got: other.name() }),
     };
-    if let Err(e) = payload.check_against(keyset) {
+    if let Err(e) = payload.check_against(expected) {
         let error = MtlsError::Payload(e);
         refuse(&mut channel, &error).await;
         return Err(error); // `payload` is dropped here, wiping the shares

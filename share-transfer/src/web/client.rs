@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use mpc_interface::keys::X25519PublicKey;
-use mpc_interface::primitives::Keyset;
+use crate::payload::Expected;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpStream;
@@ -49,8 +49,9 @@ impl BackupServiceClient {
     }
 
     /// Takes a copy of the node's shares for a backup `session`, accepting
-    /// them only if they match `keyset` (the contract's current keyset).
-    pub async fn fetch_backup(&self, session: Session, keyset: &Keyset) -> Result<SharesPayload, WebError> {
+    /// them only if they match `expected` (the contract's keyset and the node's verifying shares).
+    pub async fn fetch_backup(&self, session: Session, expected: impl Into<Expected>) -> Result<SharesPayload, WebError> {
+        let expected = expected.into();
         expect_kind(session, SessionKind::Backup, BACKUP_PATH)?;
         let keypair = EphemeralKeyPair::generate();
         self.directory.publish_my_key(session, keypair.public_key()).await?;
@@ -79,7 +80,7 @@ impl BackupServiceClient {
         let plaintext = keys.open(&session, &response.sealed)?;
         let payload: SharesPayload = borsh::from_slice(&plaintext)
             .map_err(|e| WebError::BadResponse(format!("sealed shares do not decode: {e}")))?;
-        payload.check_against(keyset)?;
+        payload.check_against(&expected)?;
         tracing::info!(session = %describe(&session), domains = ?payload.domain_ids(), "backup received and verified against the keyset");
         Ok(payload)
     }

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
-use mpc_interface::primitives::Keyset;
+use crate::payload::Expected;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -34,7 +34,7 @@ struct Arrival {
 
 struct PendingRecovery {
     session: Session,
-    keyset: Keyset,
+    expected: Expected,
     keypair: EphemeralKeyPair,
     done: oneshot::Sender<Arrival>,
 }
@@ -132,7 +132,13 @@ impl WebNode {
     /// Starts a recovery session: publishes a fresh node key for it and waits
     /// for the backup service to post shares matching `keyset`. A new call
     /// replaces (and abandons) the previous session.
-    pub async fn begin_recovery(&self, session: Session, keyset: Keyset) -> Result<RecoveryHandle, WebError> {
+    pub async fn begin_recovery(
+        &self,
+        session: Session,
+        expected: impl Into<Expected>,
+    ) -> Result<RecoveryHandle, WebError> {
+        let expected = expected.into();
+        let keyset = &expected.keyset;
         if session.kind != SessionKind::Recovery {
             return Err(WebError::WrongKind { path: RECOVER_PATH, expected: SessionKind::Recovery, got: session.kind });
         }
@@ -142,7 +148,7 @@ impl WebNode {
         let keypair = EphemeralKeyPair::generate();
         self.state.directory.publish_my_key(session, keypair.public_key()).await?;
         let (done, rx) = oneshot::channel();
-        *self.state.recovery.lock().expect("recovery lock") = Some(PendingRecovery { session, keyset, keypair, done });
+        *self.state.recovery.lock().expect("recovery lock") = Some(PendingRecovery { session, expected, keypair, done });
         tracing::info!(session = %describe(&session), "recovery session open");
         Ok(RecoveryHandle { session, done: rx })
     }
@@ -311,7 +317,7 @@ fn open_recovery(pending: &PendingRecovery, auth: &RequestAuth, body: &[u8]) -> 
     let plaintext = keys.open(&auth.session, &sealed)?;
     let payload: SharesPayload = borsh::from_slice(&plaintext)
         .map_err(|e| WebError::Malformed(format!("sealed payload does not decode: {e}")))?;
-    payload.check_against(&pending.keyset)?;
+    payload.check_against(&pending.expected)?;
     Ok(payload)
 }
 
