@@ -333,7 +333,14 @@ pub(crate) fn encode_secret(payload: &SharesPayload) -> Zeroizing<Vec<u8>> {
 /// authentication (say, after its registration changed) keeps no open
 /// keep-alive connection to the node.
 fn refusal(path: &str, e: WebError) -> Response {
-    tracing::warn!(path, error = %e, "refused share-transfer request");
+    match e {
+        // The node does not serve this keyset yet (a new keyset, a node still
+        // importing): an expected answer the backup service retries, not a fault.
+        WebError::NoShares | WebError::EpochMismatch { .. } => {
+            tracing::debug!(path, error = %e, "share-transfer request for shares this node does not hold yet")
+        }
+        _ => tracing::warn!(path, error = %e, "refused share-transfer request"),
+    }
     (e.status(), [(header::CONNECTION, "close")], e.to_string()).into_response()
 }
 
