@@ -3,12 +3,12 @@
 
 use contract_client::{ClientError, ContractClient, MpcContract};
 use mpc_interface::primitives::EpochId;
-use share_transfer::Expected;
 use mpc_interface::recovery::{PublishedKey, Session, SessionKind};
 use mpc_interface::AccountId;
 use share_transfer::contract::{ContractDirectory, NodeForBackup, RecoveringNode};
 use share_transfer::mtls::{MtlsConfig, MtlsEndpoint, MtlsError};
 use share_transfer::web::{BackupServiceClient, WebConfig, WebError};
+use share_transfer::Expected;
 use share_transfer::{Identity, Party, SharesPayload};
 use std::net::SocketAddr;
 use std::sync::Arc;

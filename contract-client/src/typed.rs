@@ -68,7 +68,10 @@ pub trait MpcContract: ContractClient {
 
     /// `account_id`'s verifying shares of the keyset in force (none for a
     /// non-participant or a keyset agreed before they were recorded).
-    async fn verifying_shares(&self, account_id: &AccountId) -> Result<Option<ParticipantVerifyingShares>, ClientError> {
+    async fn verifying_shares(
+        &self,
+        account_id: &AccountId,
+    ) -> Result<Option<ParticipantVerifyingShares>, ClientError> {
         self.view(methods::VERIFYING_SHARES, json!({ "account_id": account_id })).await
     }
 

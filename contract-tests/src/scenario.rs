@@ -106,7 +106,11 @@ pub fn verifying_share(domain: &DomainConfig, epoch: u64, id: ParticipantId) -> 
 
 /// Stand-in verifying shares of `domain` at `epoch` for `ids`, as a vote
 /// carries them: a plain list in increasing id.
-pub fn verifying_shares(domain: &DomainConfig, epoch: u64, ids: impl IntoIterator<Item = ParticipantId>) -> Vec<DomainPublicKey> {
+pub fn verifying_shares(
+    domain: &DomainConfig,
+    epoch: u64,
+    ids: impl IntoIterator<Item = ParticipantId>,
+) -> Vec<DomainPublicKey> {
     let mut ids: Vec<ParticipantId> = ids.into_iter().collect();
     ids.sort();
     ids.into_iter().map(|id| verifying_share(domain, epoch, id)).collect()

@@ -56,7 +56,13 @@ fn refresh(net: &mut Network, account: &str, key: &AccessPublicKey) -> Outcome {
 fn publish(net: &mut Network, account: &str, key: &AccessPublicKey, kind: SessionKind, nonce: u64) -> Outcome {
     let session = Session { kind, epoch_id: mpc_interface::primitives::EpochId(0), nonce };
     let public_key = mpc_interface::keys::X25519PublicKey([nonce as u8; 32]);
-    net.signed_call(account, key, 0, PUBLISH_BACKUP_EPHEMERAL_KEY, json!({"session": session, "public_key": public_key}))
+    net.signed_call(
+        account,
+        key,
+        0,
+        PUBLISH_BACKUP_EPHEMERAL_KEY,
+        json!({"session": session, "public_key": public_key}),
+    )
 }
 
 fn deliver_and_conclude(net: &mut Network, concluder: &AccessPublicKey) -> Outcome {
@@ -105,8 +111,13 @@ fn submit_participant_recovery_info__should_refuse_a_node_naming_another_key() {
         enter(n, &new_node_key(&lost()), 0, json!({"info": info(&lost(), 1), "node_public_key": operator_key(&lost())}))
     });
     // Naming its own key is the same as naming none.
-    enter(&mut net, &new_node_key(&lost()), 0, json!({"info": info(&lost(), 1), "node_public_key": new_node_key(&lost())}))
-        .expect_ok();
+    enter(
+        &mut net,
+        &new_node_key(&lost()),
+        0,
+        json!({"info": info(&lost(), 1), "node_public_key": new_node_key(&lost())}),
+    )
+    .expect_ok();
     assert_eq!(net.recovery().unwrap().new_signer_public_key, new_node_key(&lost()));
     assert_eq!(net.recovery().unwrap().status, RecoveryStatus::PendingApproval);
 }
@@ -133,7 +144,8 @@ fn submit_participant_info__should_record_the_node_key_and_refuse_another_key_of
     assert_eq!(node_key_view(&net, &account(0)), Value::Null, "seated by init_running: none yet");
     refresh(&mut net, &account(0), &node_key(&account(0))).expect_ok();
     assert_eq!(node_key_view(&net, &account(0)), json!(node_key(&account(0))));
-    let expected = format!("must be signed by its node key {}, not {}", node_key(&account(0)), new_node_key(&account(0)));
+    let expected =
+        format!("must be signed by its node key {}, not {}", node_key(&account(0)), new_node_key(&account(0)));
     refused(&mut net, "Unauthorized", &expected, |n| refresh(n, &account(0), &new_node_key(&account(0))));
 }
 
@@ -196,7 +208,13 @@ fn node_key__should_follow_a_candidate_into_the_participant_set() {
         net.node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
     }
     refused(&mut net, "Unauthorized", "must be signed by its node key", |n| {
-        n.signed_call(&newcomer, &new_node_key(&newcomer), 0, VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal}))
+        n.signed_call(
+            &newcomer,
+            &new_node_key(&newcomer),
+            0,
+            VOTE_NEW_PARAMETERS,
+            json!({"epoch_id": 1, "proposal": proposal}),
+        )
     });
     net.node_call(&newcomer, VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
     for domain in 0..2 {
@@ -207,7 +225,9 @@ fn node_key__should_follow_a_candidate_into_the_participant_set() {
     }
     assert!(matches!(net.state(), ProtocolStateView::Running(_)));
     assert_eq!(node_key_view(&net, &newcomer), json!(key), "the candidate's key is its node key");
-    refused(&mut net, "Unauthorized", "must be signed by its node key", |n| refresh(n, &newcomer, &new_node_key(&newcomer)));
+    refused(&mut net, "Unauthorized", "must be signed by its node key", |n| {
+        refresh(n, &newcomer, &new_node_key(&newcomer))
+    });
 }
 
 // Item 8: the others can cancel even when the threshold is n.

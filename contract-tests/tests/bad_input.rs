@@ -116,11 +116,7 @@ fn mutating_methods__should_reject_uninitialized_contract() {
         |n| n.node_call(&account(0), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(0), 0)})),
     );
     refused(&mut net, "WrongState", "`vote_pk` is not allowed while the contract is NotInitialized", |n| {
-        n.node_call(
-            &account(0),
-            VOTE_PK,
-            pk_vote(0, domain_key(&domains()[0], "genesis")),
-        )
+        n.node_call(&account(0), VOTE_PK, pk_vote(0, domain_key(&domains()[0], "genesis")))
     });
 }
 
@@ -136,27 +132,17 @@ fn vote_pk__should_reject_bad_votes() {
         n.node_call(&account(0), VOTE_PK, pk_vote(1, key))
     });
     refused(&mut net, "InvalidArgument", "does not fit it", |n| {
-        n.node_call(
-            &account(0),
-            VOTE_PK,
-            pk_vote(0, domain_key(&domains()[1], "genesis")),
-        )
+        n.node_call(&account(0), VOTE_PK, pk_vote(0, domain_key(&domains()[1], "genesis")))
     });
     refused(&mut net, "WrongDeposit", "`vote_pk` takes no deposit, but 1 yoctoNEAR were attached", |n| {
         n.operator_call(&account(0), VOTE_PK, pk_vote(0, key))
     });
     refused(&mut net, "Unauthorized", "predecessor relay.near differs from signer node0.near", |n| {
-        n.harness.call(
-            Call::new(VOTE_PK)
-                .args(pk_vote(0, key))
-                .by("relay.near")
-                .signer(&account(0)),
-        )
+        n.harness.call(Call::new(VOTE_PK).args(pk_vote(0, key)).by("relay.near").signer(&account(0)))
     });
     // Malformed key: the JSON decoder names what is wrong with it.
     let before = net.observable();
-    let out =
-        net.node_call(&account(0), VOTE_PK, pk_vote(0, "secp256k1:abc"));
+    let out = net.node_call(&account(0), VOTE_PK, pk_vote(0, "secp256k1:abc"));
     assert!(out.unwrap_err().contains("Failed to deserialize input from JSON"), "{:?}", out.result);
     assert!(net.observable() == before);
     net.complete_keygen(N);

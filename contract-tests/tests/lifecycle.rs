@@ -33,36 +33,18 @@ fn lifecycle__should_generate_keys_then_run() {
 
     // All but one vote for domain 0: nothing happens yet.
     for i in 0..N - 1 {
-        let out = net.node_call(
-            &account(i),
-            VOTE_PK,
-            net.vote_pk_args(0, "genesis"),
-        );
+        let out = net.node_call(&account(i), VOTE_PK, net.vote_pk_args(0, "genesis"));
         out.expect_ok();
         assert!(out.events().is_empty(), "no transition before every participant voted");
     }
     // A repeated vote is idempotent.
-    net.node_call(
-        &account(0),
-        VOTE_PK,
-        net.vote_pk_args(0, "genesis"),
-    )
-    .expect_ok();
-    let last = net.node_call(
-        &account(N - 1),
-        VOTE_PK,
-        net.vote_pk_args(0, "genesis"),
-    );
+    net.node_call(&account(0), VOTE_PK, net.vote_pk_args(0, "genesis")).expect_ok();
+    let last = net.node_call(&account(N - 1), VOTE_PK, net.vote_pk_args(0, "genesis"));
     assert_eq!(last.events()[0]["event"], "key_generated");
     insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("keygen_2_first_domain_done", net.state()); });
 
     for i in 0..N {
-        net.node_call(
-            &account(i),
-            VOTE_PK,
-            net.vote_pk_args(1, "genesis"),
-        )
-        .expect_ok();
+        net.node_call(&account(i), VOTE_PK, net.vote_pk_args(1, "genesis")).expect_ok();
     }
     let state = net.state();
     let r = running(&state);
@@ -89,7 +71,9 @@ fn vote_pk__should_let_a_changed_vote_replace_the_earlier_one() {
     let changed = net.node_call(&account(0), VOTE_PK, good);
     assert_eq!(changed.events()[0]["event"], "key_generated");
     match net.state() {
-        ProtocolStateView::Initializing(s) => assert_eq!(s.generated[0].public_key, domain_key(&domains()[0], "genesis")),
+        ProtocolStateView::Initializing(s) => {
+            assert_eq!(s.generated[0].public_key, domain_key(&domains()[0], "genesis"))
+        }
         other => panic!("expected Initializing, got {}", other.name()),
     }
 }

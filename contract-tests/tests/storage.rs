@@ -106,10 +106,8 @@ fn storage_withdraw__should_pay_out_only_what_is_available() {
     let (total, available) = net.storage_balance(&stranger).unwrap();
     let too_much = json!({"amount": (available + 1).to_string()});
     one_yocto(&mut net, &stranger, STORAGE_WITHDRAW, too_much).expect_error("InvalidArgument", "cannot withdraw");
-    net.signed_call(&stranger, &operator_key(&stranger), 0, STORAGE_WITHDRAW, json!({})).expect_error(
-        "WrongDeposit",
-        "exactly 1 yoctoNEAR",
-    );
+    net.signed_call(&stranger, &operator_key(&stranger), 0, STORAGE_WITHDRAW, json!({}))
+        .expect_error("WrongDeposit", "exactly 1 yoctoNEAR");
     let balance = net.harness.balance();
     let out = one_yocto(&mut net, &stranger, STORAGE_WITHDRAW, json!({}));
     out.expect_ok();

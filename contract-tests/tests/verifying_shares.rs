@@ -30,7 +30,10 @@ fn expected(epoch: u64, id: u32) -> ParticipantVerifyingShares {
         participant_id: ParticipantId(id),
         domains: domains()
             .iter()
-            .map(|d| DomainVerifyingShare { domain_id: d.id, verifying_share: verifying_share(d, epoch, ParticipantId(id)) })
+            .map(|d| DomainVerifyingShare {
+                domain_id: d.id,
+                verifying_share: verifying_share(d, epoch, ParticipantId(id)),
+            })
             .collect(),
     }
 }
@@ -43,7 +46,8 @@ fn initializing() -> Network {
 
 fn vote_pk(net: &mut Network, who: usize, shares: &[DomainPublicKey]) -> Outcome {
     let d0 = domains()[0];
-    let args = json!({"key_event_id": key_event(0, 0), "public_key": domain_key(&d0, "genesis"), "verifying_shares": shares});
+    let args =
+        json!({"key_event_id": key_event(0, 0), "public_key": domain_key(&d0, "genesis"), "verifying_shares": shares});
     net.node_call(&account(who), VOTE_PK, args)
 }
 
@@ -107,7 +111,8 @@ fn verifying_shares__should_move_to_the_new_keyset_when_resharing_completes_and_
         insta::assert_json_snapshot!("verifying_shares_after_resharing", view(&net, &account(1)));
     });
     // Two entries (one per domain) before and after: the old keyset's are gone.
-    let entries = |net: &Network| net.harness.raw_storage().iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX).count();
+    let entries =
+        |net: &Network| net.harness.raw_storage().iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX).count();
     assert_eq!(entries(&net), 2);
 }
 
@@ -144,7 +149,8 @@ fn verifying_shares__should_drop_a_cancelled_resharings_partial_shares() {
     for i in 0..N - 1 {
         net.node_call(&account(i), VOTE_RESHARED, args.clone()).expect_ok();
     }
-    let entries = |net: &Network| net.harness.raw_storage().iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX).count();
+    let entries =
+        |net: &Network| net.harness.raw_storage().iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX).count();
     assert_eq!(entries(&net), 3, "two of epoch 0, one agreed for epoch 1");
     for i in 0..3 {
         net.node_call(&account(i), VOTE_CANCEL_RESHARING, json!({})).expect_ok();

@@ -137,10 +137,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         let replacement = network.prepare_machine(&home, new_access_key(), None).await?;
         let new_key = replacement.tls_key;
         if settings.operator_enters {
-            timeline.phase(format!(
-                "the operator of {} enters Recovery naming the replacement's node key",
-                op.account
-            ));
+            timeline.phase(format!("the operator of {} enters Recovery naming the replacement's node key", op.account));
             let info = ParticipantInfo { url: replacement.url.clone(), tls_public_key: new_key };
             network
                 .client(&op.account, op.operator_key)
@@ -166,10 +163,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
                 "the old machine stopped while the recovery was only pending approval"
             );
 
-            timeline.phase(format!(
-                "the operator of {} approves the replacement's TLS key (1 yoctoNEAR)",
-                op.account
-            ));
+            timeline.phase(format!("the operator of {} approves the replacement's TLS key (1 yoctoNEAR)", op.account));
             network
                 .client(&op.account, op.operator_key)
                 .approve_recovery(&new_key)
@@ -220,9 +214,12 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
     ensure!(final_state.parameters.threshold == settings.threshold, "the threshold changed");
     // Every machine's shares, as it holds them now, against its verifying shares on the contract.
     for op in &operators {
-        let held = FileShareStore::in_home(&op.machine.home).load()?.ok_or_else(|| anyhow!("{} holds no shares", op.account))?;
+        let held = FileShareStore::in_home(&op.machine.home)
+            .load()?
+            .ok_or_else(|| anyhow!("{} holds no shares", op.account))?;
         let verifying = observer.verifying_shares(&op.account.parse()?).await?;
-        let verifying = verifying.ok_or_else(|| anyhow!("the contract records no verifying shares of {}", op.account))?;
+        let verifying =
+            verifying.ok_or_else(|| anyhow!("the contract records no verifying shares of {}", op.account))?;
         let expected = Expected::new(keyset.clone(), Some(verifying));
         held.check_against(&expected).with_context(|| format!("{}'s shares against the contract", op.account))?;
     }
@@ -317,10 +314,7 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
             .map(|(i, (op, _))| Participant {
                 account_id: op.account.parse().expect("valid account"),
                 id: ParticipantId(i as u32),
-                info: ParticipantInfo {
-                    url: op.machine.url.clone(),
-                    tls_public_key: op.machine.tls_key,
-                },
+                info: ParticipantInfo { url: op.machine.url.clone(), tls_public_key: op.machine.tls_key },
             })
             .collect(),
         threshold: settings.threshold,
@@ -333,8 +327,9 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
     timeline.phase("key generation: every participant votes each domain's public key and verifying shares");
     let ids: Vec<ParticipantId> = parameters.participants.iter().map(|p| p.id).collect();
     for (domain, key) in keyset.domains.iter().enumerate() {
-        let verifying =
-            dealt[domain].verifying_shares(domains[domain].scheme).ok_or_else(|| anyhow!("a dealt share is no scalar"))?;
+        let verifying = dealt[domain]
+            .verifying_shares(domains[domain].scheme)
+            .ok_or_else(|| anyhow!("a dealt share is no scalar"))?;
         let plain: Vec<_> = verifying.iter().map(|s| s.verifying_share).collect();
         for (op, _) in &operators {
             // Each node checks the verifying shares (one per participant, in increasing
@@ -344,7 +339,10 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
             let voter = network.client(&op.account, op.machine.access_key);
             let event = KeyEventId { epoch_id: EpochId(0), domain_id: DomainId(domain as u64) };
             let args = json!({"key_event_id": event, "public_key": key.public_key, "verifying_shares": plain});
-            voter.call_as(Role::Node, methods::VOTE_PK, args).await.with_context(|| format!("vote_pk by {}", op.account))?;
+            voter
+                .call_as(Role::Node, methods::VOTE_PK, args)
+                .await
+                .with_context(|| format!("vote_pk by {}", op.account))?;
         }
     }
     let observer = network.client(CONTRACT, new_access_key());

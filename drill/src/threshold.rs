@@ -8,8 +8,8 @@
 use ff::{Field, PrimeField};
 use mpc_interface::primitives::{DomainConfig, DomainPublicKey, ParticipantId, SignatureScheme};
 use mpc_interface::verifying::VerifyingShare;
-use share_transfer::verifying::{lagrange_at, verifying_share, x_of};
 use rand_core::{OsRng, RngCore};
+use share_transfer::verifying::{lagrange_at, verifying_share, x_of};
 
 /// Shares of a secret: `shares[i]` is the value at x = i + 1 (participant id i).
 pub fn split<F: PrimeField>(secret: F, threshold: usize, n: usize) -> Vec<F> {
@@ -40,7 +40,10 @@ impl SharedKey {
     /// if a share is not a scalar of `scheme`'s curve.
     pub fn verifying_shares(&self, scheme: SignatureScheme) -> Option<Vec<VerifyingShare>> {
         let share = |(i, s): (usize, &Vec<u8>)| {
-            Some(VerifyingShare { participant_id: ParticipantId(i as u32), verifying_share: verifying_share(scheme, s)? })
+            Some(VerifyingShare {
+                participant_id: ParticipantId(i as u32),
+                verifying_share: verifying_share(scheme, s)?,
+            })
         };
         self.shares.iter().enumerate().map(share).collect()
     }

@@ -14,10 +14,10 @@ use crate::store::ShareStore;
 use crate::transfer::{import, EndpointParts, Mode, TransferEvent};
 use contract_client::{ContractClient, MpcContract};
 use mpc_interface::primitives::Keyset;
-use share_transfer::Expected;
 use mpc_interface::recovery::{EphemeralKeys, Session, SessionKind};
 use mpc_interface::AccountId;
 use share_transfer::web::WebNode;
+use share_transfer::Expected;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -162,7 +162,13 @@ impl WebSide {
                 }
             }
         });
-        Some(OpenRecovery { expected: Box::new(expected), waiter, imported, import_seen: false, opened: Instant::now() })
+        Some(OpenRecovery {
+            expected: Box::new(expected),
+            waiter,
+            imported,
+            import_seen: false,
+            opened: Instant::now(),
+        })
     }
 }
 

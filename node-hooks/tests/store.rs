@@ -3,12 +3,14 @@
 #![allow(non_snake_case)]
 
 use mpc_interface::keys::Ed25519PublicKey;
-use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, KeyForDomain, Keyset, ParticipantId, SignatureScheme};
+use mpc_interface::primitives::{
+    DomainId, DomainPublicKey, EpochId, KeyForDomain, Keyset, ParticipantId, SignatureScheme,
+};
 use node_hooks::private_file::{is_temp_name, PrivateFileError};
 use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore, StoreError, SHARES_FILE};
-use share_transfer::PayloadError;
 use share_transfer::Expected;
+use share_transfer::PayloadError;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 

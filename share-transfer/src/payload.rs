@@ -6,9 +6,9 @@
 //! wrong epoch or the wrong key would be useless at best, and at worst would
 //! overwrite good shares on a replacement machine.
 
+pub use crate::expected::Expected;
 use borsh::{BorshDeserialize, BorshSerialize};
 use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, Keyset, ParticipantId};
-pub use crate::expected::Expected;
 use std::collections::HashSet;
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -108,7 +108,9 @@ pub enum PayloadError {
     NoVerifyingShare { domain: DomainId, participant: ParticipantId },
     #[error("domain {domain}: the secret share is not a scalar of the domain's curve")]
     MalformedShare { domain: DomainId },
-    #[error("domain {domain}: the secret share does not match participant {participant}'s verifying share on the contract")]
+    #[error(
+        "domain {domain}: the secret share does not match participant {participant}'s verifying share on the contract"
+    )]
     ShareMismatch { domain: DomainId, participant: ParticipantId },
 }
 
@@ -136,7 +138,10 @@ impl SharesPayload {
         self.check_keys(&expected.keyset)?;
         let Some(verifying) = &expected.verifying else { return Ok(()) };
         if verifying.epoch_id != expected.keyset.epoch_id {
-            return Err(PayloadError::VerifyingEpoch { verifying: verifying.epoch_id, keyset: expected.keyset.epoch_id });
+            return Err(PayloadError::VerifyingEpoch {
+                verifying: verifying.epoch_id,
+                keyset: expected.keyset.epoch_id,
+            });
         }
         let participant = verifying.participant_id;
         for share in &self.shares {
@@ -197,8 +202,8 @@ impl SharesPayload {
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
-    use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
     use crate::verifying::verifying_share;
+    use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
     use mpc_interface::primitives::KeyForDomain;
     use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
 
@@ -268,21 +273,33 @@ mod tests {
 
         let mut missing = good.clone();
         missing.shares.pop();
-        assert_eq!(missing.check_against(&keyset.clone().into()), Err(PayloadError::MissingDomain { domain: DomainId(1) }));
+        assert_eq!(
+            missing.check_against(&keyset.clone().into()),
+            Err(PayloadError::MissingDomain { domain: DomainId(1) })
+        );
 
         let mut extra = good.clone();
         let mut share = extra.shares[1].clone();
         share.domain_id = DomainId(7);
         extra.shares.push(share);
-        assert_eq!(extra.check_against(&keyset.clone().into()), Err(PayloadError::UnexpectedDomain { domain: DomainId(7) }));
+        assert_eq!(
+            extra.check_against(&keyset.clone().into()),
+            Err(PayloadError::UnexpectedDomain { domain: DomainId(7) })
+        );
 
         let mut duplicate = good.clone();
         duplicate.shares.push(good.shares[0].clone());
-        assert_eq!(duplicate.check_against(&keyset.clone().into()), Err(PayloadError::DuplicateDomain { domain: DomainId(0) }));
+        assert_eq!(
+            duplicate.check_against(&keyset.clone().into()),
+            Err(PayloadError::DuplicateDomain { domain: DomainId(0) })
+        );
 
         let mut reordered = good.clone();
         reordered.shares.reverse();
-        assert!(matches!(reordered.check_against(&keyset.clone().into()), Err(PayloadError::OutOfOrder { position: 0, .. })));
+        assert!(matches!(
+            reordered.check_against(&keyset.clone().into()),
+            Err(PayloadError::OutOfOrder { position: 0, .. })
+        ));
     }
 
     #[test]
@@ -290,7 +307,10 @@ mod tests {
         let keyset = keyset();
         let mut payload = payload_for(&keyset);
         payload.shares[0].secret_share = SecretShare::new(vec![]);
-        assert_eq!(payload.check_against(&keyset.clone().into()), Err(PayloadError::EmptyShare { domain: DomainId(0) }));
+        assert_eq!(
+            payload.check_against(&keyset.clone().into()),
+            Err(PayloadError::EmptyShare { domain: DomainId(0) })
+        );
     }
 
     /// Shares that are valid scalars of both curves, and the verifying shares
@@ -308,7 +328,8 @@ mod tests {
                 verifying_share: verifying_share(s.public_key.scheme(), s.secret_share.expose()).unwrap(),
             })
             .collect();
-        let verifying = ParticipantVerifyingShares { epoch_id: keyset.epoch_id, participant_id: ParticipantId(2), domains };
+        let verifying =
+            ParticipantVerifyingShares { epoch_id: keyset.epoch_id, participant_id: ParticipantId(2), domains };
         (payload, Expected::new(keyset.clone(), Some(verifying)))
     }
 

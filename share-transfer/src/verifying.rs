@@ -39,8 +39,12 @@ pub enum ConsistencyError {
 /// `share x G` on `scheme`'s curve; `None` if the bytes are not a scalar of it.
 pub fn verifying_share(scheme: SignatureScheme, share: &[u8]) -> Option<DomainPublicKey> {
     match scheme {
-        SignatureScheme::Secp256k1 => Secp::scalar(share).map(|s| Secp::encode(&(k256::ProjectivePoint::GENERATOR * s))),
-        SignatureScheme::Ed25519 => Ed::scalar(share).map(|s| Ed::encode(&(curve25519_dalek::EdwardsPoint::generator() * s))),
+        SignatureScheme::Secp256k1 => {
+            Secp::scalar(share).map(|s| Secp::encode(&(k256::ProjectivePoint::GENERATOR * s)))
+        }
+        SignatureScheme::Ed25519 => {
+            Ed::scalar(share).map(|s| Ed::encode(&(curve25519_dalek::EdwardsPoint::generator() * s)))
+        }
     }
 }
 
@@ -146,7 +150,11 @@ impl Curve for Ed {
     }
 }
 
-fn consistent<C: Curve>(public_key: &DomainPublicKey, threshold: usize, shares: &[VerifyingShare]) -> Result<(), ConsistencyError> {
+fn consistent<C: Curve>(
+    public_key: &DomainPublicKey,
+    threshold: usize,
+    shares: &[VerifyingShare],
+) -> Result<(), ConsistencyError> {
     let degree = threshold.saturating_sub(1);
     if threshold == 0 || shares.len() < threshold {
         return Err(ConsistencyError::TooFew { count: shares.len(), threshold, degree });
@@ -194,10 +202,8 @@ mod tests {
     fn shares_of<F: PrimeField>(scheme: SignatureScheme, t: usize, n: u32) -> (DomainPublicKey, Vec<VerifyingShare>) {
         let (secret, points) = deal::<F>(t, n);
         let public = |s: &F| verifying_share(scheme, s.to_repr().as_ref()).unwrap();
-        let shares = points
-            .iter()
-            .map(|(id, s)| VerifyingShare { participant_id: *id, verifying_share: public(s) })
-            .collect();
+        let shares =
+            points.iter().map(|(id, s)| VerifyingShare { participant_id: *id, verifying_share: public(s) }).collect();
         (public(&secret), shares)
     }
 
@@ -229,7 +235,10 @@ mod tests {
     fn check_consistency__should_find_a_share_off_the_polynomial() {
         for (key, mut shares) in both(3, 5) {
             shares[4].verifying_share = shares[3].verifying_share;
-            assert_eq!(check_consistency(&key, 3, &shares), Err(ConsistencyError::OffPolynomial { id: ParticipantId(4) }));
+            assert_eq!(
+                check_consistency(&key, 3, &shares),
+                Err(ConsistencyError::OffPolynomial { id: ParticipantId(4) })
+            );
         }
     }
 
@@ -241,7 +250,10 @@ mod tests {
             assert!(matches!(check_consistency(&key, 3, &shares[..2]), Err(ConsistencyError::TooFew { count: 2, .. })));
             let mut repeated = shares.clone();
             repeated[2].participant_id = ParticipantId(1);
-            assert_eq!(check_consistency(&key, 3, &repeated), Err(ConsistencyError::DuplicateId { id: ParticipantId(1) }));
+            assert_eq!(
+                check_consistency(&key, 3, &repeated),
+                Err(ConsistencyError::DuplicateId { id: ParticipantId(1) })
+            );
         }
     }
 
@@ -264,7 +276,8 @@ mod tests {
         for (key, good) in both(3, 5) {
             assert_eq!(check_before_voting(&key, &set, 3, &good), Ok(()));
             let ids = |shares: &[VerifyingShare]| shares.iter().map(|s| s.participant_id).collect::<Vec<_>>();
-            let not_the_set = |shares: &[VerifyingShare]| ConsistencyError::NotTheSet { given: ids(shares), set: set.clone() };
+            let not_the_set =
+                |shares: &[VerifyingShare]| ConsistencyError::NotTheSet { given: ids(shares), set: set.clone() };
             let missing = &good[..4];
             assert_eq!(check_before_voting(&key, &set, 3, missing), Err(not_the_set(missing)));
             let mut repeated = good.clone();

@@ -178,7 +178,8 @@ impl World {
         for (domain, share) in scenario::domains().iter().zip(&shares.shares) {
             let mut verifying = scenario::verifying_shares(domain, next.0, (0..N as u32).map(ParticipantId));
             verifying[0] = verifying_share(domain.scheme, share.secret_share.expose()).unwrap();
-            let args = json!({"key_event_id": {"epoch_id": next, "domain_id": domain.id}, "verifying_shares": verifying});
+            let args =
+                json!({"key_event_id": {"epoch_id": next, "domain_id": domain.id}, "verifying_shares": verifying});
             for i in 0..N {
                 let node = self.contract.client(&scenario::account(i), node_key(&scenario::account(i)));
                 node.call_as(Role::Node, methods::VOTE_RESHARED, args.clone()).await.unwrap();

@@ -22,7 +22,9 @@ impl MpcContract {
     ) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_PK)?;
         let step = match &mut self.protocol {
-            ProtocolState::Initializing(s) => s.vote_pk(&mut self.registry, &voter, key_event_id, public_key, verifying_shares)?,
+            ProtocolState::Initializing(s) => {
+                s.vote_pk(&mut self.registry, &voter, key_event_id, public_key, verifying_shares)?
+            }
             other => return Err(other.wrong(VOTE_PK, "Initializing")),
         };
         self.apply(step);

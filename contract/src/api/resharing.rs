@@ -39,7 +39,9 @@ impl MpcContract {
     ) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_RESHARED)?;
         let step = match &mut self.protocol {
-            ProtocolState::Resharing(s) => s.vote_reshared(&mut self.registry, &voter, key_event_id, verifying_shares)?,
+            ProtocolState::Resharing(s) => {
+                s.vote_reshared(&mut self.registry, &voter, key_event_id, verifying_shares)?
+            }
             other => return Err(other.wrong(VOTE_RESHARED, "Resharing")),
         };
         self.apply(step);

@@ -58,7 +58,8 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn verifying_shares(&self, account_id: AccountId) -> Option<ParticipantVerifyingShares> {
         let participant_id = self.registry.participants.get(&account_id)?.id;
-        let rank = self.registry.participants.to_parameters().participants.iter().filter(|p| p.id < participant_id).count();
+        let rank =
+            self.registry.participants.to_parameters().participants.iter().filter(|p| p.id < participant_id).count();
         self.protocol.verifying_shares(participant_id, rank, &self.registry.verifying)
     }
 

@@ -12,11 +12,11 @@ pub mod validation;
 
 use crate::errors::{Error, StateError};
 use crate::events::Event;
-use mpc_interface::keys::AccessPublicKey;
 use crate::storage::verifying::VerifyingShareStore;
+use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::primitives::{EpochId, ParticipantId, ThresholdParameters};
-use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
 use mpc_interface::state::ProtocolStateView;
+use mpc_interface::verifying::{DomainVerifyingShare, ParticipantVerifyingShares};
 use near_sdk::{near, AccountId};
 
 pub use initializing::InitializingState;
@@ -119,7 +119,11 @@ impl ProtocolState {
         let domains = running
             .domains
             .iter()
-            .map(|d| store.get(epoch_id, d.id, rank).map(|verifying_share| DomainVerifyingShare { domain_id: d.id, verifying_share }))
+            .map(|d| {
+                store
+                    .get(epoch_id, d.id, rank)
+                    .map(|verifying_share| DomainVerifyingShare { domain_id: d.id, verifying_share })
+            })
             .collect::<Option<Vec<_>>>()?;
         Some(ParticipantVerifyingShares { epoch_id, participant_id, domains })
     }

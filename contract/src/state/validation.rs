@@ -5,9 +5,9 @@
 use crate::errors::{Error, ParametersError};
 use crate::storage::registry::Registry;
 use mpc_interface::constants::{MAX_DOMAINS, MAX_PARTICIPANTS};
+use mpc_interface::primitives::Participant;
 use mpc_interface::primitives::{DomainConfig, Keyset, ParticipantInfo, ThresholdParameters};
 use near_sdk::AccountId;
-use mpc_interface::primitives::Participant;
 
 /// Size, threshold rule, and uniqueness of accounts, ids and TLS keys.
 pub fn check_shape(parameters: &ThresholdParameters) -> Result<(), ParametersError> {

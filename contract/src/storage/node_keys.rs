@@ -38,13 +38,9 @@ impl NodeKeys {
     /// Fails if a node key is recorded for `account_id` and `key` is another.
     pub fn ensure(&self, method: &'static str, account_id: &AccountId, key: &AccessPublicKey) -> Result<(), Error> {
         match self.get(account_id) {
-            Some(expected) if expected != *key => Err(CallerError::WrongNodeKey {
-                method,
-                account_id: account_id.clone(),
-                expected,
-                actual: *key,
+            Some(expected) if expected != *key => {
+                Err(CallerError::WrongNodeKey { method, account_id: account_id.clone(), expected, actual: *key }.into())
             }
-            .into()),
             _ => Ok(()),
         }
     }

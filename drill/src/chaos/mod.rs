@@ -166,11 +166,7 @@ async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -
             ensure!(pending.elapsed() < CASE_DEADLINE, "the replacement did not enter Recovery");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        network
-            .client(&op.account, op.operator_key)
-            .approve_recovery(&new_key)
-            .await
-            .context("approve_recovery")?;
+        network.client(&op.account, op.operator_key).approve_recovery(&new_key).await.context("approve_recovery")?;
         let approved = Instant::now();
         let account: mpc_interface::AccountId = op.account.parse()?;
         loop {

@@ -5,9 +5,9 @@
 
 use crate::alarm::{Alarm, NodeMetrics};
 use crate::decide::{
-    current_keyset, decide, local_shares, serves_backups, wrong_shares, Decision, LocalShares, NodeDeliveryState, NodeIdentity, Seat,
+    current_keyset, decide, local_shares, serves_backups, wrong_shares, Decision, LocalShares, NodeDeliveryState,
+    NodeIdentity, Seat,
 };
-use share_transfer::Expected;
 use crate::stand_in;
 use crate::store::ShareStore;
 use crate::transfer::{EndpointParts, Mode, TransferEndpoint, TransferEvent};
@@ -17,6 +17,7 @@ use mpc_interface::primitives::ParticipantInfo;
 use mpc_interface::state::ProtocolStateView;
 use mpc_interface::AccountId;
 use serde_json::{json, Value};
+use share_transfer::Expected;
 use share_transfer::{Identity, SharesPayload};
 use std::sync::Arc;
 use std::time::Instant;

@@ -7,10 +7,10 @@
 
 use super::frame::Frame;
 use super::{MtlsEndpoint, MtlsError, SecureChannel};
+use crate::payload::Expected;
 use crate::payload::SharesPayload;
 use crate::session::SessionKind;
 use mpc_interface::keys::Ed25519PublicKey;
-use crate::payload::Expected;
 use mpc_interface::primitives::EpochId;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -33,7 +33,11 @@ impl MtlsEndpoint {
 
     /// Backup service: takes a copy of the node's shares, accepting them only
     /// if they match `expected` (the contract's keyset and the node's verifying shares).
-    pub async fn fetch_backup(&self, node: SocketAddr, expected: impl Into<Expected>) -> Result<SharesPayload, MtlsError> {
+    pub async fn fetch_backup(
+        &self,
+        node: SocketAddr,
+        expected: impl Into<Expected>,
+    ) -> Result<SharesPayload, MtlsError> {
         let expected = expected.into();
         let mut channel = self.connect(node).await?;
         channel.send(&Frame::Hello { kind: SessionKind::Backup }).await?;

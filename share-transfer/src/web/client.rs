@@ -8,6 +8,7 @@ use super::node::encode_secret;
 use super::{BackupResponse, RecoveryAck, WebConfig, WebError, BACKUP_PATH, RECOVER_PATH};
 use crate::authority::EphemeralKeyDirectory;
 use crate::identity::Identity;
+use crate::payload::Expected;
 use crate::payload::SharesPayload;
 use crate::session::{describe, Party, Session, SessionKind};
 use axum::http::{header, Method, Request, StatusCode};
@@ -15,7 +16,6 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use mpc_interface::keys::X25519PublicKey;
-use crate::payload::Expected;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpStream;
@@ -50,7 +50,11 @@ impl BackupServiceClient {
 
     /// Takes a copy of the node's shares for a backup `session`, accepting
     /// them only if they match `expected` (the contract's keyset and the node's verifying shares).
-    pub async fn fetch_backup(&self, session: Session, expected: impl Into<Expected>) -> Result<SharesPayload, WebError> {
+    pub async fn fetch_backup(
+        &self,
+        session: Session,
+        expected: impl Into<Expected>,
+    ) -> Result<SharesPayload, WebError> {
         let expected = expected.into();
         expect_kind(session, SessionKind::Backup, BACKUP_PATH)?;
         let keypair = EphemeralKeyPair::generate();

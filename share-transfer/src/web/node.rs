@@ -9,6 +9,7 @@ use super::crypto::{EphemeralKeyPair, Sealed};
 use super::{BackupResponse, RecoveryAck, WebConfig, WebError, BACKUP_PATH, RECOVER_PATH};
 use crate::authority::{EphemeralKeyDirectory, PeerAuthority};
 use crate::gate::ConnectionGate;
+use crate::payload::Expected;
 use crate::payload::SharesPayload;
 use crate::session::{describe, Party, Session, SessionKind};
 use axum::extract::{DefaultBodyLimit, State};
@@ -17,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
-use crate::payload::Expected;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -148,7 +148,8 @@ impl WebNode {
         let keypair = EphemeralKeyPair::generate();
         self.state.directory.publish_my_key(session, keypair.public_key()).await?;
         let (done, rx) = oneshot::channel();
-        *self.state.recovery.lock().expect("recovery lock") = Some(PendingRecovery { session, expected, keypair, done });
+        *self.state.recovery.lock().expect("recovery lock") =
+            Some(PendingRecovery { session, expected, keypair, done });
         tracing::info!(session = %describe(&session), "recovery session open");
         Ok(RecoveryHandle { session, done: rx })
     }
