@@ -255,10 +255,9 @@ fn phase_names__should_be_the_published_lists_in_order() {
     }
 }
 
-/// Deeper bounds than the suite's, for a manual run:
-/// `cargo test -p delivery-model -- --ignored`.
+/// Deeper bounds than the other checks; runs with the suite:
+/// `cargo test -p delivery-model` (a few seconds).
 #[test]
-#[ignore = "deeper bounds, for a manual run"]
 fn fixed_protocol__should_hold_with_deeper_bounds() {
     let model = DeliveryModel::with_bounds(Variant::FIXED, 16, 6);
     let started = Instant::now();
