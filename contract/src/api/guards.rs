@@ -2,12 +2,13 @@
 //! storage metering that makes non-participants pay for their bytes.
 
 use crate::errors::{CallerError, Error, RecoveryError, StorageDepositError};
-use crate::state::Signer;
+use crate::state::recovery::{Canceller, Entrant};
+use crate::state::Caller;
 use crate::storage::ledger::{StorageAccount, StorageLedger};
 use crate::storage::raw::RawIterableMap;
 use crate::storage::registry::Registry;
 use mpc_interface::keys::AccessPublicKey;
-use mpc_interface::methods::OPERATOR_DEPOSIT;
+use mpc_interface::methods::{CANCEL_RECOVERY, OPERATOR_DEPOSIT};
 use mpc_interface::primitives::EpochId;
 use mpc_interface::storage::MAX_PAGE_LIMIT;
 use near_sdk::{env, AccountId};
@@ -23,29 +24,29 @@ pub fn direct_caller() -> Result<AccountId, Error> {
 }
 
 /// The direct caller with the key it signed with and what it attached.
-pub fn signer() -> Result<Signer, Error> {
+pub fn caller() -> Result<Caller, Error> {
     let account_id = direct_caller()?;
     let public_key = AccessPublicKey::from_runtime_bytes(env::signer_account_pk().as_bytes())
         .ok_or(RecoveryError::UnreadableSignerKey)?;
-    Ok(Signer { account_id, public_key, deposit: env::attached_deposit().as_yoctonear() })
+    Ok(Caller { account_id, public_key, deposit: env::attached_deposit().as_yoctonear() })
 }
 
 /// A method only a function-call key calls: refuses a deposit.
-pub fn node_signer(method: &'static str) -> Result<Signer, Error> {
-    let signer = signer()?;
-    if signer.deposit != 0 {
-        return Err(CallerError::DepositNotAccepted { method, attached: signer.deposit }.into());
+pub fn node_caller(method: &'static str) -> Result<Caller, Error> {
+    let caller = caller()?;
+    if caller.deposit != 0 {
+        return Err(CallerError::DepositNotAccepted { method, attached: caller.deposit }.into());
     }
-    Ok(signer)
+    Ok(caller)
 }
 
 /// A method only a full-access key calls: requires a deposit.
-pub fn operator_signer(method: &'static str) -> Result<Signer, Error> {
-    let signer = signer()?;
-    if !signer.is_operator() {
+pub fn operator_caller(method: &'static str) -> Result<Caller, Error> {
+    let caller = caller()?;
+    if !caller.is_operator() {
         return Err(CallerError::DepositRequired { method }.into());
     }
-    Ok(signer)
+    Ok(caller)
 }
 
 /// A method a node's function-call key or its operator's full-access key
@@ -142,10 +143,54 @@ pub fn ledger_record_bytes(account_id: &AccountId) -> u64 {
     RECORD_OVERHEAD + 1 + 4 + account_id.len() as u64 + value
 }
 
-/// A vote from a node: as `node_signer`, and signed with the node key the
+/// A vote from a node: as `node_caller`, and signed with the node key the
 /// contract recorded for the account, if one is recorded.
 pub fn node_voter(registry: &Registry, method: &'static str) -> Result<AccountId, Error> {
-    let signer = node_signer(method)?;
-    registry.node_keys.ensure(method, &signer.account_id, &signer.public_key)?;
-    Ok(signer.account_id)
+    let caller = node_caller(method)?;
+    registry.node_keys.ensure(method, &caller.account_id, &caller.public_key)?;
+    Ok(caller.account_id)
+}
+
+/// `submit_participant_recovery_info`: a participant. Its operator (a
+/// deposit, so a full-access key) must name the new node's access key and the
+/// recovery is approved at entry; its node (no deposit) is the new node: its
+/// signing key acts for the new machine (`named` may repeat it, not replace it).
+pub fn recovery_entrant(registry: &Registry, caller: &Caller, named: Option<AccessPublicKey>) -> Result<Entrant, Error> {
+    let account_id = &caller.account_id;
+    let participant = registry
+        .participants
+        .get(account_id)
+        .ok_or_else(|| CallerError::NotParticipant { account_id: account_id.clone() })?;
+    let new_signer = match (caller.is_operator(), named) {
+        (true, Some(key)) => key,
+        (true, None) => return Err(RecoveryError::NodeKeyRequired.into()),
+        (false, Some(given)) if given != caller.public_key => {
+            return Err(RecoveryError::NodeKeyNotSigner { given, signer: caller.public_key }.into())
+        }
+        (false, _) => caller.public_key,
+    };
+    Ok(Entrant {
+        account_id: account_id.clone(),
+        tls_public_key: participant.info.tls_public_key,
+        new_signer,
+        approved: caller.is_operator(),
+    })
+}
+
+/// `cancel_recovery`: the recovering account may cancel only from its
+/// operator's full-access key (a deposit); any other caller is a participant
+/// voting with its recorded node key.
+pub fn recovery_canceller(registry: &Registry, caller: &Caller, recovering: &AccountId) -> Result<Canceller, Error> {
+    let account_id = &caller.account_id;
+    if account_id == recovering {
+        if !caller.is_operator() {
+            return Err(CallerError::DepositRequired { method: CANCEL_RECOVERY }.into());
+        }
+        return Ok(Canceller::Operator);
+    }
+    if !registry.participants.contains(account_id) {
+        return Err(CallerError::NotParticipant { account_id: account_id.clone() }.into());
+    }
+    registry.node_keys.ensure(CANCEL_RECOVERY, account_id, &caller.public_key)?;
+    Ok(Canceller::Voter(account_id.clone()))
 }

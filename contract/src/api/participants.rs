@@ -1,4 +1,4 @@
-use super::guards::{no_arguments, node_or_operator_caller, node_signer};
+use super::guards::{no_arguments, node_or_operator_caller, node_caller};
 use crate::errors::Error;
 use crate::state::candidates;
 use crate::{MpcContract, MpcContractExt};
@@ -15,14 +15,14 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn submit_participant_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
-        let signer = node_signer(SUBMIT_PARTICIPANT_INFO)?;
+        let caller = node_caller(SUBMIT_PARTICIPANT_INFO)?;
         let epoch = self
             .protocol
             .epoch()
             .ok_or_else(|| self.protocol.wrong(SUBMIT_PARTICIPANT_INFO, "an initialized contract"))?;
         let meter = super::guards::StorageMeter::start();
-        let step = candidates::submit_participant_info(&mut self.registry, &signer, info)?;
-        self.charge_storage(&signer.account_id, &meter, Some(epoch))?;
+        let step = candidates::submit_participant_info(&mut self.registry, &caller, info)?;
+        self.charge_storage(&caller.account_id, &meter, Some(epoch))?;
         self.apply(step);
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Backup-service registration and the ephemeral keys of share transfers.
 
-use super::{ProtocolState, Signer, Step};
+use super::{Caller, ProtocolState, Step};
 use crate::errors::{CallerError, Error, RecoveryError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
@@ -15,10 +15,10 @@ use mpc_interface::recovery::{BackupServiceInfo, PublishedKey, RecoveryStatus, S
 pub fn register(
     registry: &Registry,
     services: &mut ServiceRegistry,
-    signer: &Signer,
+    caller: &Caller,
     info: BackupServiceInfo,
 ) -> Result<Step, Error> {
-    let account_id = &signer.account_id;
+    let account_id = &caller.account_id;
     if !registry.participants.contains(account_id) && !registry.candidates.contains_key(account_id) {
         return Err(RecoveryError::NotParticipantOrCandidate { account_id: account_id.clone() }.into());
     }
@@ -35,16 +35,16 @@ pub fn publish(
     protocol: &ProtocolState,
     registry: &Registry,
     services: &mut ServiceRegistry,
-    signer: &Signer,
+    caller: &Caller,
     session: Session,
     public_key: X25519PublicKey,
 ) -> Result<Step, Error> {
-    let account_id = &signer.account_id;
+    let account_id = &caller.account_id;
     if !registry.participants.contains(account_id) {
         return Err(CallerError::NotParticipant { account_id: account_id.clone() }.into());
     }
     let by_backup_service =
-        services.backup_services.get(account_id).is_some_and(|s| s.signer_public_key == signer.public_key);
+        services.backup_services.get(account_id).is_some_and(|s| s.signer_public_key == caller.public_key);
     let current = match protocol {
         ProtocolState::Running(r) => r.keyset.epoch_id,
         ProtocolState::Recovery(r) => r.previous.keyset.epoch_id,
@@ -54,7 +54,7 @@ pub fn publish(
         return Err(RecoveryError::SessionEpoch { given: session.epoch_id, current }.into());
     }
     if session.kind == SessionKind::Backup && !by_backup_service {
-        registry.node_keys.require(PUBLISH_BACKUP_EPHEMERAL_KEY, account_id, &signer.public_key)?;
+        registry.node_keys.require(PUBLISH_BACKUP_EPHEMERAL_KEY, account_id, &caller.public_key)?;
     }
     if session.kind == SessionKind::Recovery {
         let recovery = match protocol {
@@ -65,11 +65,11 @@ pub fn publish(
             }
             _ => return Err(RecoveryError::NoApprovedRecovery { account_id: account_id.clone() }.into()),
         };
-        if !by_backup_service && signer.public_key != recovery.new_signer {
+        if !by_backup_service && caller.public_key != recovery.new_signer {
             return Err(RecoveryError::WrongSignerKey {
                 method: PUBLISH_BACKUP_EPHEMERAL_KEY,
                 expected: recovery.new_signer,
-                actual: signer.public_key,
+                actual: caller.public_key,
             }
             .into());
         }
@@ -85,3 +85,7 @@ pub fn publish(
     services.ephemeral_keys.insert(account_id.clone(), keys);
     Ok(Step::stay(vec![Event::EphemeralKeyPublished { account_id: account_id.clone(), session, by_backup_service }]))
 }
+
+#[cfg(test)]
+#[path = "tests/backup.rs"]
+mod tests;

@@ -2,7 +2,7 @@
 //! announces itself, and how it stops being a candidate.
 
 use super::validation::check_info;
-use super::{Signer, Step};
+use super::{Caller, Step};
 use crate::errors::{Error, ParticipantsError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
@@ -16,25 +16,25 @@ use near_sdk::AccountId;
 /// TLS key refreshes (recording its node key if none is yet, refusing any
 /// other key of the account); a participant presenting another TLS key is
 /// sent to the recovery path.
-pub fn submit_participant_info(registry: &mut Registry, signer: &Signer, info: ParticipantInfo) -> Result<Step, Error> {
-    let caller = &signer.account_id;
-    check_info(caller, &info)?;
-    if let Some(participant) = registry.participants.get(caller) {
-        registry.node_keys.ensure(SUBMIT_PARTICIPANT_INFO, caller, &signer.public_key)?;
+pub fn submit_participant_info(registry: &mut Registry, caller: &Caller, info: ParticipantInfo) -> Result<Step, Error> {
+    let account_id = &caller.account_id;
+    check_info(account_id, &info)?;
+    if let Some(participant) = registry.participants.get(account_id) {
+        registry.node_keys.ensure(SUBMIT_PARTICIPANT_INFO, account_id, &caller.public_key)?;
         if participant.info.tls_public_key != info.tls_public_key {
-            return Err(ParticipantsError::UseRecovery { account_id: caller.clone() }.into());
+            return Err(ParticipantsError::UseRecovery { account_id: account_id.clone() }.into());
         }
-        if registry.node_keys.get(caller).is_none() {
-            registry.node_keys.set(caller, signer.public_key);
+        if registry.node_keys.get(account_id).is_none() {
+            registry.node_keys.set(account_id, caller.public_key);
         }
-        return Ok(Step::stay(vec![Event::ParticipantRefreshed { account_id: caller.clone() }]));
+        return Ok(Step::stay(vec![Event::ParticipantRefreshed { account_id: account_id.clone() }]));
     }
-    registry.ensure_tls_key_free_for(&info.tls_public_key, caller)?;
-    let previous_key = registry.candidates.get(caller).map(|old| old.tls_public_key);
-    registry.move_tls_key(caller, previous_key.as_ref(), &info.tls_public_key);
-    let event = Event::CandidateSubmitted { account_id: caller.clone(), tls_public_key: info.tls_public_key };
-    registry.candidates.insert(caller.clone(), info);
-    registry.node_keys.set(caller, signer.public_key);
+    registry.ensure_tls_key_free_for(&info.tls_public_key, account_id)?;
+    let previous_key = registry.candidates.get(account_id).map(|old| old.tls_public_key);
+    registry.move_tls_key(account_id, previous_key.as_ref(), &info.tls_public_key);
+    let event = Event::CandidateSubmitted { account_id: account_id.clone(), tls_public_key: info.tls_public_key };
+    registry.candidates.insert(account_id.clone(), info);
+    registry.node_keys.set(account_id, caller.public_key);
     Ok(Step::stay(vec![event]))
 }
 
@@ -68,9 +68,9 @@ mod tests {
         name.parse().unwrap()
     }
 
-    fn node(name: &str) -> Signer {
+    fn node(name: &str) -> Caller {
         let public_key = AccessPublicKey::Ed25519(Ed25519PublicKey([name.len() as u8; 32]));
-        Signer { account_id: id(name), public_key, deposit: 0 }
+        Caller { account_id: id(name), public_key, deposit: 0 }
     }
 
     fn node_info(seed: u8) -> ParticipantInfo {

@@ -108,3 +108,7 @@ impl InitializingState {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/initializing.rs"]
+mod tests;

@@ -122,3 +122,7 @@ impl ResharingState {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/resharing.rs"]
+mod tests;
