@@ -13,8 +13,10 @@
 //! `state()` and `participants()` return their JSON through
 //! `env::value_return` (it splices the stored participant list into the view,
 //! see `api/views.rs`), so the ABI shows no result for them; they return a
-//! `ProtocolStateView` and a `ThresholdParameters` (mpc-interface).
-//! `raw_views__should_be_only_state_and_participants` keeps that list from growing.
+//! `ProtocolStateView` and a `ThresholdParameters` (mpc-interface). So does
+//! near-sdk's own NEP-330 `contract_source_metadata`.
+//! `raw_views__should_be_only_state_participants_and_source_metadata` keeps
+//! that list from growing.
 
 use near_abi::__private::ChunkedAbiEntry;
 use near_abi::{AbiFunctionKind, AbiMetadata, AbiRoot};
@@ -36,7 +38,7 @@ fn contract_abi__should_match_snapshot() {
 }
 
 #[test]
-fn raw_views__should_be_only_state_and_participants() {
+fn raw_views__should_be_only_state_participants_and_source_metadata() {
     let untyped: Vec<&str> = contract_abi()
         .body
         .functions
@@ -44,7 +46,7 @@ fn raw_views__should_be_only_state_and_participants() {
         .filter(|f| f.kind == AbiFunctionKind::View && f.result.is_none())
         .map(|f| f.name.as_str())
         .collect();
-    assert_eq!(untyped, ["participants", "state"]);
+    assert_eq!(untyped, ["contract_source_metadata", "participants", "state"]);
 }
 
 /// The ABI, built once per test run.
@@ -90,7 +92,7 @@ fn build_abi_dylib() -> PathBuf {
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
-        .filter(|message| message["target"]["name"] == env!("CARGO_CRATE_NAME"))
+        .filter(|message| message["target"]["name"] == env!("CARGO_PKG_NAME").replace('-', "_"))
         .flat_map(|message| message["filenames"].as_array().cloned().unwrap_or_default())
         .filter_map(|file| file.as_str().map(PathBuf::from))
         .find(|file| file.to_string_lossy().ends_with(suffix))

@@ -100,3 +100,9 @@ pub fn only_event(step: &Step) -> &Event {
 pub fn refused<T: std::fmt::Debug>(result: Result<T, Error>) -> Error {
     result.expect_err("the transition is refused")
 }
+
+/// Empties the mocked host storage (`testing_env!` would keep it): each
+/// proptest case starts from nothing.
+pub fn fresh_storage() {
+    near_sdk::mock::with_mocked_blockchain(|blockchain| drop(blockchain.take_storage()));
+}

@@ -1,1 +1,132 @@
 #![allow(non_snake_case)]
+
+use super::*;
+use crate::state::recovery::{enter, Entrant};
+use crate::errors::StateError;
+use crate::state::test_support::*;
+use crate::state::InitializingState;
+use mpc_interface::keys::Ed25519PublicKey;
+use mpc_interface::primitives::EpochId;
+use mpc_interface::recovery::{EphemeralKeys, SessionKind};
+
+/// p0's backup service signs with `key(SERVICE)`.
+const SERVICE: u8 = 61;
+
+fn service_info(seed: u8) -> BackupServiceInfo {
+    BackupServiceInfo { public_key: Ed25519PublicKey([seed; 32]), signer_public_key: key(SERVICE) }
+}
+
+fn session(kind: SessionKind, nonce: u64) -> Session {
+    Session { kind, epoch_id: EpochId(0), nonce }
+}
+
+fn x25519(seed: u8) -> X25519PublicKey {
+    X25519PublicKey([seed; 32])
+}
+
+/// A running network of 3 whose p0 registered its backup service.
+fn network(registry: &mut Registry, services: &mut ServiceRegistry) -> ProtocolState {
+    let running = running(registry, 3);
+    register(registry, services, &operator(&p(0), 0), service_info(60)).unwrap();
+    ProtocolState::Running(running)
+}
+
+fn keys_of(services: &ServiceRegistry) -> EphemeralKeys {
+    services.ephemeral_keys.get(&p(0)).unwrap_or_default()
+}
+
+#[test]
+fn register__should_record_a_participants_or_candidates_service_and_replace_an_old_one() {
+    let mut registry = Registry::new();
+    let mut services = ServiceRegistry::new();
+    network(&mut registry, &mut services);
+    let step = register(&registry, &mut services, &operator(&p(0), 0), service_info(62)).unwrap();
+    let registered = Event::BackupServiceRegistered { account_id: p(0), public_key: Ed25519PublicKey([62; 32]) };
+    assert_eq!(only_event(&step), &registered);
+    assert_eq!(services.backup_services.get(&p(0)), Some(service_info(62)));
+    assert_eq!(services.backup_services.len(), 1);
+    registry.candidates.insert(id("c.near"), info(9));
+    register(&registry, &mut services, &operator(&id("c.near"), 9), service_info(63)).expect("a candidate's");
+}
+
+#[test]
+fn register__should_refuse_a_stranger() {
+    let mut registry = Registry::new();
+    let mut services = ServiceRegistry::new();
+    network(&mut registry, &mut services);
+    let stranger = register(&registry, &mut services, &operator(&id("s.near"), 9), service_info(1));
+    assert!(matches!(refused(stranger), Error::Recovery(RecoveryError::NotParticipantOrCandidate { .. })));
+    assert_eq!(services.backup_services.get(&id("s.near")), None);
+}
+
+#[test]
+fn publish__should_keep_the_node_and_the_service_keys_apart_and_accept_only_newer_sessions() {
+    let mut registry = Registry::new();
+    let mut services = ServiceRegistry::new();
+    let state = network(&mut registry, &mut services);
+    let backup = session(SessionKind::Backup, 1);
+    let by_node = publish(&state, &registry, &mut services, &node(&p(0), 0), backup, x25519(1)).unwrap();
+    assert_eq!(
+        only_event(&by_node),
+        &Event::EphemeralKeyPublished { account_id: p(0), session: backup, by_backup_service: false }
+    );
+    publish(&state, &registry, &mut services, &node(&p(0), SERVICE), backup, x25519(2)).unwrap();
+    let keys = keys_of(&services);
+    assert_eq!(keys.node.map(|k| k.public_key), Some(x25519(1)));
+    assert_eq!(keys.backup_service.map(|k| k.public_key), Some(x25519(2)));
+    let replay = publish(&state, &registry, &mut services, &node(&p(0), 0), backup, x25519(3));
+    assert!(matches!(refused(replay), Error::Recovery(RecoveryError::StaleSession { .. })));
+    publish(&state, &registry, &mut services, &node(&p(0), 0), session(SessionKind::Backup, 2), x25519(4)).unwrap();
+    assert_eq!(keys_of(&services).node.map(|k| k.public_key), Some(x25519(4)));
+}
+
+#[test]
+fn publish__should_refuse_a_stranger_another_epoch_another_key_and_the_wrong_state() {
+    let mut registry = Registry::new();
+    let mut services = ServiceRegistry::new();
+    let state = network(&mut registry, &mut services);
+    let backup = session(SessionKind::Backup, 1);
+    let stranger = publish(&state, &registry, &mut services, &node(&id("s.near"), 9), backup, x25519(1));
+    assert!(matches!(refused(stranger), Error::Caller(CallerError::NotParticipant { .. })));
+    let later = Session { epoch_id: EpochId(1), ..backup };
+    let epoch = publish(&state, &registry, &mut services, &node(&p(0), 0), later, x25519(1));
+    assert!(matches!(refused(epoch), Error::Recovery(RecoveryError::SessionEpoch { .. })));
+    let other_key = publish(&state, &registry, &mut services, &node(&p(0), 33), backup, x25519(1));
+    assert!(matches!(refused(other_key), Error::Caller(CallerError::WrongNodeKey { .. })));
+    let keygen = next(InitializingState::start(&mut Registry::new(), &parameters(3), domains()).unwrap());
+    let early = publish(&keygen, &registry, &mut services, &node(&p(0), 0), backup, x25519(1));
+    assert!(matches!(refused(early), Error::State(StateError::WrongState { .. })));
+    assert_eq!(keys_of(&services), EphemeralKeys::default());
+}
+
+#[test]
+fn publish__should_take_a_recovery_session_only_from_the_approved_new_node_or_the_service() {
+    let mut registry = Registry::new();
+    let mut services = ServiceRegistry::new();
+    let ProtocolState::Running(running) = network(&mut registry, &mut services) else { unreachable!() };
+    let recovery_session = session(SessionKind::Recovery, 1);
+    let in_running = publish(
+        &ProtocolState::Running(running.clone()),
+        &registry,
+        &mut services,
+        &node(&p(0), 0),
+        recovery_session,
+        x25519(1),
+    );
+    assert!(matches!(refused(in_running), Error::Recovery(RecoveryError::NoApprovedRecovery { .. })));
+    let entrant =
+        Entrant { account_id: p(0), tls_public_key: info(0).tls_public_key, new_signer: key(41), approved: false };
+    let mut state = next(enter(&running, &mut registry, entrant, info(40)).unwrap());
+    let pending = publish(&state, &registry, &mut services, &node(&p(0), 41), recovery_session, x25519(1));
+    assert!(matches!(refused(pending), Error::Recovery(RecoveryError::NoApprovedRecovery { .. })));
+    let ProtocolState::Recovery(recovery) = &mut state else { unreachable!() };
+    recovery.status = RecoveryStatus::Approved;
+    let old_node = publish(&state, &registry, &mut services, &node(&p(0), 0), recovery_session, x25519(1));
+    assert!(matches!(refused(old_node), Error::Recovery(RecoveryError::WrongSignerKey { .. })));
+    let other = publish(&state, &registry, &mut services, &node(&p(1), 1), recovery_session, x25519(1));
+    assert!(matches!(refused(other), Error::Recovery(RecoveryError::NoApprovedRecovery { .. })));
+    publish(&state, &registry, &mut services, &node(&p(0), 41), recovery_session, x25519(5)).unwrap();
+    publish(&state, &registry, &mut services, &node(&p(0), SERVICE), recovery_session, x25519(6)).unwrap();
+    let keys = keys_of(&services);
+    assert_eq!((keys.node.unwrap().public_key, keys.backup_service.unwrap().public_key), (x25519(5), x25519(6)));
+}
