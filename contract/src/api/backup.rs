@@ -1,4 +1,4 @@
-use super::guards::{node_caller, operator_caller, page, StorageMeter};
+use super::guards::{node_caller, operator_caller, page, participant, participant_or_candidate, StorageMeter};
 use crate::errors::Error;
 use crate::state::{backup, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -20,7 +20,8 @@ impl MpcContract {
             return Err(self.protocol.wrong(REGISTER_BACKUP_SERVICE, "an initialized contract"));
         }
         let meter = StorageMeter::start();
-        let step = backup::register(&self.registry, &mut self.services, &caller, info)?;
+        participant_or_candidate(&self.registry, &caller.account_id)?;
+        let step = backup::register(&mut self.services, &caller, info)?;
         self.charge_storage(&caller.account_id, &meter, None)?;
         self.apply(step);
         Ok(())
@@ -32,6 +33,7 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn publish_backup_ephemeral_key(&mut self, session: Session, public_key: X25519PublicKey) -> Result<(), Error> {
         let caller = node_caller(PUBLISH_BACKUP_EPHEMERAL_KEY)?;
+        participant(&self.registry, &caller.account_id)?;
         let step = backup::publish(&self.protocol, &self.registry, &mut self.services, &caller, session, public_key)?;
         self.apply(step);
         Ok(())

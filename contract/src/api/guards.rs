@@ -4,12 +4,14 @@
 use crate::errors::{CallerError, Error, RecoveryError, StorageDepositError};
 use crate::state::recovery::{Canceller, Entrant};
 use crate::state::Caller;
+use crate::state::RecoveryState;
 use crate::storage::ledger::{StorageAccount, StorageLedger};
 use crate::storage::raw::RawIterableMap;
 use crate::storage::registry::Registry;
+use crate::storage::services::ServiceRegistry;
 use mpc_interface::keys::AccessPublicKey;
-use mpc_interface::methods::{CANCEL_RECOVERY, OPERATOR_DEPOSIT};
-use mpc_interface::primitives::EpochId;
+use mpc_interface::methods::{CANCEL_RECOVERY, CONCLUDE_RECOVERY, OPERATOR_DEPOSIT};
+use mpc_interface::primitives::{EpochId, ThresholdParameters};
 use mpc_interface::storage::MAX_PAGE_LIMIT;
 use near_sdk::{env, AccountId};
 
@@ -151,11 +153,42 @@ pub fn node_voter(registry: &Registry, method: &'static str) -> Result<AccountId
     Ok(caller.account_id)
 }
 
+/// A member of the participant set in charge: `vote_pk`,
+/// `vote_cancel_resharing`, `publish_backup_ephemeral_key`.
+pub fn participant(registry: &Registry, account_id: &AccountId) -> Result<(), Error> {
+    if !registry.participants.contains(account_id) {
+        return Err(CallerError::NotParticipant { account_id: account_id.clone() }.into());
+    }
+    Ok(())
+}
+
+/// `vote_reshared`: a member of the set a running resharing moves to, which
+/// is returned.
+pub fn proposal_participant(registry: &Registry, account_id: &AccountId) -> Result<ThresholdParameters, Error> {
+    let proposal = registry.pending_parameters.get(&()).expect("resharing keeps its proposal");
+    if proposal.participant(account_id).is_none() {
+        return Err(CallerError::NotInProposal { account_id: account_id.clone() }.into());
+    }
+    Ok(proposal)
+}
+
+/// `register_backup_service`: a participant or a candidate.
+pub fn participant_or_candidate(registry: &Registry, account_id: &AccountId) -> Result<(), Error> {
+    if !registry.participants.contains(account_id) && !registry.candidates.contains_key(account_id) {
+        return Err(RecoveryError::NotParticipantOrCandidate { account_id: account_id.clone() }.into());
+    }
+    Ok(())
+}
+
 /// `submit_participant_recovery_info`: a participant. Its operator (a
 /// deposit, so a full-access key) must name the new node's access key and the
 /// recovery is approved at entry; its node (no deposit) is the new node: its
 /// signing key acts for the new machine (`named` may repeat it, not replace it).
-pub fn recovery_entrant(registry: &Registry, caller: &Caller, named: Option<AccessPublicKey>) -> Result<Entrant, Error> {
+pub fn recovery_entrant(
+    registry: &Registry,
+    caller: &Caller,
+    named: Option<AccessPublicKey>,
+) -> Result<Entrant, Error> {
     let account_id = &caller.account_id;
     let participant = registry
         .participants
@@ -194,3 +227,61 @@ pub fn recovery_canceller(registry: &Registry, caller: &Caller, recovering: &Acc
     registry.node_keys.ensure(CANCEL_RECOVERY, account_id, &caller.public_key)?;
     Ok(Canceller::Voter(account_id.clone()))
 }
+
+/// `approve_recovery`: only the recovering account (its operator: the entry
+/// point takes `operator_caller`).
+pub fn recovery_approver(recovery: &RecoveryState, caller: &Caller) -> Result<(), Error> {
+    recovering_account(recovery, &caller.account_id, "approve")
+}
+
+/// `confirm_recovery_delivery`: only the recovering account's backup service,
+/// signing with the key it registered.
+pub fn recovery_backup_service(
+    recovery: &RecoveryState,
+    services: &ServiceRegistry,
+    caller: &Caller,
+) -> Result<(), Error> {
+    let account_id = &caller.account_id;
+    recovering_account(recovery, account_id, "confirm delivery for")?;
+    let service = services
+        .backup_services
+        .get(account_id)
+        .ok_or_else(|| RecoveryError::NoBackupService { account_id: account_id.clone() })?;
+    if service.signer_public_key != caller.public_key {
+        return Err(
+            RecoveryError::NotBackupService { account_id: account_id.clone(), actual: caller.public_key }.into()
+        );
+    }
+    Ok(())
+}
+
+/// `conclude_recovery`: only the recovering account's new node, signing with
+/// the key the recovery named.
+pub fn recovery_new_node(recovery: &RecoveryState, caller: &Caller) -> Result<(), Error> {
+    recovering_account(recovery, &caller.account_id, "conclude")?;
+    if caller.public_key != recovery.new_signer {
+        return Err(RecoveryError::WrongSignerKey {
+            method: CONCLUDE_RECOVERY,
+            expected: recovery.new_signer,
+            actual: caller.public_key,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn recovering_account(recovery: &RecoveryState, caller: &AccountId, action: &'static str) -> Result<(), Error> {
+    if caller != &recovery.account_id {
+        return Err(RecoveryError::NotRecoveringAccount {
+            recovering: recovery.account_id.clone(),
+            caller: caller.clone(),
+            action,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "tests/guards.rs"]
+mod tests;

@@ -1,4 +1,4 @@
-use super::guards::{no_arguments, node_or_operator_caller, node_caller};
+use super::guards::{no_arguments, node_caller, node_or_operator_caller};
 use crate::errors::Error;
 use crate::state::candidates;
 use crate::{MpcContract, MpcContractExt};

@@ -1,4 +1,7 @@
-use super::guards::{caller, no_arguments, node_caller, operator_caller, recovery_canceller, recovery_entrant};
+use super::guards::{
+    caller, no_arguments, node_caller, operator_caller, recovery_approver, recovery_backup_service, recovery_canceller,
+    recovery_entrant, recovery_new_node,
+};
 use crate::errors::{Error, RecoveryError};
 use crate::state::{recovery, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -48,7 +51,9 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn approve_recovery(&mut self, tls_public_key: Ed25519PublicKey) -> Result<(), Error> {
         let caller = operator_caller(APPROVE_RECOVERY)?;
-        let step = self.recovery_mut(APPROVE_RECOVERY)?.approve(&caller, &tls_public_key)?;
+        let recovery = self.recovery_mut(APPROVE_RECOVERY)?;
+        recovery_approver(recovery, &caller)?;
+        let step = recovery.approve(&tls_public_key)?;
         self.apply(step);
         Ok(())
     }
@@ -61,7 +66,10 @@ impl MpcContract {
         let caller = node_caller(CONFIRM_RECOVERY_DELIVERY)?;
         let services = &self.services;
         let step = match &mut self.protocol {
-            ProtocolState::Recovery(r) => r.confirm_delivery(services, &caller, &keyset)?,
+            ProtocolState::Recovery(r) => {
+                recovery_backup_service(r, services, &caller)?;
+                r.confirm_delivery(&keyset)?
+            }
             other => return Err(other.wrong(CONFIRM_RECOVERY_DELIVERY, "Recovery")),
         };
         self.apply(step);
@@ -75,7 +83,10 @@ impl MpcContract {
     pub fn conclude_recovery(&mut self, keyset: Keyset) -> Result<(), Error> {
         let caller = node_caller(CONCLUDE_RECOVERY)?;
         let step = match &mut self.protocol {
-            ProtocolState::Recovery(r) => r.conclude(&mut self.registry, &mut self.services, &caller, &keyset)?,
+            ProtocolState::Recovery(r) => {
+                recovery_new_node(r, &caller)?;
+                r.conclude(&mut self.registry, &mut self.services, &keyset)?
+            }
             other => return Err(other.wrong(CONCLUDE_RECOVERY, "Recovery")),
         };
         self.apply(step);

@@ -1,7 +1,7 @@
 //! Backup-service registration and the ephemeral keys of share transfers.
 
 use super::{Caller, ProtocolState, Step};
-use crate::errors::{CallerError, Error, RecoveryError};
+use crate::errors::{Error, RecoveryError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
@@ -9,25 +9,17 @@ use mpc_interface::keys::X25519PublicKey;
 use mpc_interface::methods::PUBLISH_BACKUP_EPHEMERAL_KEY;
 use mpc_interface::recovery::{BackupServiceInfo, PublishedKey, RecoveryStatus, Session, SessionKind};
 
-/// `register_backup_service`: the operator (full-access key, checked by the
-/// entry point) of a participant or candidate names its backup service; a new
-/// registration replaces the old.
-pub fn register(
-    registry: &Registry,
-    services: &mut ServiceRegistry,
-    caller: &Caller,
-    info: BackupServiceInfo,
-) -> Result<Step, Error> {
+/// `register_backup_service`: the operator (full-access key) of a participant
+/// or candidate (both checked by `api/guards.rs`) names its backup service; a
+/// new registration replaces the old.
+pub fn register(services: &mut ServiceRegistry, caller: &Caller, info: BackupServiceInfo) -> Result<Step, Error> {
     let account_id = &caller.account_id;
-    if !registry.participants.contains(account_id) && !registry.candidates.contains_key(account_id) {
-        return Err(RecoveryError::NotParticipantOrCandidate { account_id: account_id.clone() }.into());
-    }
     services.backup_services.insert(account_id.clone(), info);
     Ok(Step::stay(vec![Event::BackupServiceRegistered { account_id: account_id.clone(), public_key: info.public_key }]))
 }
 
 /// `publish_backup_ephemeral_key`: the node or the backup service of a
-/// participant publishes its X25519 key for one session. The side is told by
+/// participant (checked by `api/guards.rs`) publishes its X25519 key for one session. The side is told by
 /// the signing key: the backup service's registered key, or the node's: the
 /// recorded node key for a backup session, the recovery's new node key for a
 /// recovery session. Any other key of the account is refused.
@@ -40,9 +32,6 @@ pub fn publish(
     public_key: X25519PublicKey,
 ) -> Result<Step, Error> {
     let account_id = &caller.account_id;
-    if !registry.participants.contains(account_id) {
-        return Err(CallerError::NotParticipant { account_id: account_id.clone() }.into());
-    }
     let by_backup_service =
         services.backup_services.get(account_id).is_some_and(|s| s.signer_public_key == caller.public_key);
     let current = match protocol {

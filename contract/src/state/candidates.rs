@@ -61,32 +61,13 @@ pub fn withdraw(registry: &mut Registry, services: &mut ServiceRegistry, caller:
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
-    use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
-    use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
-
-    fn id(name: &str) -> AccountId {
-        name.parse().unwrap()
-    }
-
-    fn node(name: &str) -> Caller {
-        let public_key = AccessPublicKey::Ed25519(Ed25519PublicKey([name.len() as u8; 32]));
-        Caller { account_id: id(name), public_key, deposit: 0 }
-    }
-
-    fn node_info(seed: u8) -> ParticipantInfo {
-        ParticipantInfo { url: format!("https://n{seed}.near:3000"), tls_public_key: Ed25519PublicKey([seed; 32]) }
-    }
+    use crate::errors::CallerError;
+    use crate::state::test_support::*;
+    use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys};
 
     fn registry_with_participants() -> Registry {
         let mut registry = Registry::new();
-        let participants = (0..2u8)
-            .map(|i| Participant {
-                account_id: id(&format!("p{i}.near")),
-                id: ParticipantId(i.into()),
-                info: node_info(i),
-            })
-            .collect();
-        registry.install_participants(&ThresholdParameters { participants, threshold: 2 });
+        registry.install_participants(&parameters(2));
         registry
     }
 
@@ -94,22 +75,53 @@ mod tests {
     fn submit__should_record_a_candidate_and_refuse_a_bad_url_or_a_taken_key() {
         let mut registry = registry_with_participants();
         let stranger = id("s.near");
-        submit_participant_info(&mut registry, &node("s.near"), node_info(9)).unwrap();
-        assert_eq!(registry.candidates.get(&stranger), Some(node_info(9)));
-        let bad = ParticipantInfo { url: "ftp://x:1".into(), ..node_info(8) };
-        assert!(submit_participant_info(&mut registry, &node("s.near"), bad).unwrap_err().to_string().contains("http"));
-        let taken = submit_participant_info(&mut registry, &node("t.near"), node_info(0)).unwrap_err();
+        let step = submit_participant_info(&mut registry, &node(&stranger, 9), info(9)).unwrap();
+        let submitted =
+            Event::CandidateSubmitted { account_id: stranger.clone(), tls_public_key: info(9).tls_public_key };
+        assert_eq!(only_event(&step), &submitted);
+        assert_eq!(registry.candidates.get(&stranger), Some(info(9)));
+        assert_eq!(registry.node_keys.get(&stranger), Some(key(9)));
+        let bad = ParticipantInfo { url: "ftp://x:1".into(), ..info(8) };
+        assert!(submit_participant_info(&mut registry, &node(&stranger, 9), bad)
+            .unwrap_err()
+            .to_string()
+            .contains("http"));
+        let taken = submit_participant_info(&mut registry, &node(&id("t.near"), 1), info(0)).unwrap_err();
         assert!(matches!(taken, Error::Participants(ParticipantsError::TlsKeyInUse { .. })));
+        assert_eq!(registry.candidates.get(&id("t.near")), None);
+    }
+
+    #[test]
+    fn submit__should_move_a_candidates_tls_key_when_it_changes_machine() {
+        let mut registry = registry_with_participants();
+        let stranger = id("s.near");
+        submit_participant_info(&mut registry, &node(&stranger, 9), info(9)).unwrap();
+        submit_participant_info(&mut registry, &node(&stranger, 10), info(10)).unwrap();
+        assert_eq!(registry.candidates.get(&stranger), Some(info(10)));
+        assert_eq!(registry.tls_owners.get(&info(9).tls_public_key), None, "the old key is free");
+        assert_eq!(registry.tls_owners.get(&info(10).tls_public_key), Some(stranger.clone()));
+        assert_eq!(registry.node_keys.get(&stranger), Some(key(10)));
+    }
+
+    #[test]
+    fn submit__should_refresh_a_participant_once_and_keep_its_first_node_key() {
+        let mut registry = registry_with_participants();
+        let step = submit_participant_info(&mut registry, &node(&p(0), 0), info(0)).unwrap();
+        assert_eq!(only_event(&step), &Event::ParticipantRefreshed { account_id: p(0) });
+        assert!(step.next.is_none());
+        assert_eq!(registry.node_keys.get(&p(0)), Some(key(0)), "the first key it refreshes with is its node key");
+        let other_key = submit_participant_info(&mut registry, &node(&p(0), 5), info(0)).unwrap_err();
+        assert!(matches!(other_key, Error::Caller(CallerError::WrongNodeKey { .. })));
+        assert!(registry.candidates.is_empty());
     }
 
     #[test]
     fn submit__should_send_a_participant_with_a_new_key_to_recovery() {
         let mut registry = registry_with_participants();
-        let err = submit_participant_info(&mut registry, &node("p0.near"), node_info(7)).unwrap_err();
+        let err = submit_participant_info(&mut registry, &node(&p(0), 0), info(7)).unwrap_err();
         assert!(matches!(err, Error::Participants(ParticipantsError::UseRecovery { .. })));
-        let refresh = submit_participant_info(&mut registry, &node("p0.near"), node_info(0)).unwrap();
-        assert!(refresh.next.is_none());
         assert!(registry.candidates.is_empty());
+        assert_eq!(registry.tls_owners.get(&info(7).tls_public_key), None);
     }
 
     #[test]
@@ -117,15 +129,20 @@ mod tests {
         let mut registry = registry_with_participants();
         let mut services = ServiceRegistry::new();
         let stranger = id("s.near");
-        submit_participant_info(&mut registry, &node("s.near"), node_info(9)).unwrap();
-        assert_eq!(registry.node_keys.get(&stranger), Some(node("s.near").public_key));
-        withdraw(&mut registry, &mut services, &stranger).unwrap();
+        submit_participant_info(&mut registry, &node(&stranger, 9), info(9)).unwrap();
+        let service = BackupServiceInfo { public_key: info(60).tls_public_key, signer_public_key: key(61) };
+        services.backup_services.insert(stranger.clone(), service);
+        services.ephemeral_keys.insert(stranger.clone(), EphemeralKeys::default());
+        let step = withdraw(&mut registry, &mut services, &stranger).unwrap();
+        assert_eq!(only_event(&step), &Event::CandidateWithdrawn { account_id: stranger.clone() });
         assert!(registry.candidates.get(&stranger).is_none());
         assert!(registry.node_keys.get(&stranger).is_none(), "the node key record is freed too");
-        submit_participant_info(&mut registry, &node("t.near"), node_info(9)).expect("the key is free again");
+        assert!(services.backup_services.get(&stranger).is_none(), "and its backup service");
+        assert!(services.ephemeral_keys.get(&stranger).is_none(), "and its sessions");
+        submit_participant_info(&mut registry, &node(&id("t.near"), 1), info(9)).expect("the key is free again");
         let again = withdraw(&mut registry, &mut services, &stranger).unwrap_err();
         assert!(matches!(again, Error::Participants(ParticipantsError::NotCandidate { .. })));
-        let participant = withdraw(&mut registry, &mut services, &id("p0.near")).unwrap_err();
+        let participant = withdraw(&mut registry, &mut services, &p(0)).unwrap_err();
         assert!(matches!(participant, Error::Participants(ParticipantsError::NotCandidate { .. })));
     }
 }

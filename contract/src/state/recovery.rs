@@ -9,7 +9,7 @@
 //! service before approval.
 
 use super::running::RunningState;
-use super::{Caller, ProtocolState, Step};
+use super::{ProtocolState, Step};
 use crate::errors::{Error, RecoveryError};
 use crate::events::{Event, RecoveryCancelledBy};
 use crate::storage::registry::Registry;
@@ -91,18 +91,6 @@ pub fn enter(
 }
 
 impl RecoveryState {
-    fn ensure_recovering(&self, caller: &AccountId, action: &'static str) -> Result<(), Error> {
-        if caller != &self.account_id {
-            return Err(RecoveryError::NotRecoveringAccount {
-                recovering: self.account_id.clone(),
-                caller: caller.clone(),
-                action,
-            }
-            .into());
-        }
-        Ok(())
-    }
-
     fn ensure_keyset(&self, keyset: &Keyset) -> Result<(), Error> {
         if keyset != &self.previous.keyset {
             return Err(RecoveryError::StaleKeyset { current: self.previous.keyset.epoch_id }.into());
@@ -110,10 +98,10 @@ impl RecoveryState {
         Ok(())
     }
 
-    /// `approve_recovery`: the operator lets the shares move to the machine
-    /// with `tls_public_key`, which must be the one the recovery is for.
-    pub fn approve(&mut self, caller: &Caller, tls_public_key: &Ed25519PublicKey) -> Result<Step, Error> {
-        self.ensure_recovering(&caller.account_id, "approve")?;
+    /// `approve_recovery`: the operator (`api/guards.rs` checks it is the
+    /// recovering account's) lets the shares move to the machine with
+    /// `tls_public_key`, which must be the one the recovery is for.
+    pub fn approve(&mut self, tls_public_key: &Ed25519PublicKey) -> Result<Step, Error> {
         if *tls_public_key != self.new_info.tls_public_key {
             return Err(RecoveryError::OtherMachine {
                 account_id: self.account_id.clone(),
@@ -129,26 +117,9 @@ impl RecoveryState {
         Ok(Step::stay(vec![Event::RecoveryApproved { account_id: self.account_id.clone() }]))
     }
 
-    /// `confirm_recovery_delivery`: the operator's backup service handed the
-    /// shares of exactly `keyset` to the new machine.
-    pub fn confirm_delivery(
-        &mut self,
-        services: &ServiceRegistry,
-        caller: &Caller,
-        keyset: &Keyset,
-    ) -> Result<Step, Error> {
-        self.ensure_recovering(&caller.account_id, "confirm delivery for")?;
-        let service = services
-            .backup_services
-            .get(&caller.account_id)
-            .ok_or_else(|| RecoveryError::NoBackupService { account_id: caller.account_id.clone() })?;
-        if service.signer_public_key != caller.public_key {
-            return Err(RecoveryError::NotBackupService {
-                account_id: caller.account_id.clone(),
-                actual: caller.public_key,
-            }
-            .into());
-        }
+    /// `confirm_recovery_delivery`: the operator's backup service (checked
+    /// by `api/guards.rs`) handed the shares of exactly `keyset` to the new machine.
+    pub fn confirm_delivery(&mut self, keyset: &Keyset) -> Result<Step, Error> {
         if self.status == RecoveryStatus::PendingApproval {
             return Err(RecoveryError::NotApproved { account_id: self.account_id.clone() }.into());
         }
@@ -160,23 +131,14 @@ impl RecoveryState {
         }]))
     }
 
-    /// `conclude_recovery`: the new node, holding its shares, takes its place.
+    /// `conclude_recovery`: the new node (signing with the key the recovery
+    /// named, checked by `api/guards.rs`), holding its shares, takes its place.
     pub fn conclude(
         &mut self,
         registry: &mut Registry,
         services: &mut ServiceRegistry,
-        caller: &Caller,
         keyset: &Keyset,
     ) -> Result<Step, Error> {
-        self.ensure_recovering(&caller.account_id, "conclude")?;
-        if caller.public_key != self.new_signer {
-            return Err(RecoveryError::WrongSignerKey {
-                method: mpc_interface::methods::CONCLUDE_RECOVERY,
-                expected: self.new_signer,
-                actual: caller.public_key,
-            }
-            .into());
-        }
         match self.status {
             RecoveryStatus::PendingApproval => {
                 return Err(RecoveryError::NotApproved { account_id: self.account_id.clone() }.into())

@@ -1,8 +1,8 @@
 #![allow(non_snake_case)]
 
 use super::*;
+use crate::errors::{CallerError, StateError};
 use crate::state::recovery::{enter, Entrant};
-use crate::errors::StateError;
 use crate::state::test_support::*;
 use crate::state::InitializingState;
 use mpc_interface::keys::Ed25519PublicKey;
@@ -27,7 +27,7 @@ fn x25519(seed: u8) -> X25519PublicKey {
 /// A running network of 3 whose p0 registered its backup service.
 fn network(registry: &mut Registry, services: &mut ServiceRegistry) -> ProtocolState {
     let running = running(registry, 3);
-    register(registry, services, &operator(&p(0), 0), service_info(60)).unwrap();
+    register(services, &operator(&p(0), 0), service_info(60)).unwrap();
     ProtocolState::Running(running)
 }
 
@@ -36,27 +36,15 @@ fn keys_of(services: &ServiceRegistry) -> EphemeralKeys {
 }
 
 #[test]
-fn register__should_record_a_participants_or_candidates_service_and_replace_an_old_one() {
+fn register__should_record_a_service_and_replace_an_old_one() {
     let mut registry = Registry::new();
     let mut services = ServiceRegistry::new();
     network(&mut registry, &mut services);
-    let step = register(&registry, &mut services, &operator(&p(0), 0), service_info(62)).unwrap();
+    let step = register(&mut services, &operator(&p(0), 0), service_info(62)).unwrap();
     let registered = Event::BackupServiceRegistered { account_id: p(0), public_key: Ed25519PublicKey([62; 32]) };
     assert_eq!(only_event(&step), &registered);
     assert_eq!(services.backup_services.get(&p(0)), Some(service_info(62)));
     assert_eq!(services.backup_services.len(), 1);
-    registry.candidates.insert(id("c.near"), info(9));
-    register(&registry, &mut services, &operator(&id("c.near"), 9), service_info(63)).expect("a candidate's");
-}
-
-#[test]
-fn register__should_refuse_a_stranger() {
-    let mut registry = Registry::new();
-    let mut services = ServiceRegistry::new();
-    network(&mut registry, &mut services);
-    let stranger = register(&registry, &mut services, &operator(&id("s.near"), 9), service_info(1));
-    assert!(matches!(refused(stranger), Error::Recovery(RecoveryError::NotParticipantOrCandidate { .. })));
-    assert_eq!(services.backup_services.get(&id("s.near")), None);
 }
 
 #[test]
@@ -81,13 +69,11 @@ fn publish__should_keep_the_node_and_the_service_keys_apart_and_accept_only_newe
 }
 
 #[test]
-fn publish__should_refuse_a_stranger_another_epoch_another_key_and_the_wrong_state() {
+fn publish__should_refuse_another_epoch_another_key_and_the_wrong_state() {
     let mut registry = Registry::new();
     let mut services = ServiceRegistry::new();
     let state = network(&mut registry, &mut services);
     let backup = session(SessionKind::Backup, 1);
-    let stranger = publish(&state, &registry, &mut services, &node(&id("s.near"), 9), backup, x25519(1));
-    assert!(matches!(refused(stranger), Error::Caller(CallerError::NotParticipant { .. })));
     let later = Session { epoch_id: EpochId(1), ..backup };
     let epoch = publish(&state, &registry, &mut services, &node(&p(0), 0), later, x25519(1));
     assert!(matches!(refused(epoch), Error::Recovery(RecoveryError::SessionEpoch { .. })));

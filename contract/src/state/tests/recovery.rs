@@ -37,9 +37,9 @@ fn with_backup_service(account_id: &AccountId) -> ServiceRegistry {
 }
 
 /// A recovery of p0 whose backup service confirmed the delivery.
-fn delivered(registry: &mut Registry, services: &ServiceRegistry) -> RecoveryState {
+fn delivered(registry: &mut Registry) -> RecoveryState {
     let mut recovery = recovering(registry, true);
-    recovery.confirm_delivery(services, &node(&p(0), SERVICE), &keyset(EpochId(0))).unwrap();
+    recovery.confirm_delivery(&keyset(EpochId(0))).unwrap();
     recovery
 }
 
@@ -58,7 +58,8 @@ fn enter__should_be_approved_at_once_when_the_operator_entered() {
     let mut registry = Registry::new();
     let running = running(&mut registry, 3);
     let step = enter(&running, &mut registry, entrant(true), info(NEW)).unwrap();
-    let started = Event::RecoveryStarted { account_id: p(0), new_tls_public_key: info(NEW).tls_public_key, approved: true };
+    let started =
+        Event::RecoveryStarted { account_id: p(0), new_tls_public_key: info(NEW).tls_public_key, approved: true };
     assert_eq!(only_event(&step), &started);
     let ProtocolState::Recovery(recovery) = next(step) else { panic!("not Recovery") };
     assert_eq!(recovery.status, RecoveryStatus::Approved);
@@ -83,60 +84,45 @@ fn enter__should_refuse_the_same_key_a_bad_url_and_a_key_someone_else_holds() {
 fn approve__should_let_the_shares_go_only_to_the_named_machine_once() {
     let mut registry = Registry::new();
     let mut recovery = recovering(&mut registry, false);
-    let other_account = recovery.approve(&operator(&p(1), 1), &info(NEW).tls_public_key);
-    assert!(matches!(refused(other_account), Error::Recovery(RecoveryError::NotRecoveringAccount { .. })));
-    let other_machine = recovery.approve(&operator(&p(0), 0), &info(NEW + 1).tls_public_key);
+    let other_machine = recovery.approve(&info(NEW + 1).tls_public_key);
     assert!(matches!(refused(other_machine), Error::Recovery(RecoveryError::OtherMachine { .. })));
     assert_eq!(recovery.status, RecoveryStatus::PendingApproval);
-    let step = recovery.approve(&operator(&p(0), 0), &info(NEW).tls_public_key).unwrap();
+    let step = recovery.approve(&info(NEW).tls_public_key).unwrap();
     assert_eq!(only_event(&step), &Event::RecoveryApproved { account_id: p(0) });
     assert_eq!(recovery.status, RecoveryStatus::Approved);
-    let again = recovery.approve(&operator(&p(0), 0), &info(NEW).tls_public_key);
+    let again = recovery.approve(&info(NEW).tls_public_key);
     assert!(matches!(refused(again), Error::Recovery(RecoveryError::AlreadyApproved { .. })));
 }
 
 #[test]
-fn confirm_delivery__should_take_only_the_backup_services_word_for_an_approved_recovery_of_this_keyset() {
+fn confirm_delivery__should_need_an_approved_recovery_of_this_keyset() {
     let mut registry = Registry::new();
     let mut recovery = recovering(&mut registry, false);
     let current = keyset(EpochId(0));
-    let err = refused(recovery.confirm_delivery(&ServiceRegistry::new(), &node(&p(0), SERVICE), &current));
-    assert!(matches!(err, Error::Recovery(RecoveryError::NoBackupService { .. })));
-    let services = with_backup_service(&p(0));
-    let err = refused(recovery.confirm_delivery(&services, &node(&p(1), SERVICE), &current));
-    assert!(matches!(err, Error::Recovery(RecoveryError::NotRecoveringAccount { .. })));
-    let err = refused(recovery.confirm_delivery(&services, &node(&p(0), 0), &current));
-    assert!(matches!(err, Error::Recovery(RecoveryError::NotBackupService { .. })));
-    let err = refused(recovery.confirm_delivery(&services, &node(&p(0), SERVICE), &current));
+    let err = refused(recovery.confirm_delivery(&current));
     assert!(matches!(err, Error::Recovery(RecoveryError::NotApproved { .. })));
     recovery.status = RecoveryStatus::Approved;
-    let err = refused(recovery.confirm_delivery(&services, &node(&p(0), SERVICE), &keyset(EpochId(3))));
+    let err = refused(recovery.confirm_delivery(&keyset(EpochId(3))));
     assert!(matches!(err, Error::Recovery(RecoveryError::StaleKeyset { current: EpochId(0) })));
     assert_eq!(recovery.status, RecoveryStatus::Approved);
-    let step = recovery.confirm_delivery(&services, &node(&p(0), SERVICE), &current).unwrap();
+    let step = recovery.confirm_delivery(&current).unwrap();
     assert_eq!(only_event(&step), &Event::RecoveryDelivered { account_id: p(0), epoch_id: EpochId(0) });
     assert_eq!(recovery.status, RecoveryStatus::Delivered);
 }
 
 #[test]
-fn conclude__should_refuse_before_delivery_and_from_any_other_key() {
+fn conclude__should_refuse_before_delivery_and_another_keyset() {
     let mut registry = Registry::new();
     let mut services = with_backup_service(&p(0));
     let mut recovery = recovering(&mut registry, false);
     let current = keyset(EpochId(0));
-    let new_node = node(&p(0), NEW_NODE);
-    let err = refused(recovery.conclude(&mut registry, &mut services, &new_node, &current));
+    let err = refused(recovery.conclude(&mut registry, &mut services, &current));
     assert!(matches!(err, Error::Recovery(RecoveryError::NotApproved { .. })));
     recovery.status = RecoveryStatus::Approved;
-    let err = refused(recovery.conclude(&mut registry, &mut services, &new_node, &current));
+    let err = refused(recovery.conclude(&mut registry, &mut services, &current));
     assert!(matches!(err, Error::Recovery(RecoveryError::NotDelivered { .. })));
     recovery.status = RecoveryStatus::Delivered;
-    let old_node = node(&p(0), 0);
-    let err = refused(recovery.conclude(&mut registry, &mut services, &old_node, &current));
-    assert!(matches!(err, Error::Recovery(RecoveryError::WrongSignerKey { .. })));
-    let err = refused(recovery.conclude(&mut registry, &mut services, &node(&p(1), NEW_NODE), &current));
-    assert!(matches!(err, Error::Recovery(RecoveryError::NotRecoveringAccount { .. })));
-    let err = refused(recovery.conclude(&mut registry, &mut services, &new_node, &keyset(EpochId(1))));
+    let err = refused(recovery.conclude(&mut registry, &mut services, &keyset(EpochId(1))));
     assert!(matches!(err, Error::Recovery(RecoveryError::StaleKeyset { .. })));
     assert_eq!(registry.participants.get(&p(0)).unwrap().info, info(0));
 }
@@ -145,8 +131,8 @@ fn conclude__should_refuse_before_delivery_and_from_any_other_key() {
 fn conclude__should_put_the_new_machine_in_place_with_its_node_key() {
     let mut registry = Registry::new();
     let mut services = with_backup_service(&p(0));
-    let mut recovery = delivered(&mut registry, &services);
-    let step = recovery.conclude(&mut registry, &mut services, &node(&p(0), NEW_NODE), &keyset(EpochId(0))).unwrap();
+    let mut recovery = delivered(&mut registry);
+    let step = recovery.conclude(&mut registry, &mut services, &keyset(EpochId(0))).unwrap();
     let concluded = Event::RecoveryConcluded { account_id: p(0), tls_public_key: info(NEW).tls_public_key };
     assert_eq!(only_event(&step), &concluded);
     assert_eq!(next(step), ProtocolState::Running(recovery.previous.clone()));
@@ -198,7 +184,8 @@ fn vote_new_parameters__should_close_the_recovery_and_keep_the_new_machine_if_th
     with_new_machine.participants[0].info = info(NEW);
     let mut last = None;
     for voter in 0..3 {
-        let step = recovery.vote_new_parameters(&mut registry, &mut services, &p(voter), EpochId(1), with_new_machine.clone());
+        let step =
+            recovery.vote_new_parameters(&mut registry, &mut services, &p(voter), EpochId(1), with_new_machine.clone());
         last = Some(step.unwrap());
     }
     let step = last.unwrap();
@@ -229,7 +216,10 @@ fn recovery_view__should_show_the_old_and_new_machine() {
     let recovery = recovering(&mut registry, false);
     let view = recovery.recovery_view(&registry);
     assert_eq!((view.previous_info, view.new_info), (info(0), info(NEW)));
-    assert_eq!((view.status, view.new_signer_public_key, view.cancel_votes), (RecoveryStatus::PendingApproval, key(NEW_NODE), 0));
+    assert_eq!(
+        (view.status, view.new_signer_public_key, view.cancel_votes),
+        (RecoveryStatus::PendingApproval, key(NEW_NODE), 0)
+    );
 }
 
 proptest! {

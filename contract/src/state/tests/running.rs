@@ -15,7 +15,12 @@ fn grown(n: u8, joining: u8) -> ThresholdParameters {
     }
 }
 
-fn vote(state: &mut RunningState, registry: &mut Registry, voter: u8, proposal: &ThresholdParameters) -> Result<Step, Error> {
+fn vote(
+    state: &mut RunningState,
+    registry: &mut Registry,
+    voter: u8,
+    proposal: &ThresholdParameters,
+) -> Result<Step, Error> {
     state.vote_new_parameters(registry, &p(voter), EpochId(1), proposal.clone())
 }
 
@@ -76,10 +81,8 @@ fn vote_new_parameters__should_refuse_proposals_that_break_the_rules_of_a_reshar
     let reused_id = ThresholdParameters { participants: vec![participant(0), participant(1), newcomer], threshold: 2 };
     let err = refused(vote(&mut state, &mut registry, 0, &reused_id));
     assert!(matches!(err, Error::Parameters(ParametersError::IdReused { proposed: ParticipantId(2), .. })));
-    let too_few = ThresholdParameters {
-        participants: vec![participant(0), participant(3), participant(4)],
-        threshold: 2,
-    };
+    let too_few =
+        ThresholdParameters { participants: vec![participant(0), participant(3), participant(4)], threshold: 2 };
     let err = refused(vote(&mut state, &mut registry, 0, &too_few));
     assert!(matches!(err, Error::Parameters(ParametersError::TooFewKept { kept: 1, threshold: 2 })));
     let low_threshold = ThresholdParameters { threshold: 1, ..grown(3, 0) };

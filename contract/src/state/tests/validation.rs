@@ -32,7 +32,10 @@ fn check_shape__should_refuse_too_few_or_too_many_participants() {
             .map(|i| Participant {
                 account_id: id(&format!("n{i}.near")),
                 id: ParticipantId(i as u32),
-                info: ParticipantInfo { url: format!("https://n{i}.near:1"), tls_public_key: Ed25519PublicKey([0; 32]) },
+                info: ParticipantInfo {
+                    url: format!("https://n{i}.near:1"),
+                    tls_public_key: Ed25519PublicKey([0; 32]),
+                },
             })
             .collect(),
         threshold: over as u64,
@@ -49,7 +52,8 @@ fn check_against_current__should_keep_ids_give_fresh_ones_and_keep_a_threshold()
     moved.participants[1].id = ParticipantId(5);
     let err = check_against_current(&registry, &moved).unwrap_err();
     assert!(matches!(err, Error::Parameters(ParametersError::IdChanged { .. })));
-    let mut reused = ThresholdParameters { participants: vec![participant(0), participant(1), participant(5)], threshold: 2 };
+    let mut reused =
+        ThresholdParameters { participants: vec![participant(0), participant(1), participant(5)], threshold: 2 };
     reused.participants[2].id = ParticipantId(2);
     let err = check_against_current(&registry, &reused).unwrap_err();
     assert!(matches!(err, Error::Parameters(ParametersError::IdReused { next: ParticipantId(3), .. })));
