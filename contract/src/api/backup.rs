@@ -1,4 +1,6 @@
-use super::guards::{node_caller, operator_caller, page, participant, participant_or_candidate, StorageMeter};
+use super::guards::{
+    ephemeral_key_publisher, node_caller, operator_caller, page, participant, participant_or_candidate, StorageMeter,
+};
 use crate::errors::Error;
 use crate::state::{backup, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -34,7 +36,9 @@ impl MpcContract {
     pub fn publish_backup_ephemeral_key(&mut self, session: Session, public_key: X25519PublicKey) -> Result<(), Error> {
         let caller = node_caller(PUBLISH_BACKUP_EPHEMERAL_KEY)?;
         participant(&self.registry, &caller.account_id)?;
-        let step = backup::publish(&self.protocol, &self.registry, &mut self.services, &caller, session, public_key)?;
+        let recovery = backup::session_scope(&self.protocol, &caller.account_id, &session)?;
+        let by_backup_service = ephemeral_key_publisher(&self.registry, &self.services, &caller, recovery)?;
+        let step = backup::publish(&mut self.services, &caller.account_id, session, public_key, by_backup_service)?;
         self.apply(step);
         Ok(())
     }

@@ -10,8 +10,10 @@ use crate::storage::raw::RawIterableMap;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use mpc_interface::keys::AccessPublicKey;
-use mpc_interface::methods::{CANCEL_RECOVERY, CONCLUDE_RECOVERY, OPERATOR_DEPOSIT};
-use mpc_interface::primitives::{EpochId, ThresholdParameters};
+use mpc_interface::methods::{
+    CANCEL_RECOVERY, CONCLUDE_RECOVERY, OPERATOR_DEPOSIT, PUBLISH_BACKUP_EPHEMERAL_KEY, SUBMIT_PARTICIPANT_INFO,
+};
+use mpc_interface::primitives::{EpochId, Participant, ThresholdParameters};
 use mpc_interface::storage::MAX_PAGE_LIMIT;
 use near_sdk::{env, AccountId};
 
@@ -33,6 +35,11 @@ pub fn caller() -> Result<Caller, Error> {
     Ok(Caller { account_id, public_key, deposit: env::attached_deposit().as_yoctonear() })
 }
 
+/// A deposit of at least 1 yoctoNEAR: only a full-access key can attach one.
+fn is_operator(caller: &Caller) -> bool {
+    caller.deposit >= 1
+}
+
 /// A method only a function-call key calls: refuses a deposit.
 pub fn node_caller(method: &'static str) -> Result<Caller, Error> {
     let caller = caller()?;
@@ -45,7 +52,7 @@ pub fn node_caller(method: &'static str) -> Result<Caller, Error> {
 /// A method only a full-access key calls: requires a deposit.
 pub fn operator_caller(method: &'static str) -> Result<Caller, Error> {
     let caller = caller()?;
-    if !caller.is_operator() {
+    if !is_operator(&caller) {
         return Err(CallerError::DepositRequired { method }.into());
     }
     Ok(caller)
@@ -180,6 +187,17 @@ pub fn participant_or_candidate(registry: &Registry, account_id: &AccountId) -> 
     Ok(())
 }
 
+/// `submit_participant_info` from a participant: signed with its recorded
+/// node key, if one is recorded. Returns the participant; none for anyone
+/// else (a candidate's or newcomer's signing key becomes its node key).
+pub fn refreshing_participant(registry: &Registry, caller: &Caller) -> Result<Option<Participant>, Error> {
+    let Some(participant) = registry.participants.get(&caller.account_id) else {
+        return Ok(None);
+    };
+    registry.node_keys.ensure(SUBMIT_PARTICIPANT_INFO, &caller.account_id, &caller.public_key)?;
+    Ok(Some(participant))
+}
+
 /// `submit_participant_recovery_info`: a participant. Its operator (a
 /// deposit, so a full-access key) must name the new node's access key and the
 /// recovery is approved at entry; its node (no deposit) is the new node: its
@@ -194,7 +212,7 @@ pub fn recovery_entrant(
         .participants
         .get(account_id)
         .ok_or_else(|| CallerError::NotParticipant { account_id: account_id.clone() })?;
-    let new_signer = match (caller.is_operator(), named) {
+    let new_signer = match (is_operator(caller), named) {
         (true, Some(key)) => key,
         (true, None) => return Err(RecoveryError::NodeKeyRequired.into()),
         (false, Some(given)) if given != caller.public_key => {
@@ -206,7 +224,7 @@ pub fn recovery_entrant(
         account_id: account_id.clone(),
         tls_public_key: participant.info.tls_public_key,
         new_signer,
-        approved: caller.is_operator(),
+        approved: is_operator(caller),
     })
 }
 
@@ -216,7 +234,7 @@ pub fn recovery_entrant(
 pub fn recovery_canceller(registry: &Registry, caller: &Caller, recovering: &AccountId) -> Result<Canceller, Error> {
     let account_id = &caller.account_id;
     if account_id == recovering {
-        if !caller.is_operator() {
+        if !is_operator(caller) {
             return Err(CallerError::DepositRequired { method: CANCEL_RECOVERY }.into());
         }
         return Ok(Canceller::Operator);
@@ -280,6 +298,35 @@ fn recovering_account(recovery: &RecoveryState, caller: &AccountId, action: &'st
         .into());
     }
     Ok(())
+}
+
+/// `publish_backup_ephemeral_key`: which side publishes, told by the signing
+/// key: the backup service's registered key (true), or the node (false): its
+/// recorded node key for a backup session, the recovery's new node key for a
+/// recovery session (`recovery`). Any other key of the account is refused.
+pub fn ephemeral_key_publisher(
+    registry: &Registry,
+    services: &ServiceRegistry,
+    caller: &Caller,
+    recovery: Option<&RecoveryState>,
+) -> Result<bool, Error> {
+    let account_id = &caller.account_id;
+    if services.backup_services.get(account_id).is_some_and(|s| s.signer_public_key == caller.public_key) {
+        return Ok(true);
+    }
+    match recovery {
+        None => registry.node_keys.require(PUBLISH_BACKUP_EPHEMERAL_KEY, account_id, &caller.public_key)?,
+        Some(recovery) if caller.public_key != recovery.new_signer => {
+            return Err(RecoveryError::WrongSignerKey {
+                method: PUBLISH_BACKUP_EPHEMERAL_KEY,
+                expected: recovery.new_signer,
+                actual: caller.public_key,
+            }
+            .into())
+        }
+        Some(_) => {}
+    }
+    Ok(false)
 }
 
 #[cfg(test)]

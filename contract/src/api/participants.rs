@@ -1,6 +1,7 @@
-use super::guards::{no_arguments, node_caller, node_or_operator_caller};
+use super::guards::{no_arguments, node_caller, node_or_operator_caller, refreshing_participant};
 use crate::errors::Error;
 use crate::state::candidates;
+use crate::state::validation::check_info;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::methods::{SUBMIT_PARTICIPANT_INFO, WITHDRAW_CANDIDATE_INFO};
 use mpc_interface::primitives::ParticipantInfo;
@@ -20,8 +21,10 @@ impl MpcContract {
             .protocol
             .epoch()
             .ok_or_else(|| self.protocol.wrong(SUBMIT_PARTICIPANT_INFO, "an initialized contract"))?;
+        check_info(&caller.account_id, &info)?;
+        let participant = refreshing_participant(&self.registry, &caller)?;
         let meter = super::guards::StorageMeter::start();
-        let step = candidates::submit_participant_info(&mut self.registry, &caller, info)?;
+        let step = candidates::submit_participant_info(&mut self.registry, &caller, participant, info)?;
         self.charge_storage(&caller.account_id, &meter, Some(epoch))?;
         self.apply(step);
         Ok(())

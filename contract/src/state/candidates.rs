@@ -1,26 +1,27 @@
 //! `submit_participant_info` and `withdraw_candidate_info`: how a node
 //! announces itself, and how it stops being a candidate.
 
-use super::validation::check_info;
 use super::{Caller, Step};
 use crate::errors::{Error, ParticipantsError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
-use mpc_interface::methods::SUBMIT_PARTICIPANT_INFO;
-use mpc_interface::primitives::ParticipantInfo;
+use mpc_interface::primitives::{Participant, ParticipantInfo};
 use near_sdk::AccountId;
 
 /// A non-participant becomes (or updates) a candidate for the next resharing,
-/// its signing key recorded as its node key; a participant presenting its own
-/// TLS key refreshes (recording its node key if none is yet, refusing any
-/// other key of the account); a participant presenting another TLS key is
-/// sent to the recovery path.
-pub fn submit_participant_info(registry: &mut Registry, caller: &Caller, info: ParticipantInfo) -> Result<Step, Error> {
+/// its signing key recorded as its node key; `participant` (the caller, its
+/// key checked by `api/guards.rs`) presenting its own TLS key refreshes
+/// (recording its node key if none is yet); presenting another TLS key it is
+/// sent to the recovery path. `info` is checked by the entry point.
+pub fn submit_participant_info(
+    registry: &mut Registry,
+    caller: &Caller,
+    participant: Option<Participant>,
+    info: ParticipantInfo,
+) -> Result<Step, Error> {
     let account_id = &caller.account_id;
-    check_info(account_id, &info)?;
-    if let Some(participant) = registry.participants.get(account_id) {
-        registry.node_keys.ensure(SUBMIT_PARTICIPANT_INFO, account_id, &caller.public_key)?;
+    if let Some(participant) = participant {
         if participant.info.tls_public_key != info.tls_public_key {
             return Err(ParticipantsError::UseRecovery { account_id: account_id.clone() }.into());
         }
@@ -61,9 +62,14 @@ pub fn withdraw(registry: &mut Registry, services: &mut ServiceRegistry, caller:
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
-    use crate::errors::CallerError;
     use crate::state::test_support::*;
     use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys};
+
+    /// As the entry point calls it, after `api/guards.rs` looked the caller up.
+    fn submit(registry: &mut Registry, caller: &Caller, info: ParticipantInfo) -> Result<Step, Error> {
+        let participant = registry.participants.get(&caller.account_id);
+        submit_participant_info(registry, caller, participant, info)
+    }
 
     fn registry_with_participants() -> Registry {
         let mut registry = Registry::new();
@@ -72,21 +78,16 @@ mod tests {
     }
 
     #[test]
-    fn submit__should_record_a_candidate_and_refuse_a_bad_url_or_a_taken_key() {
+    fn submit__should_record_a_candidate_and_refuse_a_taken_key() {
         let mut registry = registry_with_participants();
         let stranger = id("s.near");
-        let step = submit_participant_info(&mut registry, &node(&stranger, 9), info(9)).unwrap();
+        let step = submit(&mut registry, &node(&stranger, 9), info(9)).unwrap();
         let submitted =
             Event::CandidateSubmitted { account_id: stranger.clone(), tls_public_key: info(9).tls_public_key };
         assert_eq!(only_event(&step), &submitted);
         assert_eq!(registry.candidates.get(&stranger), Some(info(9)));
         assert_eq!(registry.node_keys.get(&stranger), Some(key(9)));
-        let bad = ParticipantInfo { url: "ftp://x:1".into(), ..info(8) };
-        assert!(submit_participant_info(&mut registry, &node(&stranger, 9), bad)
-            .unwrap_err()
-            .to_string()
-            .contains("http"));
-        let taken = submit_participant_info(&mut registry, &node(&id("t.near"), 1), info(0)).unwrap_err();
+        let taken = submit(&mut registry, &node(&id("t.near"), 1), info(0)).unwrap_err();
         assert!(matches!(taken, Error::Participants(ParticipantsError::TlsKeyInUse { .. })));
         assert_eq!(registry.candidates.get(&id("t.near")), None);
     }
@@ -95,8 +96,8 @@ mod tests {
     fn submit__should_move_a_candidates_tls_key_when_it_changes_machine() {
         let mut registry = registry_with_participants();
         let stranger = id("s.near");
-        submit_participant_info(&mut registry, &node(&stranger, 9), info(9)).unwrap();
-        submit_participant_info(&mut registry, &node(&stranger, 10), info(10)).unwrap();
+        submit(&mut registry, &node(&stranger, 9), info(9)).unwrap();
+        submit(&mut registry, &node(&stranger, 10), info(10)).unwrap();
         assert_eq!(registry.candidates.get(&stranger), Some(info(10)));
         assert_eq!(registry.tls_owners.get(&info(9).tls_public_key), None, "the old key is free");
         assert_eq!(registry.tls_owners.get(&info(10).tls_public_key), Some(stranger.clone()));
@@ -104,21 +105,19 @@ mod tests {
     }
 
     #[test]
-    fn submit__should_refresh_a_participant_once_and_keep_its_first_node_key() {
+    fn submit__should_refresh_a_participant_and_record_its_first_node_key() {
         let mut registry = registry_with_participants();
-        let step = submit_participant_info(&mut registry, &node(&p(0), 0), info(0)).unwrap();
+        let step = submit(&mut registry, &node(&p(0), 0), info(0)).unwrap();
         assert_eq!(only_event(&step), &Event::ParticipantRefreshed { account_id: p(0) });
         assert!(step.next.is_none());
         assert_eq!(registry.node_keys.get(&p(0)), Some(key(0)), "the first key it refreshes with is its node key");
-        let other_key = submit_participant_info(&mut registry, &node(&p(0), 5), info(0)).unwrap_err();
-        assert!(matches!(other_key, Error::Caller(CallerError::WrongNodeKey { .. })));
         assert!(registry.candidates.is_empty());
     }
 
     #[test]
     fn submit__should_send_a_participant_with_a_new_key_to_recovery() {
         let mut registry = registry_with_participants();
-        let err = submit_participant_info(&mut registry, &node(&p(0), 0), info(7)).unwrap_err();
+        let err = submit(&mut registry, &node(&p(0), 0), info(7)).unwrap_err();
         assert!(matches!(err, Error::Participants(ParticipantsError::UseRecovery { .. })));
         assert!(registry.candidates.is_empty());
         assert_eq!(registry.tls_owners.get(&info(7).tls_public_key), None);
@@ -129,7 +128,7 @@ mod tests {
         let mut registry = registry_with_participants();
         let mut services = ServiceRegistry::new();
         let stranger = id("s.near");
-        submit_participant_info(&mut registry, &node(&stranger, 9), info(9)).unwrap();
+        submit(&mut registry, &node(&stranger, 9), info(9)).unwrap();
         let service = BackupServiceInfo { public_key: info(60).tls_public_key, signer_public_key: key(61) };
         services.backup_services.insert(stranger.clone(), service);
         services.ephemeral_keys.insert(stranger.clone(), EphemeralKeys::default());
@@ -139,7 +138,7 @@ mod tests {
         assert!(registry.node_keys.get(&stranger).is_none(), "the node key record is freed too");
         assert!(services.backup_services.get(&stranger).is_none(), "and its backup service");
         assert!(services.ephemeral_keys.get(&stranger).is_none(), "and its sessions");
-        submit_participant_info(&mut registry, &node(&id("t.near"), 1), info(9)).expect("the key is free again");
+        submit(&mut registry, &node(&id("t.near"), 1), info(9)).expect("the key is free again");
         let again = withdraw(&mut registry, &mut services, &stranger).unwrap_err();
         assert!(matches!(again, Error::Participants(ParticipantsError::NotCandidate { .. })));
         let participant = withdraw(&mut registry, &mut services, &p(0)).unwrap_err();

@@ -47,12 +47,6 @@ pub struct Caller {
     pub deposit: u128,
 }
 
-impl Caller {
-    pub fn is_operator(&self) -> bool {
-        self.deposit >= 1
-    }
-}
-
 /// What a transition did.
 #[derive(Debug, Default)]
 pub struct Step {

@@ -117,3 +117,36 @@ fn proposal_participant__should_return_the_set_being_reshared_to_for_its_members
     let leaving = proposal_participant(&registry, &p(0)).unwrap_err();
     assert!(matches!(leaving, Error::Caller(CallerError::NotInProposal { .. })));
 }
+
+#[test]
+fn ephemeral_key_publisher__should_tell_the_side_by_the_signing_key_and_refuse_any_other_key() {
+    let mut registry = Registry::new();
+    let recovery = recovering(&mut registry);
+    let mut services = ServiceRegistry::new();
+    let service =
+        mpc_interface::recovery::BackupServiceInfo { public_key: info(60).tls_public_key, signer_public_key: key(61) };
+    services.backup_services.insert(p(0), service);
+    let publisher = |caller, recovery| ephemeral_key_publisher(&registry, &services, &caller, recovery);
+    assert!(publisher(node(&p(0), 61), None).unwrap(), "the backup service, backup session");
+    assert!(publisher(node(&p(0), 61), Some(&recovery)).unwrap(), "the backup service, recovery session");
+    assert!(!publisher(node(&p(0), 0), None).unwrap(), "the recorded node key, backup session");
+    assert!(!publisher(node(&p(0), 41), Some(&recovery)).unwrap(), "the new node key, recovery session");
+    let old_node = publisher(node(&p(0), 0), Some(&recovery)).unwrap_err();
+    assert!(matches!(old_node, Error::Recovery(RecoveryError::WrongSignerKey { .. })));
+    let new_node_for_backup = publisher(node(&p(0), 41), None).unwrap_err();
+    assert!(matches!(new_node_for_backup, Error::Caller(CallerError::WrongNodeKey { .. })));
+    let no_node_key = publisher(node(&p(3), 3), None).unwrap_err();
+    assert!(matches!(no_node_key, Error::Caller(CallerError::NoNodeKey { .. })));
+}
+
+#[test]
+fn refreshing_participant__should_want_a_participants_recorded_node_key() {
+    let mut registry = Registry::new();
+    running(&mut registry, 3);
+    assert_eq!(refreshing_participant(&registry, &node(&p(1), 1)).unwrap().map(|p| p.info), Some(info(1)));
+    let other_key = refreshing_participant(&registry, &node(&p(1), 5)).unwrap_err();
+    assert!(matches!(other_key, Error::Caller(CallerError::WrongNodeKey { .. })));
+    assert!(refreshing_participant(&registry, &node(&id("s.near"), 5)).unwrap().is_none(), "a newcomer");
+    registry.node_keys.remove(&p(2));
+    assert!(refreshing_participant(&registry, &node(&p(2), 5)).unwrap().is_some(), "no key recorded yet");
+}
