@@ -21,8 +21,8 @@ impl MpcContract {
         if let ProtocolState::NotInitialized = self.protocol {
             return Err(self.protocol.wrong(REGISTER_BACKUP_SERVICE, "an initialized contract"));
         }
-        let meter = StorageMeter::start();
         participant_or_candidate(&self.registry, &caller.account_id)?;
+        let meter = StorageMeter::start();
         let step = backup::register(&mut self.services, &caller, info)?;
         self.charge_storage(&caller.account_id, &meter, None)?;
         self.apply(step);
