@@ -83,10 +83,10 @@ fn build_abi_dylib() -> PathBuf {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         // Its own target directory: no debug info needed to call a few functions.
         .env("CARGO_PROFILE_DEV_DEBUG", "0")
-        .stderr(std::process::Stdio::inherit())
         .output()
         .expect("run cargo");
-    assert!(output.status.success(), "building the ABI cdylib failed: {}", output.status);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "building the ABI cdylib failed ({}):\n{log}", output.status);
     let suffix = std::env::consts::DLL_SUFFIX;
     String::from_utf8_lossy(&output.stdout)
         .lines()
