@@ -100,6 +100,21 @@ fn vote_new_parameters__should_refuse_a_tls_key_that_a_candidate_holds() {
 }
 
 #[test]
+fn vote_new_parameters__should_check_the_proposal_again_when_it_wins() {
+    let mut registry = Registry::new();
+    let mut state = running(&mut registry, 3);
+    let proposal = grown(3, 1);
+    for voter in [0, 1, 3] {
+        vote(&mut state, &mut registry, voter, &proposal).unwrap();
+    }
+    // Meanwhile someone else took the newcomer's TLS key.
+    registry.tls_owners.insert(info(3).tls_public_key, id("candidate.near"));
+    let err = refused(vote(&mut state, &mut registry, 2, &proposal));
+    assert!(matches!(err, Error::Participants(ParticipantsError::TlsKeyInUse { .. })));
+    assert_eq!(registry.pending_parameters.get(&()), None, "no resharing opened");
+}
+
+#[test]
 fn view__should_show_the_keyset_and_the_next_epoch() {
     let mut registry = Registry::new();
     let state = running(&mut registry, 3);
