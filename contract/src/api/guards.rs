@@ -212,7 +212,8 @@ pub fn recovery_entrant(
         .participants
         .get(account_id)
         .ok_or_else(|| CallerError::NotParticipant { account_id: account_id.clone() })?;
-    let new_signer = match (is_operator(caller), named) {
+    let approved = is_operator(caller);
+    let new_signer = match (approved, named) {
         (true, Some(key)) => key,
         (true, None) => return Err(RecoveryError::NodeKeyRequired.into()),
         (false, Some(given)) if given != caller.public_key => {
@@ -224,7 +225,7 @@ pub fn recovery_entrant(
         account_id: account_id.clone(),
         tls_public_key: participant.info.tls_public_key,
         new_signer,
-        approved: is_operator(caller),
+        approved,
     })
 }
 
@@ -239,9 +240,7 @@ pub fn recovery_canceller(registry: &Registry, caller: &Caller, recovering: &Acc
         }
         return Ok(Canceller::Operator);
     }
-    if !registry.participants.contains(account_id) {
-        return Err(CallerError::NotParticipant { account_id: account_id.clone() }.into());
-    }
+    participant(registry, account_id)?;
     registry.node_keys.ensure(CANCEL_RECOVERY, account_id, &caller.public_key)?;
     Ok(Canceller::Voter(account_id.clone()))
 }
