@@ -117,7 +117,8 @@ fn run__should_refuse_key_files_other_users_can_read() {
     let out = run(&["run", "--home", &home, "--contract", "mpc.near", "--rpc-url", "http://127.0.0.1:1"]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains(&format!("{} is readable or writable by other users (mode 644)", identity.display())));
+    let refused = format!("{} is accessible by group or others (mode 0644)", identity.display());
+    assert!(stderr.contains(&refused), "{stderr}");
     assert!(stderr.contains("chmod 600"), "{stderr}");
 }
 

@@ -355,3 +355,31 @@ async fn driver__should_take_part_with_shares_that_match_its_verifying_shares() 
     node.decision(Decision::Refresh).await;
     assert_eq!(node.stop().await, Exit::Cancelled);
 }
+
+/// The node's own new output, written to its store while it runs (as the MPC
+/// node writes the shares it generates), is what the backup service gets at
+/// its next request: the endpoint reads the store then, not a copy made when
+/// the driver started or at its last poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn driver__should_serve_backups_from_what_the_store_holds_when_the_request_comes() {
+    let keyset = keyset();
+    let first = shares_for(&keyset);
+    let id = Identity::generate();
+    let (listener, addr, url) = listener().await;
+    let contract = network(id.public_key(), &url);
+    let backup_id = Arc::new(Identity::generate());
+    register_backup_service(&contract, &backup_id).await;
+    let home = tempfile::tempdir().unwrap();
+    let store = FileShareStore::in_home(home.path());
+    store.import(&first, &Expected::from(&keyset)).unwrap();
+    let mut node = start(old_node_client(&contract), id, &url, listener, home.path(), config(Transport::Mtls));
+    node.decision(Decision::Refresh).await;
+    let backup = backup_mtls(&contract, &backup_id);
+    assert_eq!(backup.fetch_backup(addr, &keyset).await.unwrap(), first);
+
+    let rewritten = shares_for(&keyset);
+    store.write(&rewritten).unwrap();
+
+    assert_eq!(backup.fetch_backup(addr, &keyset).await.unwrap(), rewritten);
+    assert_eq!(node.stop().await, Exit::Cancelled);
+}
