@@ -146,12 +146,7 @@ async fn mtls_backup__should_refuse_a_node_presenting_a_key_that_is_not_its_regi
 
 #[tokio::test]
 async fn mtls_recovery__should_refuse_a_machine_that_is_not_the_recoverys_and_not_confirm() {
-    let mut world = World::new(0).await;
-    let listener = world.take_node_listener();
-    let node = world.node_mtls(&world.node_identity);
-    let service = world.service(Transport::Mtls);
-    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
-    outcome.unwrap();
+    let (world, service) = backed_up(0, Transport::Mtls).await;
     let (new_identity, new_listener, _) = world.enter_recovery().await;
     world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
@@ -277,12 +272,7 @@ async fn web_backup__should_refuse_a_response_replayed_from_an_earlier_session()
 
 #[tokio::test]
 async fn mtls_recovery__should_confirm_after_a_restart_without_delivering_again() {
-    let mut world = World::new(0).await;
-    let listener = world.take_node_listener();
-    let node = world.node_mtls(&world.node_identity);
-    let service = world.service(Transport::Mtls);
-    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
-    outcome.unwrap();
+    let (world, _backed_up) = backed_up(0, Transport::Mtls).await;
     let (new_identity, new_listener, _) = world.enter_recovery().await;
     world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;

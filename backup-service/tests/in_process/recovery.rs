@@ -2,23 +2,11 @@
 //! confirms on chain, and the new machine concludes.
 
 use crate::support::*;
-use backup_service::{BackupService, RoundOutcome, ServiceError, Transport};
+use backup_service::{RoundOutcome, ServiceError, Transport};
 use contract_tests::scenario::new_node_key;
 use mpc_interface::primitives::EpochId;
 use mpc_interface::recovery::RecoveryStatus;
 use std::time::Duration;
-
-/// A world at `epoch` whose service already holds a backup (over mTLS).
-async fn backed_up(epoch: u64, transport: Transport) -> (World, BackupService) {
-    let mut world = World::new(epoch).await;
-    let listener = world.take_node_listener();
-    let node = world.node_mtls(&world.node_identity);
-    let service = world.service(transport);
-    let backup = world.service(Transport::Mtls);
-    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), backup.run_once());
-    assert_eq!(outcome.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(epoch) });
-    (world, service)
-}
 
 #[tokio::test]
 async fn mtls_recovery__should_wait_without_an_error_while_the_new_machine_is_not_receiving_yet() {

@@ -5,7 +5,7 @@
 //! authorities.
 
 use async_trait::async_trait;
-use backup_service::{BackupEncryptionKey, BackupService, ServiceConfig, ServiceKeys, Transport};
+use backup_service::{BackupEncryptionKey, BackupService, RoundOutcome, ServiceConfig, ServiceKeys, Transport};
 use contract_client::{Backoff, ContractClient, MpcContract};
 use contract_tests::in_process::{InProcessClient, InProcessContract};
 use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, Network, OutcomeExt};
@@ -298,4 +298,16 @@ pub fn idle_node(listener: TcpListener) {
             drop(socket);
         }
     });
+}
+
+/// A world at `epoch` whose service already holds a backup (over mTLS).
+pub async fn backed_up(epoch: u64, transport: Transport) -> (World, BackupService) {
+    let mut world = World::new(epoch).await;
+    let listener = world.take_node_listener();
+    let node = world.node_mtls(&world.node_identity);
+    let service = world.service(transport);
+    let backup = world.service(Transport::Mtls);
+    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), backup.run_once());
+    assert_eq!(outcome.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(epoch) });
+    (world, service)
 }
