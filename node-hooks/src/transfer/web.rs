@@ -8,7 +8,7 @@
 //! (the acknowledgement may have been lost, and the backup service must then
 //! deliver again), and it replaces a session nobody used within
 //! `session_renewal` (the backup service may have spent it on a request that
-//! never arrived).
+//! never arrived), but never one whose shares arrived and are being stored.
 
 use super::common::{import, stored_shares, BackupSharesError, EndpointParts, Mode, TransferEvent};
 use crate::store::ShareStore;
@@ -43,6 +43,9 @@ struct OpenRecovery {
     /// Boxed: it keeps the endpoint's variants of similar size.
     expected: Box<Expected>,
     waiter: JoinHandle<()>,
+    /// Set once verified shares arrived: from then on the session is storing
+    /// them and is never renewed (that would drop the delivery half-stored).
+    arrived: Arc<AtomicBool>,
     /// Set once the shares were imported: the session did its job, and the
     /// poll that runs right after the import (before the backup service could
     /// confirm) must not open another one yet.
@@ -59,7 +62,7 @@ impl OpenRecovery {
             return false;
         }
         if !self.waiter.is_finished() {
-            return self.opened.elapsed() < renewal;
+            return self.arrived.load(Ordering::SeqCst) || self.opened.elapsed() < renewal;
         }
         if self.imported.load(Ordering::SeqCst) && !self.import_seen {
             self.import_seen = true;
@@ -151,10 +154,12 @@ impl WebSide {
             }
         };
         let (store, events, wanted) = (self.store.clone(), self.events.clone(), expected.clone());
-        let imported = Arc::new(AtomicBool::new(false));
-        let done = imported.clone();
+        let (arrived, imported) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let (storing, done) = (arrived.clone(), imported.clone());
         let waiter = tokio::spawn(async move {
-            match handle.delivery().await {
+            let delivery = handle.delivery().await;
+            storing.store(delivery.is_ok(), Ordering::SeqCst);
+            match delivery {
                 Ok(delivery) => match import(&store, delivery.payload.clone(), wanted, &events).await {
                     Ok(()) => {
                         done.store(true, Ordering::SeqCst);
@@ -171,6 +176,7 @@ impl WebSide {
         Some(OpenRecovery {
             expected: Box::new(expected),
             waiter,
+            arrived,
             imported,
             import_seen: false,
             opened: Instant::now(),
