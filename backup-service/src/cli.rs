@@ -3,11 +3,14 @@
 //! key has no flag, so it never shows in a process list: it is read from
 //! `<home>/storage.key` or `BACKUP_SERVICE_STORAGE_KEY` (hex).
 
+use crate::attest::{DevQuote, QuoteCommand, QuoteFile, QuoteSource};
 use crate::transfer::Transport;
 use clap::{Args, Parser, Subcommand};
 use mpc_interface::AccountId;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,6 +70,43 @@ pub struct RegisterArgs {
     /// Gas allowance of the service's function-call key, in near-cli's syntax.
     #[arg(long, env = "BACKUP_SERVICE_ALLOWANCE", default_value = "1 NEAR")]
     pub allowance: String,
+    #[command(flatten)]
+    pub attestation: AttestationArgs,
+}
+
+/// Where the attestation comes from (a contract in Hard mode requires one; see
+/// `backup-service/README.md`, "Attestation"). At most one.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct AttestationArgs {
+    /// A TDX quote made for this service's keys, with its collateral: JSON
+    /// `{"quote": "<base64>", "collateral": {...}}`.
+    #[arg(long, env = "BACKUP_SERVICE_QUOTE_FILE")]
+    pub quote_file: Option<PathBuf>,
+    /// A command (run with `sh -c`) printing such JSON; the report data it must
+    /// quote is in $BACKUP_SERVICE_REPORT_DATA and $1 (128 hex digits).
+    #[arg(long, env = "BACKUP_SERVICE_QUOTE_COMMAND")]
+    pub quote_command: Option<String>,
+    /// A development attestation: only a contract initialised with
+    /// `allow_dev_attestation` accepts it (never mainnet).
+    #[arg(long, env = "BACKUP_SERVICE_DEV_ATTESTATION")]
+    pub dev_attestation: bool,
+}
+
+impl AttestationArgs {
+    /// The source given, if any.
+    pub fn source(&self) -> Option<Arc<dyn QuoteSource>> {
+        match (&self.quote_file, &self.quote_command, self.dev_attestation) {
+            (Some(path), _, _) => Some(Arc::new(QuoteFile(path.clone()))),
+            (_, Some(command), _) => Some(Arc::new(QuoteCommand(command.clone()))),
+            (_, _, true) => Some(Arc::new(DevQuote)),
+            _ => None,
+        }
+    }
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}` is not a duration like `30m` or `6h`: {e}"))
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +140,18 @@ pub struct RunArgs {
     /// Seconds between polls of the contract.
     #[arg(long, env = "BACKUP_SERVICE_POLL_INTERVAL_SECS", default_value_t = 5)]
     pub poll_interval_secs: u64,
+    #[command(flatten)]
+    pub attestation: AttestationArgs,
+    #[command(flatten)]
+    pub margin: MarginArg,
+}
+
+#[derive(Debug, Args)]
+pub struct MarginArg {
+    /// Hard mode: `run` re-attests, and `status` warns (exit 7), when the
+    /// attestation has less than this left, e.g. `30m`, `6h`.
+    #[arg(long, env = "BACKUP_SERVICE_ATTESTATION_MARGIN", default_value = "6h", value_parser = parse_duration)]
+    pub attestation_margin: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +160,8 @@ pub struct StatusArgs {
     pub home: HomeArg,
     #[command(flatten)]
     pub contract: ContractArgs,
+    #[command(flatten)]
+    pub margin: MarginArg,
 }
 
 #[cfg(test)]

@@ -153,6 +153,7 @@ impl WebError {
             | NoRecoveryPending
             | SessionMismatch { .. } => StatusCode::CONFLICT,
             Payload(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Authority(AuthorityError::NotAttested { .. }) => StatusCode::FORBIDDEN,
             NoShares | NotStored(_) | Authority(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
