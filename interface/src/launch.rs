@@ -12,9 +12,13 @@
 //! A service without a valid attestation cannot publish session keys or confirm
 //! deliveries; [`BackupAttestationView`] says why.
 
-use crate::attestation::{Measurement, ReportData, TcbStatus, VerifiedQuote, VerifyQuoteArgs};
+use crate::attestation::{
+    BytesParseError, HexArray, Measurement, ReportData, TcbStatus, VerifiedQuote, VerifyQuoteArgs,
+};
 use crate::keys::{AccessPublicKey, Ed25519PublicKey};
+use crate::recovery::BackupServiceInfo;
 use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
+use near_account_id::AccountId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -44,21 +48,11 @@ pub enum LaunchMode {
 /// The measurements of a backup-service image, as voted by participants: the
 /// TD's firmware (MRTD) and its four runtime measurement registers. A quote
 /// matches an allowed record when all five are equal.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Hash,
-    Serialize,
-    Deserialize,
-    JsonSchema,
-    BorshSerialize,
-    BorshDeserialize,
-    BorshSchema,
-)]
-#[serde(deny_unknown_fields)]
+///
+/// JSON: one string, the hex of the 240 bytes MRTD || RTMR0 || RTMR1 || RTMR2
+/// || RTMR3 (a record is compared whole, and one string keeps the contract's
+/// wasm free of another struct parser).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize, BorshSchema)]
 pub struct Measurements {
     pub mrtd: Measurement,
     pub rtmr0: Measurement,
@@ -71,6 +65,60 @@ impl Measurements {
     /// The measurements a verified quote reports.
     pub fn of(report: &VerifiedQuote) -> Self {
         Self { mrtd: report.mrtd, rtmr0: report.rtmr0, rtmr1: report.rtmr1, rtmr2: report.rtmr2, rtmr3: report.rtmr3 }
+    }
+
+    /// MRTD || RTMR0 || RTMR1 || RTMR2 || RTMR3.
+    pub fn to_bytes(&self) -> [u8; 240] {
+        let mut bytes = [0u8; 240];
+        for (chunk, register) in bytes.chunks_mut(48).zip([self.mrtd, self.rtmr0, self.rtmr1, self.rtmr2, self.rtmr3]) {
+            chunk.copy_from_slice(&register.0);
+        }
+        bytes
+    }
+
+    pub fn from_bytes(bytes: &[u8; 240]) -> Self {
+        let register = |i: usize| HexArray(bytes[i * 48..(i + 1) * 48].try_into().expect("48 bytes"));
+        Self { mrtd: register(0), rtmr0: register(1), rtmr1: register(2), rtmr2: register(3), rtmr3: register(4) }
+    }
+}
+
+impl std::fmt::Display for Measurements {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&HexArray(self.to_bytes()), f)
+    }
+}
+
+impl std::fmt::Debug for Measurements {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Measurements(mrtd {}, ..)", self.mrtd)
+    }
+}
+
+impl std::str::FromStr for Measurements {
+    type Err = BytesParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<HexArray<240>>().map(|bytes| Self::from_bytes(&bytes.0))
+    }
+}
+
+impl Serialize for Measurements {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Measurements {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <HexArray<240> as Deserialize>::deserialize(d).map(|bytes| Self::from_bytes(&bytes.0))
+    }
+}
+
+impl JsonSchema for Measurements {
+    fn schema_name() -> String {
+        "Measurements".to_owned()
+    }
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        crate::keys::string_schema("hex of the 240 bytes MRTD || RTMR0 || RTMR1 || RTMR2 || RTMR3")
     }
 }
 
@@ -88,11 +136,18 @@ impl TcbStatus {
 }
 
 /// What a backup service submits with `register_backup_service` (in `Hard`
-/// mode) and `reattest_backup_service`.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize)]
-pub enum Attestation {
+/// mode) and `reattest_backup_service`. JSON: `{"Tdx": {"quote": ..., "collateral": ...}}`
+/// or `{"Dev": {"measurements": ..., "report_data": ...}}`.
+///
+/// `Q` is how the TDX payload is held: parsed ([`VerifyQuoteArgs`], the
+/// default, for clients) or as the raw JSON the contract forwards to the
+/// verifier unread (the verifier parses and checks it; the MPC contract's wasm
+/// is spared a parser for the collateral).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
+#[allow(clippy::large_enum_variant)] // built once per call, never stored
+pub enum Attestation<Q = VerifyQuoteArgs> {
     /// A TDX quote and its collateral, checked by the verifier contract.
-    Tdx(VerifyQuoteArgs),
+    Tdx(Q),
     /// A development attestation: accepted only by a contract initialised with
     /// `allow_dev_attestation: true`. It goes through the same checks as a TDX
     /// quote except the quote's signature (nothing is signed): its measurements
@@ -159,6 +214,22 @@ pub fn report_data_v1_with(
 pub fn report_data_v1(identity_key: &Ed25519PublicKey, signer_key: &AccessPublicKey) -> ReportData {
     use sha2::Digest;
     report_data_v1_with(identity_key, signer_key, |bytes| sha2::Sha256::digest(bytes).into())
+}
+
+/// Gas the contract attaches to its callback `on_attestation_verified` (the
+/// method table's gas for it).
+pub const ATTESTATION_CALLBACK_TGAS: u64 = 20;
+
+/// The borsh argument of `on_attestation_verified`: what the contract asked the
+/// verifier about. The callback reads the verifier's answer as its promise result.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, BorshSchema)]
+pub struct PendingAttestation {
+    pub account_id: AccountId,
+    pub service: BackupServiceInfo,
+    /// `register_backup_service` (the service is registered with the
+    /// attestation) rather than `reattest_backup_service` (the service must
+    /// still be the registered one).
+    pub registers: bool,
 }
 
 #[derive(
@@ -230,7 +301,6 @@ pub struct BackupAttestationView {
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
-    use crate::attestation::HexArray;
     use crate::keys::Secp256k1PublicKey;
 
     #[test]
@@ -301,8 +371,9 @@ mod tests {
             },
             report_data: HexArray([6; 64]),
         };
-        let json = serde_json::to_value(Attestation::Dev(dev)).unwrap();
-        assert_eq!(json["Dev"]["measurements"]["mrtd"], "01".repeat(48));
+        let json = serde_json::to_value(Attestation::<VerifyQuoteArgs>::Dev(dev)).unwrap();
+        let registers = ["01", "02", "03", "04", "05"].map(|b| b.repeat(48)).concat();
+        assert_eq!(json["Dev"]["measurements"], registers);
         assert_eq!(serde_json::from_value::<Attestation>(json).unwrap(), Attestation::Dev(dev));
         let status = serde_json::to_value(AttestationStatus::Expired { at: 5 }).unwrap();
         assert_eq!(status, serde_json::json!({"Expired": {"at": 5}}));

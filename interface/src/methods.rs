@@ -84,7 +84,7 @@ methods! {
     // The backup service renews its attestation with its own key, before it expires.
     REATTEST_BACKUP_SERVICE = "reattest_backup_service", Change, [BackupService], 200;
     // The verifier's answer to a TDX attestation (private: the contract calls itself).
-    ON_ATTESTATION_VERIFIED = "on_attestation_verified", Change, [Contract], 20;
+    ON_ATTESTATION_VERIFIED = "on_attestation_verified", Change, [Contract], crate::launch::ATTESTATION_CALLBACK_TGAS;
     VOTE_LAUNCH_MODE = "vote_launch_mode", Change, [Node], 30;
     VOTE_ADD_MEASUREMENTS = "vote_add_measurements", Change, [Node], 30;
     VOTE_RETIRE_MEASUREMENTS = "vote_retire_measurements", Change, [Node], 30;

@@ -1,8 +1,10 @@
-use super::guards::{node_signer, operator_signer, page, StorageMeter};
+use super::guards::{block_seconds, node_signer, operator_signer, page, StorageMeter};
+use super::launch::AttestationArg;
 use crate::errors::Error;
-use crate::state::{backup, ProtocolState};
+use crate::state::{backup, launch, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::keys::X25519PublicKey;
+use mpc_interface::launch::PendingAttestation;
 use mpc_interface::methods::{PUBLISH_BACKUP_EPHEMERAL_KEY, REGISTER_BACKUP_SERVICE};
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys, Session};
 use near_sdk::{near, AccountId};
@@ -11,17 +13,28 @@ use near_sdk::{near, AccountId};
 impl MpcContract {
     /// The operator (1 yoctoNEAR, full-access key) registers its backup
     /// service; a candidate's registration is paid from its storage balance.
+    /// In Hard mode it carries the service's `attestation`, and a TDX one is
+    /// registered only once the verifier and the callback accepted it (the
+    /// call's result is the callback's). In Soft mode an attestation is optional.
     #[payable]
     #[handle_result]
     #[deny_unknown_arguments]
-    pub fn register_backup_service(&mut self, info: BackupServiceInfo) -> Result<(), Error> {
+    pub fn register_backup_service(
+        &mut self,
+        info: BackupServiceInfo,
+        attestation: Option<AttestationArg>,
+    ) -> Result<(), Error> {
         let signer = operator_signer(REGISTER_BACKUP_SERVICE)?;
         if let ProtocolState::NotInitialized = self.protocol {
             return Err(self.protocol.wrong(REGISTER_BACKUP_SERVICE, "an initialized contract"));
         }
+        let account_id = signer.account_id;
+        if let Some(attestation) = attestation {
+            return self.attest(PendingAttestation { account_id, service: info, registers: true }, attestation);
+        }
         let meter = StorageMeter::start();
-        let step = backup::register(&self.registry, &mut self.services, &signer, info)?;
-        self.charge_storage(&signer.account_id, &meter, None)?;
+        let step = launch::register(&mut self.launch, &self.registry, &mut self.services, &account_id, info, None)?;
+        self.charge_storage(&account_id, &meter, None)?;
         self.apply(step);
         Ok(())
     }
@@ -32,6 +45,7 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn publish_backup_ephemeral_key(&mut self, session: Session, public_key: X25519PublicKey) -> Result<(), Error> {
         let signer = node_signer(PUBLISH_BACKUP_EPHEMERAL_KEY)?;
+        launch::require_attested(&self.launch, &self.services, &signer, block_seconds())?;
         let step = backup::publish(&self.protocol, &self.registry, &mut self.services, &signer, session, public_key)?;
         self.apply(step);
         Ok(())

@@ -1,4 +1,4 @@
-use super::guards::{no_arguments, node_signer, operator_signer, signer};
+use super::guards::{block_seconds, no_arguments, node_signer, operator_signer, signer};
 use crate::errors::{Error, RecoveryError};
 use crate::state::{recovery, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -58,6 +58,7 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn confirm_recovery_delivery(&mut self, keyset: Keyset) -> Result<(), Error> {
         let signer = node_signer(CONFIRM_RECOVERY_DELIVERY)?;
+        crate::state::launch::require_attested(&self.launch, &self.services, &signer, block_seconds())?;
         let services = &self.services;
         let step = match &mut self.protocol {
             ProtocolState::Recovery(r) => r.confirm_delivery(services, &signer, &keyset)?,

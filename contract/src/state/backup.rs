@@ -8,6 +8,7 @@ use crate::storage::services::ServiceRegistry;
 use mpc_interface::keys::X25519PublicKey;
 use mpc_interface::methods::PUBLISH_BACKUP_EPHEMERAL_KEY;
 use mpc_interface::recovery::{BackupServiceInfo, PublishedKey, RecoveryStatus, Session, SessionKind};
+use near_sdk::AccountId;
 
 /// `register_backup_service`: the operator (full-access key, checked by the
 /// entry point) of a participant or candidate names its backup service; a new
@@ -15,15 +16,20 @@ use mpc_interface::recovery::{BackupServiceInfo, PublishedKey, RecoveryStatus, S
 pub fn register(
     registry: &Registry,
     services: &mut ServiceRegistry,
-    signer: &Signer,
+    account_id: &AccountId,
     info: BackupServiceInfo,
 ) -> Result<Step, Error> {
-    let account_id = &signer.account_id;
+    ensure_may_register(registry, account_id)?;
+    services.backup_services.insert(account_id.clone(), info);
+    Ok(Step::stay(vec![Event::BackupServiceRegistered { account_id: account_id.clone(), public_key: info.public_key }]))
+}
+
+/// Only a participant or a candidate registers a backup service.
+pub fn ensure_may_register(registry: &Registry, account_id: &AccountId) -> Result<(), Error> {
     if !registry.participants.contains(account_id) && !registry.candidates.contains_key(account_id) {
         return Err(RecoveryError::NotParticipantOrCandidate { account_id: account_id.clone() }.into());
     }
-    services.backup_services.insert(account_id.clone(), info);
-    Ok(Step::stay(vec![Event::BackupServiceRegistered { account_id: account_id.clone(), public_key: info.public_key }]))
+    Ok(())
 }
 
 /// `publish_backup_ephemeral_key`: the node or the backup service of a

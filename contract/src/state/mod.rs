@@ -5,10 +5,12 @@
 pub mod backup;
 pub mod candidates;
 pub mod initializing;
+pub mod launch;
 pub mod recovery;
 pub mod resharing;
 pub mod running;
 pub mod validation;
+pub mod verified;
 
 use crate::errors::{Error, StateError};
 use crate::events::Event;
