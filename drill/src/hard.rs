@@ -72,13 +72,15 @@ pub fn init_args(parameters: &ThresholdParameters, domains: &[DomainConfig], har
 
 /// Every node votes the development image's measurements, then the `Hard` mode.
 async fn switch_to_hard(network: &Network, operators: &[(Operator, BackupServiceInfo)]) -> Result<()> {
+    // Each node votes until the threshold is reached (a vote after it is refused).
     for (op, _) in operators {
         let node = network.client(&op.account, op.machine.access_key);
-        node.vote_add_measurements(&DEV_MEASUREMENTS).await.with_context(|| format!("measurements vote by {}", op.account))?;
-    }
-    for (op, _) in operators {
-        let node = network.client(&op.account, op.machine.access_key);
-        node.vote_launch_mode(LaunchMode::Hard).await.with_context(|| format!("launch-mode vote by {}", op.account))?;
+        if !node.allowed_measurements().await?.contains(&DEV_MEASUREMENTS) {
+            node.vote_add_measurements(&DEV_MEASUREMENTS).await.with_context(|| format!("vote by {}", op.account))?;
+        }
+        if node.launch_mode().await? != LaunchMode::Hard {
+            node.vote_launch_mode(LaunchMode::Hard).await.with_context(|| format!("vote by {}", op.account))?;
+        }
     }
     let mode = network.client(&operators[0].0.account, operators[0].0.machine.access_key).launch_mode().await?;
     ensure!(mode == LaunchMode::Hard, "the threshold voted Hard, but the contract is in {mode:?}");

@@ -8,13 +8,13 @@ mod support;
 
 use contract_client::{AttestationContract, ContractClient};
 use contract_tests::in_process::InProcessContract;
-use contract_tests::scenario::{account, backup_key, domains, info, keyset, node_key, operator_key, parameters, Network, OutcomeExt};
+use contract_tests::scenario::{account, backup_key, domains, info, node_key, operator_key, parameters, Network, OutcomeExt};
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::attestation::HexArray;
 use mpc_interface::launch::{
     report_data_v1, Attestation, DevAttestation, LaunchMode, Measurements, DEV_ATTESTATION_TTL_SECONDS,
 };
-use mpc_interface::methods::{self, INIT_RUNNING, SUBMIT_PARTICIPANT_INFO};
+use mpc_interface::methods::{self, INIT, SUBMIT_PARTICIPANT_INFO};
 use mpc_interface::recovery::BackupServiceInfo;
 use mpc_interface::AccountId;
 use serde_json::json;
@@ -47,8 +47,9 @@ struct Hard {
 impl Hard {
     async fn new() -> Self {
         let mut net = Network::deploy(contract_wasm());
-        let init = json!({"parameters": parameters(4), "domains": domains(), "keyset": keyset(0), "allow_dev_attestation": true});
-        net.contract_call(INIT_RUNNING, init).expect_ok();
+        let init = json!({"parameters": parameters(4), "domains": domains(), "allow_dev_attestation": true});
+        net.contract_call(INIT, init).expect_ok();
+        net.complete_keygen(4);
         for i in 0..4 {
             net.node_call(&account(i), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(i), 0)})).expect_ok();
         }
@@ -65,6 +66,11 @@ impl Hard {
         Arc::new(self.contract.client(&account(LOST), key))
     }
 
+    /// Participant `i`'s node.
+    fn node(&self, i: usize) -> Arc<dyn ContractClient> {
+        Arc::new(self.contract.client(&account(i), node_key(&account(i))))
+    }
+
     fn info(&self) -> BackupServiceInfo {
         BackupServiceInfo { public_key: self.service.public_key(), signer_public_key: backup_key(&account(LOST)) }
     }
@@ -77,15 +83,13 @@ impl Hard {
     /// Every node allows `MEASUREMENTS` and votes Hard until the contract switches.
     async fn switch_to_hard(&self) {
         for i in 0..4 {
-            let node: Arc<dyn ContractClient> = Arc::new(self.contract.client(&account(i), node_key(&account(i))));
-            node.vote_add_measurements(&MEASUREMENTS).await.unwrap();
-        }
-        for i in 0..4 {
-            let node: Arc<dyn ContractClient> = Arc::new(self.contract.client(&account(i), node_key(&account(i))));
-            if node.launch_mode().await.unwrap() == LaunchMode::Hard {
-                break;
+            let node = self.node(i);
+            if !node.allowed_measurements().await.unwrap().contains(&MEASUREMENTS) {
+                node.vote_add_measurements(&MEASUREMENTS).await.unwrap();
             }
-            node.vote_launch_mode(LaunchMode::Hard).await.unwrap();
+            if node.launch_mode().await.unwrap() != LaunchMode::Hard {
+                node.vote_launch_mode(LaunchMode::Hard).await.unwrap();
+            }
         }
         assert_eq!(self.client(node_key(&account(LOST))).launch_mode().await.unwrap(), LaunchMode::Hard);
     }
@@ -137,11 +141,9 @@ async fn registered_backup_service__should_require_a_valid_attestation_only_in_h
     hard.reattest().await;
     assert_eq!(node.expected_peer_key().await.unwrap(), Some(hard.service.public_key()));
     for i in 0..4 {
-        let voter: Arc<dyn ContractClient> = Arc::new(hard.contract.client(&account(i), node_key(&account(i))));
-        if hard.client(node_key(&account(LOST))).allowed_measurements().await.unwrap().is_empty() {
-            break;
+        if hard.node(i).allowed_measurements().await.unwrap().contains(&MEASUREMENTS) {
+            hard.node(i).vote_retire_measurements(&MEASUREMENTS).await.unwrap();
         }
-        voter.vote_retire_measurements(&MEASUREMENTS).await.unwrap();
     }
     let reason = not_attested(node.expected_peer_key().await);
     assert!(reason.contains("retired"), "{reason}");
