@@ -8,13 +8,10 @@ mod support;
 
 use contract_client::{AttestationContract, ContractClient};
 use contract_tests::in_process::InProcessContract;
-use contract_tests::scenario::{account, backup_key, domains, info, node_key, operator_key, parameters, Network, OutcomeExt};
-use contract_tests::wasm::contract_wasm;
-use mpc_interface::attestation::HexArray;
-use mpc_interface::launch::{
-    report_data_v1, Attestation, DevAttestation, LaunchMode, Measurements, DEV_ATTESTATION_TTL_SECONDS,
-};
-use mpc_interface::methods::{self, INIT, SUBMIT_PARTICIPANT_INFO};
+use contract_tests::hard_mode::{dev_attestation, dev_attesting_network, switch_to_hard, MEASUREMENTS};
+use contract_tests::scenario::{account, backup_key, node_key, operator_key};
+use mpc_interface::launch::DEV_ATTESTATION_TTL_SECONDS;
+use mpc_interface::methods;
 use mpc_interface::recovery::BackupServiceInfo;
 use mpc_interface::AccountId;
 use serde_json::json;
@@ -29,14 +26,6 @@ use support::{fast_mtls, listener, shares_for};
 
 const LOST: usize = 1;
 
-const MEASUREMENTS: Measurements = Measurements {
-    mrtd: HexArray([0xa1; 48]),
-    rtmr0: HexArray([0xa2; 48]),
-    rtmr1: HexArray([0xa3; 48]),
-    rtmr2: HexArray([0xa4; 48]),
-    rtmr3: HexArray([0xa5; 48]),
-};
-
 /// A running contract that accepts development attestations, with `LOST`'s
 /// backup service (identity `service`) registered in Soft mode.
 struct Hard {
@@ -46,13 +35,7 @@ struct Hard {
 
 impl Hard {
     async fn new() -> Self {
-        let mut net = Network::deploy(contract_wasm());
-        let init = json!({"parameters": parameters(4), "domains": domains(), "allow_dev_attestation": true});
-        net.contract_call(INIT, init).expect_ok();
-        net.complete_keygen(4);
-        for i in 0..4 {
-            net.node_call(&account(i), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(i), 0)})).expect_ok();
-        }
+        let net = dev_attesting_network(4);
         let hard = Self { contract: InProcessContract::new(net.harness), service: Arc::new(Identity::generate()) };
         // Soft mode: registered without an attestation.
         let spec = methods::by_name(methods::REGISTER_BACKUP_SERVICE).unwrap();
@@ -80,25 +63,13 @@ impl Hard {
         RegisteredBackupService::new(self.client(node_key(&account(LOST))), account(LOST).parse().unwrap())
     }
 
-    /// Every node allows `MEASUREMENTS` and votes Hard until the contract switches.
-    async fn switch_to_hard(&self) {
-        for i in 0..4 {
-            let node = self.node(i);
-            if !node.allowed_measurements().await.unwrap().contains(&MEASUREMENTS) {
-                node.vote_add_measurements(&MEASUREMENTS).await.unwrap();
-            }
-            if node.launch_mode().await.unwrap() != LaunchMode::Hard {
-                node.vote_launch_mode(LaunchMode::Hard).await.unwrap();
-            }
-        }
-        assert_eq!(self.client(node_key(&account(LOST))).launch_mode().await.unwrap(), LaunchMode::Hard);
+    fn switch_to_hard(&self) {
+        self.contract.with_harness(|h| switch_to_hard(h, 4));
     }
 
     /// The service re-attests (its own key) with a development attestation of its keys.
     async fn reattest(&self) {
-        let info = self.info();
-        let report_data = report_data_v1(&info.public_key, &info.signer_public_key);
-        let attestation = Attestation::Dev(DevAttestation { measurements: MEASUREMENTS, report_data });
+        let attestation = dev_attestation(&self.info());
         self.client(backup_key(&account(LOST))).reattest_backup_service(&attestation).await.unwrap();
     }
 
@@ -127,7 +98,7 @@ async fn registered_backup_service__should_require_a_valid_attestation_only_in_h
     let node = hard.node_authority();
     assert_eq!(node.expected_peer_key().await.unwrap(), Some(hard.service.public_key()), "Soft mode: unchanged");
 
-    hard.switch_to_hard().await;
+    hard.switch_to_hard();
     let reason = not_attested(node.expected_peer_key().await);
     assert!(reason.contains("no accepted attestation"), "{reason}");
 
@@ -152,7 +123,7 @@ async fn registered_backup_service__should_require_a_valid_attestation_only_in_h
 #[tokio::test]
 async fn mtls_backup__should_be_refused_by_the_node_while_the_service_attestation_is_expired() {
     let hard = Hard::new().await;
-    hard.switch_to_hard().await;
+    hard.switch_to_hard();
     hard.reattest().await;
     hard.expire();
     let node_id = Identity::generate();
@@ -180,7 +151,7 @@ async fn mtls_backup__should_be_refused_by_the_node_while_the_service_attestatio
 #[tokio::test]
 async fn web_recovery__should_be_refused_by_the_node_while_the_service_is_unattested() {
     let hard = Hard::new().await;
-    hard.switch_to_hard().await;
+    hard.switch_to_hard();
     let directory = InMemoryDirectory::new();
     let node = WebNode::new(
         Arc::new(hard.node_authority()),
