@@ -225,3 +225,112 @@ mod status_and_renewal {
         assert!(text.contains("backup_service_attestation_expires_timestamp_seconds 0"), "{text}");
     }
 }
+
+/// Against the contract wasm in Hard mode: `node1.near`'s service registered
+/// with a development attestation, renewed through `reattest_backup_service`.
+mod renewal_on_chain {
+    use super::*;
+    use backup_service::metrics::Metrics;
+    use backup_service::reattest::{AttestationConfig, Attester, ReattestError, Renewal};
+    use contract_client::AttestationContract;
+    use contract_tests::hard_mode::{dev_attestation, dev_attesting_network, switch_to_hard};
+    use contract_tests::in_process::InProcessContract;
+    use contract_tests::scenario::{account, backup_key, OutcomeExt};
+    use mpc_interface::launch::{AttestationStatus, DEV_ATTESTATION_TTL_SECONDS};
+    use mpc_interface::methods::REGISTER_BACKUP_SERVICE;
+    use mpc_interface::recovery::BackupServiceInfo;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const MARGIN: Duration = Duration::from_secs(3600);
+
+    /// The development attestations the contract-tests network allows.
+    struct TestImage;
+    impl QuoteSource for TestImage {
+        fn attestation(&self, report_data: &ReportData) -> Result<Attestation, AttestError> {
+            let Attestation::Dev(mut dev) = dev_attestation(&info()) else { unreachable!() };
+            dev.report_data = *report_data;
+            Ok(Attestation::Dev(dev))
+        }
+        fn describe(&self) -> String {
+            "test image".into()
+        }
+    }
+
+    fn info() -> BackupServiceInfo {
+        BackupServiceInfo { public_key: Ed25519PublicKey([7; 32]), signer_public_key: backup_key(&account(1)) }
+    }
+
+    fn registered() -> InProcessContract {
+        let mut net = dev_attesting_network(4);
+        switch_to_hard(&mut net.harness, 4);
+        let args = serde_json::json!({"info": info(), "attestation": dev_attestation(&info())});
+        net.operator_call(&account(1), REGISTER_BACKUP_SERVICE, args).expect_ok();
+        InProcessContract::new(net.harness)
+    }
+
+    fn attester(contract: &InProcessContract, source: Arc<dyn QuoteSource>) -> Attester {
+        let mut config = AttestationConfig::new(source, MARGIN);
+        let chain = contract.clone();
+        config.clock = Arc::new(move || chain.with_harness(|h| h.block_timestamp() / 1_000_000_000));
+        let info = info();
+        Attester::new(config, account(1).parse().unwrap(), report_data(&info.public_key, &info.signer_public_key))
+    }
+
+    fn expires_at(status: AttestationStatus) -> u64 {
+        match status {
+            AttestationStatus::Valid { expires_at } => expires_at,
+            other => panic!("expected a valid attestation, got {other:?}"),
+        }
+    }
+
+    /// Moves the chain's clock to `seconds` before `deadline`.
+    fn advance_to_before(contract: &InProcessContract, deadline: u64, seconds: u64) {
+        contract.with_harness(|h| {
+            let target_ns = (deadline - seconds) * 1_000_000_000;
+            h.advance_time_ns(target_ns.saturating_sub(h.block_timestamp()));
+        });
+    }
+
+    #[tokio::test]
+    async fn attester__should_reattest_once_less_than_the_margin_is_left_and_not_before() {
+        let contract = registered();
+        let client = contract.client(&account(1), backup_key(&account(1)));
+        let metrics = Metrics::default();
+        let attester = attester(&contract, Arc::new(TestImage));
+        let first = match attester.renew_if_due(&client, &metrics).await.unwrap() {
+            Renewal::Valid { expires_at } => expires_at,
+            other => panic!("a fresh attestation is not renewed: {other:?}"),
+        };
+        assert_eq!(metrics.attestation_valid(), 1);
+
+        advance_to_before(&contract, first, MARGIN.as_secs() + 10);
+        assert_eq!(attester.renew_if_due(&client, &metrics).await.unwrap(), Renewal::Valid { expires_at: first });
+
+        advance_to_before(&contract, first, MARGIN.as_secs() - 10);
+        let renewed = match attester.renew_if_due(&client, &metrics).await.unwrap() {
+            Renewal::Renewed { status } => expires_at(status),
+            other => panic!("expected a renewal within the margin, got {other:?}"),
+        };
+        assert!(renewed >= first - MARGIN.as_secs() + DEV_ATTESTATION_TTL_SECONDS, "{renewed} vs {first}");
+        assert_eq!(expires_at(client.backup_attestation(&account(1).parse().unwrap()).await.unwrap().status), renewed);
+        assert_eq!(metrics.attestation_expires_at(), renewed as i64);
+    }
+
+    #[tokio::test]
+    async fn attester__should_report_a_failing_quote_command_and_leave_the_contract_unchanged() {
+        let contract = registered();
+        let client = contract.client(&account(1), backup_key(&account(1)));
+        let metrics = Metrics::default();
+        let id = account(1).parse().unwrap();
+        let before = client.backup_attestation(&id).await.unwrap();
+        advance_to_before(&contract, expires_at(before.status), 60);
+        let failing = attester(&contract, Arc::new(QuoteCommand("echo 'TDX quote tool missing' >&2; exit 7".into())));
+
+        let err = failing.renew_if_due(&client, &metrics).await.unwrap_err();
+
+        assert!(matches!(&err, ReattestError::Source(AttestError::CommandFailed { .. })), "{err:?}");
+        assert!(err.to_string().contains("TDX quote tool missing"), "{err}");
+        assert_eq!(client.backup_attestation(&id).await.unwrap().attestation, before.attestation, "nothing changed");
+    }
+}
