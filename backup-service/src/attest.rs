@@ -185,7 +185,11 @@ fn run_command(command: &str, report_data: &ReportData, timeout: Duration) -> Re
     if !status.success() {
         let stderr = String::from_utf8_lossy(&stderr);
         let tail: String = stderr.trim().chars().rev().take(500).collect::<Vec<_>>().into_iter().rev().collect();
-        return Err(AttestError::CommandFailed { command: command.to_owned(), status: status.to_string(), stderr: tail });
+        return Err(AttestError::CommandFailed {
+            command: command.to_owned(),
+            status: status.to_string(),
+            stderr: tail,
+        });
     }
     Ok(stdout)
 }

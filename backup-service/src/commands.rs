@@ -123,7 +123,8 @@ pub async fn run(args: &RunArgs) -> Result<(), CommandError> {
     let metrics_server = tokio::spawn(metrics::serve(listener, service.metrics(), cancel.clone()));
     tracing::info!(%operator, contract = %args.contract.contract, metrics = %addr, "starting");
     if let Some(source) = args.attestation.source() {
-        let attester = Attester::new(AttestationConfig::new(source, args.margin.attestation_margin), operator, report_data);
+        let attester =
+            Attester::new(AttestationConfig::new(source, args.margin.attestation_margin), operator, report_data);
         let interval = Duration::from_secs(args.poll_interval_secs.max(1));
         tokio::spawn(reattest::keep_attested(attester, client, service.metrics(), interval, cancel.clone()));
     }

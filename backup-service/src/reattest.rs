@@ -83,7 +83,9 @@ impl Attester {
     pub fn due(&self, view: &BackupAttestationView, now: u64) -> bool {
         match view.status {
             AttestationStatus::NotRequired | AttestationStatus::NoBackupService => false,
-            AttestationStatus::Valid { expires_at } => expires_at.saturating_sub(now) <= self.config.renew_margin.as_secs(),
+            AttestationStatus::Valid { expires_at } => {
+                expires_at.saturating_sub(now) <= self.config.renew_margin.as_secs()
+            }
             AttestationStatus::Missing | AttestationStatus::Expired { .. } | AttestationStatus::MeasurementsRetired => {
                 true
             }

@@ -66,8 +66,7 @@ pub trait AttestationContract: ContractClient {
 
     /// The registered backup service renews its attestation with its own key.
     async fn reattest_backup_service(&self, attestation: &Attestation) -> Result<CallOutcome, ClientError> {
-        call(self, Role::BackupService, methods::REATTEST_BACKUP_SERVICE, json!({ "attestation": attestation }))
-            .await
+        call(self, Role::BackupService, methods::REATTEST_BACKUP_SERVICE, json!({ "attestation": attestation })).await
     }
 
     /// A participant's node votes to switch the launch mode.

@@ -107,7 +107,9 @@ pub(crate) async fn register_services(
             let attestation = DevQuote.attestation(&report_data)?;
             operator.register_attested_backup_service(info, &attestation).await
         } else {
-            operator.call_as(Role::Operator, mpc_interface::methods::REGISTER_BACKUP_SERVICE, json!({"info": info})).await
+            operator
+                .call_as(Role::Operator, mpc_interface::methods::REGISTER_BACKUP_SERVICE, json!({"info": info}))
+                .await
         };
         registered.with_context(|| format!("register_backup_service of {}", op.account))?;
         if hard {
@@ -158,7 +160,10 @@ pub(crate) async fn refused_while_expired(
     let account: AccountId = op.account.parse()?;
     let observer = network.client(&op.account, op.machine.access_key);
     let status = observer.backup_attestation(&account).await?.status;
-    ensure!(matches!(status, AttestationStatus::Expired { .. }), "the service's attestation should be expired: {status:?}");
+    ensure!(
+        matches!(status, AttestationStatus::Expired { .. }),
+        "the service's attestation should be expired: {status:?}"
+    );
     tokio::time::sleep(POLL * 20).await;
 
     let node = RegisteredBackupService::new(network.client(&op.account, op.machine.access_key), account.clone());

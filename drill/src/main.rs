@@ -63,7 +63,13 @@ fn settings(args: &Args) -> Result<Settings> {
             );
         }
     }
-    Ok(Settings { nodes: args.nodes, threshold, lose: args.lose, operator_enters: args.operator_enters, hard: args.hard })
+    Ok(Settings {
+        nodes: args.nodes,
+        threshold,
+        lose: args.lose,
+        operator_enters: args.operator_enters,
+        hard: args.hard,
+    })
 }
 
 #[tokio::main]

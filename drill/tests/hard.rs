@@ -26,8 +26,11 @@ impl std::io::Write for Capture {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hard_drill__should_refuse_the_expired_service_then_recover_after_it_reattests() {
-    let subscriber =
-        tracing_subscriber::fmt().with_max_level(tracing::Level::WARN).with_ansi(false).with_writer(|| Capture).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(|| Capture)
+        .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
     let workdir = tempfile::tempdir().unwrap();
     let network = Network::new(contract_tests::wasm::contract_wasm(), workdir.path().to_owned(), Transport::Mtls);
@@ -36,7 +39,8 @@ async fn hard_drill__should_refuse_the_expired_service_then_recover_after_it_rea
     let report = run(&network, &settings).await.unwrap_or_else(|e| panic!("hard drill failed: {e:#}"));
 
     assert_eq!(report.recovered, ["node1.drill.near"]);
-    for phase in ["vote the Hard launch mode", "every attestation expires", "refused by the new node and the contract"] {
+    for phase in ["vote the Hard launch mode", "every attestation expires", "refused by the new node and the contract"]
+    {
         assert!(report.timeline.contains(phase), "no phase `{phase}`:\n{}", report.timeline);
     }
     let logged = String::from_utf8_lossy(&LOGGED.lock().unwrap()).into_owned();

@@ -42,10 +42,8 @@ impl AttestationCheck {
     }
 
     pub async fn require(&self, client: &dyn ContractClient) -> Result<(), AuthorityError> {
-        let view = client
-            .backup_attestation(&self.account)
-            .await
-            .map_err(|e| AuthorityError::Unavailable(e.to_string()))?;
+        let view =
+            client.backup_attestation(&self.account).await.map_err(|e| AuthorityError::Unavailable(e.to_string()))?;
         let mut logged = self.logged.lock().expect("attestation log lock");
         if view.status.allows_transfers() {
             *logged = None;

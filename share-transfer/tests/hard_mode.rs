@@ -7,8 +7,8 @@
 mod support;
 
 use contract_client::{AttestationContract, ContractClient};
-use contract_tests::in_process::InProcessContract;
 use contract_tests::hard_mode::{dev_attestation, dev_attesting_network, switch_to_hard, MEASUREMENTS};
+use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{account, backup_key, node_key, operator_key};
 use mpc_interface::launch::DEV_ATTESTATION_TTL_SECONDS;
 use mpc_interface::methods;
@@ -153,11 +153,8 @@ async fn web_recovery__should_be_refused_by_the_node_while_the_service_is_unatte
     let hard = Hard::new().await;
     hard.switch_to_hard();
     let directory = InMemoryDirectory::new();
-    let node = WebNode::new(
-        Arc::new(hard.node_authority()),
-        Arc::new(directory.for_party(Party::Node)),
-        WebConfig::default(),
-    );
+    let node =
+        WebNode::new(Arc::new(hard.node_authority()), Arc::new(directory.for_party(Party::Node)), WebConfig::default());
     let (listener, addr) = listener().await;
     let server = node.clone();
     tokio::spawn(async move { server.serve(listener).await });

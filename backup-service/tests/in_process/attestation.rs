@@ -97,7 +97,8 @@ fn quote_command__should_get_the_report_data_in_its_env_and_first_argument() {
 
 #[test]
 fn quote_command__should_fail_with_its_exit_status_and_stderr() {
-    let err = QuoteCommand("echo 'no TDX guest device' >&2; exit 3".into()).attestation(&our_report_data()).unwrap_err();
+    let err =
+        QuoteCommand("echo 'no TDX guest device' >&2; exit 3".into()).attestation(&our_report_data()).unwrap_err();
     match &err {
         AttestError::CommandFailed { status, stderr, .. } => {
             assert!(status.contains('3'), "{status}");
