@@ -10,27 +10,12 @@ use drill::scenario::{run, Settings};
 use share_transfer::Transport;
 use std::sync::Mutex;
 
-static LOGGED: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl std::io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        LOGGED.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hard_drill__should_refuse_the_expired_service_then_recover_after_it_reattests() {
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(|| Capture)
-        .finish();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let writer = Mutex::new(log.reopen().unwrap());
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::WARN).with_ansi(false).with_writer(writer).finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
     let workdir = tempfile::tempdir().unwrap();
     let network = Network::new(contract_tests::wasm::contract_wasm(), workdir.path().to_owned(), Transport::Mtls);
@@ -43,7 +28,7 @@ async fn hard_drill__should_refuse_the_expired_service_then_recover_after_it_rea
     {
         assert!(report.timeline.contains(phase), "no phase `{phase}`:\n{}", report.timeline);
     }
-    let logged = String::from_utf8_lossy(&LOGGED.lock().unwrap()).into_owned();
+    let logged = std::fs::read_to_string(log.path()).unwrap();
     let refusal = "refusing the backup service (Hard mode) account=node1.drill.near";
     assert!(logged.contains(refusal), "the new node logged no refusal with its reason:\n{logged}");
     assert!(logged.contains("the drill took the quote tool down"), "the failed re-attestation is logged:\n{logged}");

@@ -152,18 +152,15 @@ async fn mtls_backup__should_be_refused_by_the_node_while_the_service_attestatio
 async fn web_recovery__should_be_refused_by_the_node_while_the_service_is_unattested() {
     let hard = Hard::new().await;
     hard.switch_to_hard();
-    let directory = InMemoryDirectory::new();
-    let node =
-        WebNode::new(Arc::new(hard.node_authority()), Arc::new(directory.for_party(Party::Node)), WebConfig::default());
+    // Session keys from an in-memory directory: only the node's view of the
+    // service (its authority) reads the contract.
+    let keys = InMemoryDirectory::new();
+    let (node_keys, service_keys) = (keys.for_party(Party::Node), keys.for_party(Party::BackupService));
+    let node = WebNode::new(Arc::new(hard.node_authority()), Arc::new(node_keys), WebConfig::default());
     let (listener, addr) = listener().await;
     let server = node.clone();
     tokio::spawn(async move { server.serve(listener).await });
-    let service = BackupServiceClient::new(
-        addr,
-        hard.service.clone(),
-        Arc::new(directory.for_party(Party::BackupService)),
-        WebConfig::default(),
-    );
+    let service = BackupServiceClient::new(addr, hard.service.clone(), Arc::new(service_keys), WebConfig::default());
     let keyset = support::keyset(0);
     let shares = shares_for(&keyset, 32);
     let session = Session { kind: SessionKind::Recovery, epoch_id: keyset.epoch_id, nonce: 1 };
