@@ -267,3 +267,7 @@ pub fn require_attested(
     }
     Err(LaunchError::NotAttested { account_id: account_id.clone(), status }.into())
 }
+
+#[cfg(test)]
+#[path = "launch_tests.rs"]
+mod tests;
