@@ -1,5 +1,5 @@
 use super::guards::{block_seconds, node_signer, operator_signer, page, StorageMeter};
-use super::launch::AttestationArg;
+use super::launch::{AttestationArg, Forward};
 use crate::errors::Error;
 use crate::state::{backup, launch, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -23,7 +23,7 @@ impl MpcContract {
         &mut self,
         info: BackupServiceInfo,
         attestation: Option<AttestationArg>,
-    ) -> Result<(), Error> {
+    ) -> Result<Forward, Error> {
         let signer = operator_signer(REGISTER_BACKUP_SERVICE)?;
         if let ProtocolState::NotInitialized = self.protocol {
             return Err(self.protocol.wrong(REGISTER_BACKUP_SERVICE, "an initialized contract"));
@@ -36,7 +36,7 @@ impl MpcContract {
         let step = launch::register(&mut self.launch, &self.registry, &mut self.services, &account_id, info, None)?;
         self.charge_storage(&account_id, &meter, None)?;
         self.apply(step);
-        Ok(())
+        Ok(Forward(None))
     }
 
     /// A node or backup service publishes its X25519 key for one session.

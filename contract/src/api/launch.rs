@@ -15,7 +15,7 @@ use mpc_interface::launch::{
 use mpc_interface::methods::{
     ON_ATTESTATION_VERIFIED, REATTEST_BACKUP_SERVICE, VOTE_ADD_MEASUREMENTS, VOTE_LAUNCH_MODE, VOTE_RETIRE_MEASUREMENTS,
 };
-use near_sdk::{env, near, AccountId, Gas, NearToken};
+use near_sdk::{env, near, AccountId, Gas, NearToken, PromiseIndex};
 use serde::{Deserialize, Serialize};
 
 /// A TDX attestation's `{"quote": ..., "collateral": ...}` object
@@ -75,7 +75,7 @@ impl MpcContract {
     /// own function-call key (before the stored one expires).
     #[handle_result]
     #[deny_unknown_arguments]
-    pub fn reattest_backup_service(&mut self, attestation: AttestationArg) -> Result<(), Error> {
+    pub fn reattest_backup_service(&mut self, attestation: AttestationArg) -> Result<Forward, Error> {
         let signer = node_signer(REATTEST_BACKUP_SERVICE)?;
         let pending = launch::reattesting(&self.services, &signer)?;
         self.attest(pending, attestation)
@@ -112,7 +112,11 @@ impl MpcContract {
 impl MpcContract {
     /// Checks a development attestation at once; sends a TDX quote to the
     /// verifier, with `on_attestation_verified` to finish.
-    pub(crate) fn attest(&mut self, pending: PendingAttestation, attestation: AttestationArg) -> Result<(), Error> {
+    pub(crate) fn attest(
+        &mut self,
+        pending: PendingAttestation,
+        attestation: AttestationArg,
+    ) -> Result<Forward, Error> {
         match attestation {
             Attestation::Dev(dev) => {
                 if !self.launch.allow_dev_attestation {
@@ -120,15 +124,15 @@ impl MpcContract {
                 }
                 let now = block_seconds();
                 let record = launch::check_report(&self.launch, &pending.service, &Report::dev(&dev, now), now)?;
-                self.store_attestation(&pending, record)
+                self.store_attestation(&pending, record)?;
+                Ok(Forward(None))
             }
             Attestation::Tdx(args) => {
                 let verifier = self.launch.tee_verifier.clone().ok_or(LaunchError::NoVerifier)?;
                 if pending.registers {
                     backup::ensure_may_register(&self.registry, &pending.account_id)?;
                 }
-                verify_then_callback(verifier, &args, &pending);
-                Ok(())
+                Ok(Forward(Some(verify_then_callback(verifier, &args, &pending))))
             }
         }
     }
@@ -146,16 +150,44 @@ impl MpcContract {
     }
 }
 
+/// The call's result: nothing, or the callback's (`Some` promise). near-sdk
+/// writes the method's value with `value_return` first and drops it after:
+/// the drop makes the promise the call's result, the order near-sdk's own
+/// `Promise` relies on (the last of the two host calls wins). Host functions
+/// directly: near-sdk's `Promise` costs kilobytes of wasm.
+pub struct Forward(pub(crate) Option<PromiseIndex>);
+
+impl Serialize for Forward {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl Drop for Forward {
+    fn drop(&mut self) {
+        if let Some(promise) = self.0.take() {
+            env::promise_return(promise);
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl near_sdk::schemars::JsonSchema for Forward {
+    fn schema_name() -> String {
+        "Null".to_owned()
+    }
+    fn json_schema(gen: &mut near_sdk::schemars::gen::SchemaGenerator) -> near_sdk::schemars::schema::Schema {
+        <() as near_sdk::schemars::JsonSchema>::json_schema(gen)
+    }
+}
+
 /// `verify_quote` on the verifier with `VERIFY_QUOTE_GAS`, then this
-/// contract's `on_attestation_verified`, whose result becomes the call's.
-/// Host functions directly: near-sdk's `Promise` costs kilobytes of wasm.
-fn verify_then_callback(verifier: AccountId, quote: &ForwardedQuote, pending: &PendingAttestation) {
+/// contract's `on_attestation_verified`: returns the callback's promise.
+fn verify_then_callback(verifier: AccountId, quote: &ForwardedQuote, pending: &PendingAttestation) -> PromiseIndex {
     let args = quote.0.get().as_bytes();
     let none = NearToken::from_yoctonear(0);
     let verify = env::promise_create(verifier, VERIFY_QUOTE, args, none, Gas::from_gas(VERIFY_QUOTE_GAS.as_gas()));
     let pending = borsh::to_vec(pending).expect("borsh of a pending attestation");
     let callback_gas = Gas::from_tgas(ATTESTATION_CALLBACK_TGAS);
-    let callback =
-        env::promise_then(verify, env::current_account_id(), ON_ATTESTATION_VERIFIED, &pending, none, callback_gas);
-    env::promise_return(callback);
+    env::promise_then(verify, env::current_account_id(), ON_ATTESTATION_VERIFIED, &pending, none, callback_gas)
 }

@@ -12,16 +12,17 @@ use near_sdk::AccountId;
 
 /// `register_backup_service`: the operator (full-access key, checked by the
 /// entry point) of a participant or candidate names its backup service; a new
-/// registration replaces the old.
+/// registration replaces the old, which is returned.
 pub fn register(
     registry: &Registry,
     services: &mut ServiceRegistry,
     account_id: &AccountId,
     info: BackupServiceInfo,
-) -> Result<Step, Error> {
+) -> Result<(Step, Option<BackupServiceInfo>), Error> {
     ensure_may_register(registry, account_id)?;
-    services.backup_services.insert(account_id.clone(), info);
-    Ok(Step::stay(vec![Event::BackupServiceRegistered { account_id: account_id.clone(), public_key: info.public_key }]))
+    let previous = services.backup_services.insert(account_id.clone(), info);
+    let event = Event::BackupServiceRegistered { account_id: account_id.clone(), public_key: info.public_key };
+    Ok((Step::stay(vec![event]), previous))
 }
 
 /// Only a participant or a candidate registers a backup service.

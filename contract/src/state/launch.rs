@@ -174,11 +174,11 @@ pub fn register(
     if record.is_none() && launch.mode == LaunchMode::Hard {
         return Err(LaunchError::AttestationRequired.into());
     }
-    let previous = services.backup_services.get(account_id);
-    let mut step = backup::register(registry, services, account_id, info)?;
+    let (mut step, previous) = backup::register(registry, services, account_id, info)?;
     match record {
         Some(record) => step.events.push(store(launch, account_id, record)),
-        None if previous != Some(info) => {
+        // Only a replaced registration can have an attestation of other keys.
+        None if previous.is_some_and(|previous| previous != info) => {
             launch.attestations.remove(account_id);
         }
         None => {}
@@ -267,3 +267,7 @@ pub fn require_attested(
     }
     Err(LaunchError::NotAttested { account_id: account_id.clone(), status }.into())
 }
+
+#[cfg(test)]
+#[path = "launch_tests.rs"]
+mod tests;

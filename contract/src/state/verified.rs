@@ -94,18 +94,8 @@ fn hex<const N: usize>(text: &[u8]) -> Scan<HexArray<N>> {
 }
 
 fn tcb_status(name: &[u8]) -> Scan<TcbStatus> {
-    use TcbStatus::*;
-    Ok(match name {
-        b"UpToDate" => UpToDate,
-        b"SWHardeningNeeded" => SWHardeningNeeded,
-        b"ConfigurationNeeded" => ConfigurationNeeded,
-        b"ConfigurationAndSWHardeningNeeded" => ConfigurationAndSWHardeningNeeded,
-        b"OutOfDate" => OutOfDate,
-        b"OutOfDateConfigurationNeeded" => OutOfDateConfigurationNeeded,
-        b"TDRelaunchAdvised" => TDRelaunchAdvised,
-        b"TDRelaunchAdvisedConfigurationNeeded" => TDRelaunchAdvisedConfigurationNeeded,
-        _ => return Err("unknown TCB status"),
-    })
+    let known = TcbStatus::NAMES.iter().find(|(_, known)| known.as_bytes() == name);
+    known.map(|(status, _)| *status).ok_or("unknown TCB status")
 }
 
 /// The report in a `verify_quote` answer. Every field the callback checks must
