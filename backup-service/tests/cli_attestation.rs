@@ -68,5 +68,5 @@ fn status__should_refuse_a_margin_without_a_unit() {
     let out = backup_service(&args);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("is not a duration like `30m` or `6h`"), "{stderr}");
+    assert!(stderr.contains("invalid value '6' for '--attestation-margin"), "{stderr}");
 }

@@ -143,9 +143,7 @@ impl Network {
         let mut config = DriverConfig::new(self.transport);
         config.poll_interval = POLL;
         config.refusal_cooldown = Duration::from_millis(500);
-        // Long enough for a delivery to land on a loaded machine (every view and
-        // call queues on the one in-process contract), short enough for chaos cases.
-        config.session_renewal = POLL * 60;
+        config.session_renewal = POLL * 20;
         let driver = Driver::new(client, store, identity, url.clone(), config);
         let cancel = CancellationToken::new();
         let task = tokio::spawn(driver.run(listener, cancel.clone()));
