@@ -398,6 +398,8 @@ fn callback__should_register_the_service_when_every_check_passes() {
     let answer = serde_json::to_vec(&report).unwrap();
     let out = callback(&mut net, &pending(&operator()), PromiseResult::Successful(answer.clone()));
     assert_eq!(out.expect_ok().events()[1]["event"], "backup_service_attested");
+    assert!(out.gas_burnt < ATTESTATION_CALLBACK_GAS / 2, "the callback burnt {} gas", out.gas_burnt);
+    eprintln!("on_attestation_verified burnt {} Tgas", out.gas_burnt as f64 / 1e12);
     assert_eq!(status(&net, &operator()), AttestationStatus::Valid { expires_at: sample.expires_at });
     let record = attestation_view(&net, &operator()).attestation.unwrap();
     assert_eq!((record.kind, record.tcb_status), (AttestationKind::Tdx, Some(TcbStatus::UpToDate)));
@@ -474,4 +476,26 @@ fn measurements__should_match_the_sample_quote_registers_in_json() {
     assert!(m.to_string().starts_with("91eb2b44"));
     assert_eq!(m.to_string().parse::<Measurements>().unwrap(), m);
     assert_eq!(HexArray(m.to_bytes()).to_string(), m.to_string());
+}
+
+#[test]
+fn candidate_attestation__should_be_paid_from_its_storage_balance() {
+    let mut net = network(false, true);
+    allow(&mut net, image(1));
+    let candidate = account(N);
+    net.candidate(N).expect_ok();
+    let (_, available_before) = net.storage_balance(&candidate).unwrap();
+    register(&mut net, &candidate, Some(dev_attestation(&candidate, image(1)))).expect_ok();
+    let (_, available_after) = net.storage_balance(&candidate).unwrap();
+    let paid_bytes = (available_before - available_after) / BYTE_PRICE;
+    let record = borsh::to_vec(&attestation_view(&net, &candidate).attestation.unwrap()).unwrap().len() as u128;
+    assert!(paid_bytes > record, "the attestation's {record} bytes are paid for ({paid_bytes} bytes charged)");
+    eprintln!("a candidate's attested registration stores {paid_bytes} bytes");
+    // A candidate whose balance does not cover it is refused, and nothing is stored.
+    let poor = account(N + 1);
+    net.storage_deposit(&poor, 600 * BYTE_PRICE).expect_ok();
+    net.node_call(&poor, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&poor, 0)})).expect_ok();
+    refused(&mut net, "WrongDeposit", "storage balance is", |net| {
+        register(net, &poor, Some(dev_attestation(&poor, image(1))))
+    });
 }

@@ -126,7 +126,11 @@ fn recorded_sha256(nth: usize) -> String {
 fn pre_recovery_wasm__should_be_the_archived_release() {
     use sha2::Digest;
     let actual = hex::encode(sha2::Sha256::digest(pre_recovery_wasm()));
-    assert_eq!(actual, recorded_sha256(0), "contract-history/pre_recovery.wasm changed; released wasm is never rebuilt");
+    assert_eq!(
+        actual,
+        recorded_sha256(0),
+        "contract-history/pre_recovery.wasm changed; released wasm is never rebuilt"
+    );
 }
 
 #[test]

@@ -56,7 +56,7 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn vote_add_measurements(&mut self, measurements: Measurements) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_ADD_MEASUREMENTS)?;
-        let step = launch::vote_add(&mut self.launch, &mut self.registry, &voter, measurements)?;
+        let step = launch::vote_measurements(&mut self.launch, &mut self.registry, &voter, measurements, true)?;
         self.apply(step);
         Ok(())
     }
@@ -66,7 +66,7 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn vote_retire_measurements(&mut self, measurements: Measurements) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_RETIRE_MEASUREMENTS)?;
-        let step = launch::vote_retire(&mut self.launch, &mut self.registry, &voter, measurements)?;
+        let step = launch::vote_measurements(&mut self.launch, &mut self.registry, &voter, measurements, false)?;
         self.apply(step);
         Ok(())
     }

@@ -64,46 +64,41 @@ pub fn vote_mode(
     Ok(Step::stay(vec![Event::LaunchModeChanged { mode }]))
 }
 
-/// `vote_add_measurements`: a record joins the allowed ones.
-pub fn vote_add(
+/// `vote_add_measurements` (`allow`) and `vote_retire_measurements`: a record
+/// joins the allowed ones, or leaves them (its attestations stop counting at once).
+pub fn vote_measurements(
     launch: &mut LaunchSettings,
     registry: &mut Registry,
     voter: &AccountId,
     measurements: Measurements,
+    allow: bool,
 ) -> Result<Step, Error> {
     let mut allowed = launch.allowed();
-    if allowed.contains(&measurements) {
-        return Err(LaunchError::AlreadyAllowed { mrtd: measurements.mrtd }.into());
+    let mrtd = measurements.mrtd;
+    match (allow, allowed.contains(&measurements)) {
+        (true, true) => return Err(LaunchError::AlreadyAllowed { mrtd }.into()),
+        (true, false) if allowed.len() >= MAX_ALLOWED_MEASUREMENTS => {
+            return Err(LaunchError::TooManyMeasurements { max: MAX_ALLOWED_MEASUREMENTS }.into())
+        }
+        (false, false) => return Err(LaunchError::NotAllowed { mrtd }.into()),
+        _ => {}
     }
-    if allowed.len() >= MAX_ALLOWED_MEASUREMENTS {
-        return Err(LaunchError::TooManyMeasurements { max: MAX_ALLOWED_MEASUREMENTS }.into());
-    }
-    if !threshold_vote(registry, &mut launch.add_round, BallotKind::AddMeasurements, voter, &borsh_of(&measurements))? {
+    let (round, kind) = match allow {
+        true => (&mut launch.add_round, BallotKind::AddMeasurements),
+        false => (&mut launch.retire_round, BallotKind::RetireMeasurements),
+    };
+    if !threshold_vote(registry, round, kind, voter, &borsh_of(&measurements))? {
         return Ok(Step::stay(Vec::new()));
     }
-    allowed.push(measurements);
+    let event = if allow {
+        allowed.push(measurements);
+        Event::MeasurementsAllowed { measurements }
+    } else {
+        allowed.retain(|m| m != &measurements);
+        Event::MeasurementsRetired { measurements }
+    };
     launch.set_allowed(allowed);
-    Ok(Step::stay(vec![Event::MeasurementsAllowed { measurements }]))
-}
-
-/// `vote_retire_measurements`: attestations of a retired record stop counting at once.
-pub fn vote_retire(
-    launch: &mut LaunchSettings,
-    registry: &mut Registry,
-    voter: &AccountId,
-    measurements: Measurements,
-) -> Result<Step, Error> {
-    let mut allowed = launch.allowed();
-    if !allowed.contains(&measurements) {
-        return Err(LaunchError::NotAllowed { mrtd: measurements.mrtd }.into());
-    }
-    let content = borsh_of(&measurements);
-    if !threshold_vote(registry, &mut launch.retire_round, BallotKind::RetireMeasurements, voter, &content)? {
-        return Ok(Step::stay(Vec::new()));
-    }
-    allowed.retain(|m| m != &measurements);
-    launch.set_allowed(allowed);
-    Ok(Step::stay(vec![Event::MeasurementsRetired { measurements }]))
+    Ok(Step::stay(vec![event]))
 }
 
 /// What an attestation vouches for, however it was verified.

@@ -71,15 +71,15 @@ fn measurement_votes__should_keep_add_and_retire_tallies_apart() {
     let mut registry = registry();
     let mut launch = LaunchSettings::new(None, true);
     for voter in ["p0.near", "p1.near", "p2.near"] {
-        vote_add(&mut launch, &mut registry, &id(voter), image(1)).unwrap();
+        vote_measurements(&mut launch, &mut registry, &id(voter), image(1), true).unwrap();
     }
     assert_eq!(launch.allowed(), vec![image(1)]);
     // Two retire votes and one more add vote for another image: neither passes.
-    vote_retire(&mut launch, &mut registry, &id("p0.near"), image(1)).unwrap();
-    vote_retire(&mut launch, &mut registry, &id("p1.near"), image(1)).unwrap();
-    vote_add(&mut launch, &mut registry, &id("p2.near"), image(2)).unwrap();
+    vote_measurements(&mut launch, &mut registry, &id("p0.near"), image(1), false).unwrap();
+    vote_measurements(&mut launch, &mut registry, &id("p1.near"), image(1), false).unwrap();
+    vote_measurements(&mut launch, &mut registry, &id("p2.near"), image(2), true).unwrap();
     assert_eq!(launch.allowed(), vec![image(1)]);
-    let step = vote_retire(&mut launch, &mut registry, &id("p3.near"), image(1)).unwrap();
+    let step = vote_measurements(&mut launch, &mut registry, &id("p3.near"), image(1), false).unwrap();
     assert_eq!(step.events, vec![Event::MeasurementsRetired { measurements: image(1) }]);
     assert!(launch.allowed().is_empty());
 }
@@ -89,7 +89,7 @@ fn vote_add__should_refuse_more_than_the_maximum() {
     let mut registry = registry();
     let mut launch = LaunchSettings::new(None, true);
     launch.set_allowed((0..MAX_ALLOWED_MEASUREMENTS as u8).map(image).collect());
-    let err = vote_add(&mut launch, &mut registry, &id("p0.near"), image(200)).unwrap_err();
+    let err = vote_measurements(&mut launch, &mut registry, &id("p0.near"), image(200), true).unwrap_err();
     assert!(matches!(err, Error::Launch(LaunchError::TooManyMeasurements { .. })));
 }
 

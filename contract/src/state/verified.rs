@@ -145,19 +145,17 @@ mod tests {
     use super::*;
     use mpc_interface::attestation::VerifiedQuote;
 
+    /// A verifier answer as JSON (advisories with escapes), read back by serde.
     fn sample() -> VerifiedQuote {
-        VerifiedQuote {
-            tcb_status: TcbStatus::SWHardeningNeeded,
-            advisory_ids: vec!["INTEL-SA-00837".into(), "quote \" and \\ escaped".into()],
-            mrtd: HexArray([0x91; 48]),
-            rtmr0: HexArray([0; 48]),
-            rtmr1: HexArray([1; 48]),
-            rtmr2: HexArray([2; 48]),
-            rtmr3: HexArray([3; 48]),
-            report_data: HexArray([0xab; 64]),
-            verified_at: 1_750_000_000,
-            collateral_expires_at: 1_752_919_235,
-        }
+        let hex = |byte: &str, n: usize| byte.repeat(n);
+        serde_json::from_value(serde_json::json!({
+            "tcb_status": "SWHardeningNeeded",
+            "advisory_ids": ["INTEL-SA-00837", "quote \" and \\ escaped"],
+            "mrtd": hex("91", 48), "rtmr0": hex("00", 48), "rtmr1": hex("01", 48),
+            "rtmr2": hex("02", 48), "rtmr3": hex("03", 48), "report_data": hex("ab", 64),
+            "verified_at": 1_750_000_000, "collateral_expires_at": 1_752_919_235u64,
+        }))
+        .unwrap()
     }
 
     #[test]
