@@ -7,6 +7,9 @@
 #   --transport mtls|web  how shares move (default mtls)
 #   --workdir DIR         where the machines keep their state; must be empty or new (default: a temporary directory)
 #   --operator-enters     the operator enters each recovery (approved at once)
+#   --hard                Hard launch mode: backup services attested (development attestations on a
+#                         contract initialised with allow_dev_attestation); the first lost account's
+#                         attestation expires and is refused until its service re-attests
 #   --chaos               instead: every fault at every step of a recovery (3 nodes, threshold 2);
 #                         prints the matrix and `N passed, M failed` (default transport: both)
 # Exit code 0 only if the recovery truly happened (checked from the

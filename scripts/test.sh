@@ -21,6 +21,10 @@ CI=true cargo test --workspace "${locked[@]}"
 say "chaos run: every fault at every step of a recovery, both transports"
 scripts/drill.sh --chaos
 
+# The mTLS hard drill runs in the workspace tests (drill/tests/hard.rs); this is the web one.
+say "hard drill: a recovery in Hard launch mode with development attestations (web transport)"
+scripts/drill.sh --hard --nodes 3 --transport web
+
 if [ -n "${NEAR_SANDBOX_BIN_PATH:-}" ] && [ -x "${NEAR_SANDBOX_BIN_PATH}" ]; then
     say "sandbox tier: neard at $NEAR_SANDBOX_BIN_PATH"
     cargo test -p sandbox-tests --features sandbox "${locked[@]}"

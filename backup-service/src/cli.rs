@@ -3,11 +3,13 @@
 //! key has no flag, so it never shows in a process list: it is read from
 //! `<home>/storage.key` or `BACKUP_SERVICE_STORAGE_KEY` (hex).
 
+use crate::attest::{DevQuote, QuoteCommand, QuoteFile, QuoteSource};
 use crate::transfer::Transport;
 use clap::{Args, Parser, Subcommand};
 use mpc_interface::AccountId;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -68,6 +70,39 @@ pub struct RegisterArgs {
     /// Gas allowance of the service's function-call key, in near-cli's syntax.
     #[arg(long, env = "BACKUP_SERVICE_ALLOWANCE", default_value = "1 NEAR")]
     pub allowance: String,
+    #[command(flatten)]
+    pub attestation: AttestationArgs,
+}
+
+/// Where the attestation comes from (a contract in Hard mode requires one; see
+/// `backup-service/README.md`, "Attestation"). At most one.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct AttestationArgs {
+    /// A TDX quote made for this service's keys, with its collateral: JSON
+    /// `{"quote": "<base64>", "collateral": {...}}`.
+    #[arg(long, env = "BACKUP_SERVICE_QUOTE_FILE")]
+    pub quote_file: Option<PathBuf>,
+    /// A command (run with `sh -c`) printing such JSON; the report data it must
+    /// quote is in $BACKUP_SERVICE_REPORT_DATA and $1 (128 hex digits).
+    #[arg(long, env = "BACKUP_SERVICE_QUOTE_COMMAND")]
+    pub quote_command: Option<String>,
+    /// A development attestation: only a contract initialised with
+    /// `allow_dev_attestation` accepts it (never mainnet).
+    #[arg(long, env = "BACKUP_SERVICE_DEV_ATTESTATION")]
+    pub dev_attestation: bool,
+}
+
+impl AttestationArgs {
+    /// The source given, if any.
+    pub fn source(&self) -> Option<Arc<dyn QuoteSource>> {
+        match (&self.quote_file, &self.quote_command, self.dev_attestation) {
+            (Some(path), _, _) => Some(Arc::new(QuoteFile(path.clone()))),
+            (_, Some(command), _) => Some(Arc::new(QuoteCommand(command.clone()))),
+            (_, _, true) => Some(Arc::new(DevQuote)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +139,10 @@ pub struct RunArgs {
     /// Replaced by --poll-interval (a duration with a unit); refused so an old setting is not ignored.
     #[arg(long, env = "BACKUP_SERVICE_POLL_INTERVAL_SECS", hide = true, value_parser = renamed_poll_interval)]
     pub poll_interval_secs: Option<Duration>,
+    #[command(flatten)]
+    pub attestation: AttestationArgs,
+    #[command(flatten)]
+    pub margin: MarginArg,
 }
 
 /// `--poll-interval-secs` took plain seconds; every duration now has a unit.
@@ -116,11 +155,21 @@ fn renamed_poll_interval(text: &str) -> Result<Duration, String> {
 }
 
 #[derive(Debug, Args)]
+pub struct MarginArg {
+    /// Hard mode: `run` re-attests, and `status` warns (exit 7), when the
+    /// attestation has less than this left, e.g. `30m`, `6h`.
+    #[arg(long, env = "BACKUP_SERVICE_ATTESTATION_MARGIN", default_value = "6h", value_parser = cli_common::parse_duration)]
+    pub attestation_margin: Duration,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub home: HomeArg,
     #[command(flatten)]
     pub contract: ContractArgs,
+    #[command(flatten)]
+    pub margin: MarginArg,
 }
 
 #[cfg(test)]

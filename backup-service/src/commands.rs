@@ -1,8 +1,10 @@
 //! What each subcommand does; `main` only parses and prints.
 
+use crate::attest::{self, AttestError};
 use crate::cli::{ContractArgs, GenerateKeysArgs, RegisterArgs, RunArgs, StatusArgs};
 use crate::keys::{self, KeyError, KeyPaths, ServiceKeys};
 use crate::metrics;
+use crate::reattest::{self, AttestationConfig, Attester};
 use crate::register::Registration;
 use crate::rpc::{self, RpcSetupError};
 use crate::service::{backups_dir, BackupService, ServiceConfig, ServiceError};
@@ -28,6 +30,8 @@ pub enum CommandError {
     Metrics { addr: SocketAddr, source: std::io::Error },
     #[error("cannot install the signal handlers: {0}")]
     Signals(std::io::Error),
+    #[error("attestation: {0}")]
+    Attest(#[from] AttestError),
 }
 
 pub fn generate_keys(args: &GenerateKeysArgs) -> Result<String, CommandError> {
@@ -56,7 +60,7 @@ pub fn register(args: &RegisterArgs) -> Result<String, CommandError> {
     // The commands would add a key to, and register for, this account: it
     // must be the one the keys were generated for.
     rpc::operator_account(&paths.access_key, Some(&args.operator))?;
-    let registration = Registration::new(
+    let mut registration = Registration::new(
         args.contract.clone(),
         args.operator.clone(),
         args.network.clone(),
@@ -64,6 +68,10 @@ pub fn register(args: &RegisterArgs) -> Result<String, CommandError> {
         identity,
         access_key,
     );
+    if let Some(source) = args.attestation.source() {
+        let attestation = source.attestation(&attest::report_data(&identity, &access_key))?;
+        registration = registration.with_attestation(attestation);
+    }
     Ok(registration.instructions())
 }
 
@@ -83,7 +91,7 @@ pub async fn status(args: &StatusArgs) -> Result<(String, status::Verdict), Comm
     let operator = rpc::operator_account(&paths.access_key, args.contract.operator.as_ref())?;
     let storage = Storage::inspect(&backups_dir(home), &keys.storage_key);
     let client = contract_client(home, &args.contract).map_err(|e| e.to_string());
-    let report = status::collect(
+    let mut report = status::collect(
         &storage,
         operator,
         keys.identity.public_key(),
@@ -91,6 +99,7 @@ pub async fn status(args: &StatusArgs) -> Result<(String, status::Verdict), Comm
         client.as_ref().map(|(c, _)| c.as_ref()).map_err(Clone::clone),
     )
     .await;
+    report.expiry_warning = status::ExpiryWarning::now(args.margin.attestation_margin);
     Ok((report.to_string(), report.verdict()))
 }
 
@@ -102,7 +111,8 @@ pub async fn run(args: &RunArgs) -> Result<(), CommandError> {
     let mut config = ServiceConfig::new(home, args.transport);
     config.node_address = args.node_address.clone();
     config.poll_interval = args.poll_interval;
-    let service = BackupService::new(config, client, keys)?;
+    let report_data = attest::report_data(&keys.identity.public_key(), &client.signer().public_key);
+    let service = BackupService::new(config, client.clone(), keys)?;
 
     let cancel = CancellationToken::new();
     cli_common::cancel_on_signals(cancel.clone()).map_err(CommandError::Signals)?;
@@ -110,6 +120,12 @@ pub async fn run(args: &RunArgs) -> Result<(), CommandError> {
     let listener = TcpListener::bind(addr).await.map_err(|source| CommandError::Metrics { addr, source })?;
     let metrics_server = tokio::spawn(metrics::serve(listener, service.metrics(), cancel.clone()));
     tracing::info!(%operator, contract = %args.contract.contract, metrics = %addr, "starting");
+    if let Some(source) = args.attestation.source() {
+        let attester =
+            Attester::new(AttestationConfig::new(source, args.margin.attestation_margin), operator, report_data);
+        let interval = args.poll_interval;
+        tokio::spawn(reattest::keep_attested(attester, client, service.metrics(), interval, cancel.clone()));
+    }
     service.run(cancel.clone()).await;
     cancel.cancel();
     match metrics_server.await {

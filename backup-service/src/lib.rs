@@ -33,12 +33,14 @@
 #![allow(clippy::result_large_err)]
 
 pub mod address;
+pub mod attest;
 pub mod cli;
 pub mod commands;
 pub mod failpoint;
 pub mod handoff;
 pub mod keys;
 pub mod metrics;
+pub mod reattest;
 pub mod register;
 pub mod rpc;
 pub mod service;

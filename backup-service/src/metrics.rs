@@ -2,12 +2,15 @@
 //! `/metrics`. The three gauges to alert on (see `docs/alerts.yml`):
 //! `backup_service_contract_keyset_epoch`, `backup_service_stored_epoch`
 //! (-1 until something is known) and `backup_service_copy_current` (1 when
-//! the stored copy is of the contract's keyset and opens).
+//! the stored copy is of the contract's keyset and opens). In Hard mode also
+//! `backup_service_attestation_valid` and
+//! `backup_service_attestation_expires_timestamp_seconds`.
 
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use mpc_interface::launch::AttestationStatus;
 use mpc_interface::primitives::EpochId;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -36,6 +39,8 @@ pub struct Metrics {
     last_backup_unix: Gauge,
     last_delivery_unix: Gauge,
     last_good_poll_unix: Gauge,
+    attestation_valid: Gauge,
+    attestation_expires_unix: Gauge,
     deliveries: Counter,
     polls: Counter,
     errors: ByKind,
@@ -72,6 +77,17 @@ impl Default for Metrics {
         );
         let last_good_poll_unix =
             gauge("last_good_poll_timestamp_seconds", "Unix time of the last poll that succeeded (0: none).", 0);
+        let attestation_valid = gauge(
+            "attestation_valid",
+            "1 if the contract lets this service take part in transfers (Soft mode, or a valid attestation), \
+             0 if not (missing, expired, measurements retired), -1 until read.",
+            UNKNOWN,
+        );
+        let attestation_expires_unix = gauge(
+            "attestation_expires_timestamp_seconds",
+            "Unix time the service's attestation expires, as the contract last showed it (0: none or not required).",
+            0,
+        );
         let deliveries = Counter::default();
         registry.register("deliveries", "Recovery deliveries the new node acknowledged.", deliveries.clone());
         let polls = Counter::default();
@@ -86,6 +102,8 @@ impl Default for Metrics {
             last_backup_unix,
             last_delivery_unix,
             last_good_poll_unix,
+            attestation_valid,
+            attestation_expires_unix,
             deliveries,
             polls,
             errors,
@@ -135,6 +153,26 @@ impl Metrics {
     pub fn error(&self, kind: &'static str) {
         self.errors.get_or_create(&[("kind", kind.to_owned())]).inc();
         self.all_errors.inc();
+    }
+
+    /// What the contract showed of the service's attestation.
+    pub fn attestation(&self, status: &AttestationStatus) {
+        self.attestation_valid.set(i64::from(status.allows_transfers()));
+        let expires = match status {
+            AttestationStatus::Valid { expires_at } => *expires_at,
+            AttestationStatus::Expired { at } => *at,
+            _ => 0,
+        };
+        self.attestation_expires_unix.set(i64::try_from(expires).unwrap_or(i64::MAX));
+    }
+
+    /// 1, 0 or -1 (unknown): see the gauge's help.
+    pub fn attestation_valid(&self) -> i64 {
+        self.attestation_valid.get()
+    }
+
+    pub fn attestation_expires_at(&self) -> i64 {
+        self.attestation_expires_unix.get()
     }
 
     pub fn last_backup_epoch(&self) -> Option<EpochId> {

@@ -15,6 +15,7 @@
 //!   are case-insensitive (`1 yoctoNEAR`), gas by near-gas (`30.0 Tgas`).
 
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::launch::Attestation;
 use mpc_interface::methods::{self, Role};
 use mpc_interface::recovery::BackupServiceInfo;
 use mpc_interface::AccountId;
@@ -29,6 +30,8 @@ pub struct Registration {
     /// Gas allowance of the function-call key, as near-cli takes it (`1 NEAR`, `unlimited`).
     pub allowance: String,
     pub info: BackupServiceInfo,
+    /// Hard mode: the service's attestation, sent with the registration.
+    pub attestation: Option<Attestation>,
 }
 
 impl Registration {
@@ -46,7 +49,14 @@ impl Registration {
             network,
             allowance,
             info: BackupServiceInfo { public_key: identity, signer_public_key: access_key },
+            attestation: None,
         }
+    }
+
+    /// Registers with `attestation` (required by a contract in Hard mode).
+    pub fn with_attestation(mut self, attestation: Attestation) -> Self {
+        self.attestation = Some(attestation);
+        self
     }
 
     /// The near-cli-rs command adding the service's function-call key.
@@ -73,7 +83,11 @@ impl Registration {
     /// The near-cli-rs command registering the service on the contract.
     pub fn register_command(&self) -> String {
         let method = methods::by_name(methods::REGISTER_BACKUP_SERVICE).expect("in the method table");
-        let args = serde_json::json!({ "info": self.info }).to_string();
+        let args = match &self.attestation {
+            None => serde_json::json!({ "info": self.info }),
+            Some(attestation) => serde_json::json!({ "info": self.info, "attestation": attestation }),
+        }
+        .to_string();
         let deposit = match Role::Operator.deposit() {
             1 => "1 yoctoNEAR".to_owned(),
             n => format!("{n} yoctoNEAR"),
@@ -108,13 +122,19 @@ impl Registration {
              #\n\
              # 2. Register the service's identity ({identity}) and that key on the contract.\n\
              #    The 1 yoctoNEAR deposit proves a full-access key signed it.\n\
-             {register}\n",
+             {register}\n{attested}",
             operator = self.operator,
             contract = self.contract,
             methods = methods::change_methods_for(Role::BackupService).join(", "),
             identity = self.info.public_key,
             add_key = self.add_key_command(),
             register = self.register_command(),
+            attested = match &self.attestation {
+                None => String::new(),
+                Some(_) => "#\n# The registration carries the service's attestation (Hard mode); \
+                            `backup-service run` renews it before it expires.\n"
+                    .to_owned(),
+            },
         )
     }
 }

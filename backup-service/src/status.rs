@@ -2,8 +2,9 @@
 //! contract says about this operator, and whether the copy is current.
 
 use crate::storage::Storage;
-use contract_client::{ContractClient, MpcContract};
+use contract_client::{AttestationContract, ContractClient, MpcContract};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::launch::AttestationStatus;
 use mpc_interface::primitives::{DomainId, EpochId};
 use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::state::ProtocolStateView;
@@ -35,6 +36,23 @@ pub struct ContractView {
     pub registration: RegistrationCheck,
     /// The status of this operator's open recovery, if any.
     pub recovery: Option<RecoveryStatus>,
+    /// Whether the contract lets this service take part in transfers (Hard mode: attested).
+    pub attestation: AttestationStatus,
+}
+
+/// When a valid attestation counts as expiring soon: less than `margin`
+/// seconds left at `now` (Unix seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpiryWarning {
+    pub now: u64,
+    pub margin: u64,
+}
+
+impl ExpiryWarning {
+    /// The wall clock now, and `margin`.
+    pub fn now(margin: std::time::Duration) -> Self {
+        Self { now: (crate::reattest::wall_clock())(), margin: margin.as_secs() }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +61,7 @@ pub struct StatusReport {
     pub ours: BackupServiceInfo,
     pub stored: Vec<StoredCopy>,
     pub contract: Result<ContractView, String>,
+    pub expiry_warning: ExpiryWarning,
 }
 
 /// What `status` concludes; each answer has its own exit code.
@@ -56,6 +75,12 @@ pub enum Verdict {
     Unknown { reason: String },
     /// The contract has no backup service, or another one, for this operator.
     NotRegistered { reason: String },
+    /// Hard mode: the contract does not let this service deliver (attestation
+    /// missing, expired, or its measurements retired).
+    NotAttested { reason: String },
+    /// The copy is current, but the attestation expires within the margin
+    /// (`run` should have renewed it by now).
+    AttestationExpiresSoon { epoch: EpochId, expires_at: u64 },
 }
 
 /// The exit codes of `backup-service status`, as its `--help` prints them.
@@ -65,7 +90,9 @@ pub const EXIT_CODES: &str = "Exit codes:\n  \
     2  usage error\n  \
     3  STALE: the contract's keyset is not stored, or its copy does not open\n  \
     4  UNKNOWN: the contract cannot be read (RPC down?) or has no keyset yet\n  \
-    5  NOT REGISTERED: the contract has no backup service, or another one, for this operator";
+    5  NOT REGISTERED: the contract has no backup service, or another one, for this operator\n  \
+    6  NOT ATTESTED: Hard mode, and the attestation is missing, expired, or its measurements were retired\n  \
+    7  ATTESTATION EXPIRES SOON: the copy is current, but the attestation has less than --attestation-margin left";
 
 impl Verdict {
     pub fn exit_code(&self) -> u8 {
@@ -74,6 +101,8 @@ impl Verdict {
             Verdict::Stale { .. } => 3,
             Verdict::Unknown { .. } => 4,
             Verdict::NotRegistered { .. } => 5,
+            Verdict::NotAttested { .. } => 6,
+            Verdict::AttestationExpiresSoon { .. } => 7,
         }
     }
 }
@@ -86,6 +115,12 @@ impl fmt::Display for Verdict {
             Verdict::Stale { reason } => write!(f, "NO, STALE (exit {code}): {reason}"),
             Verdict::Unknown { reason } => write!(f, "UNKNOWN (exit {code}): {reason}"),
             Verdict::NotRegistered { reason } => write!(f, "NOT REGISTERED (exit {code}): {reason}"),
+            Verdict::NotAttested { reason } => write!(f, "NOT ATTESTED (exit {code}): {reason}"),
+            Verdict::AttestationExpiresSoon { epoch, expires_at } => write!(
+                f,
+                "ATTESTATION EXPIRES SOON (exit {code}): epoch {epoch} is stored and opens, but the attestation \
+                 expires at {expires_at} (Unix seconds); is `run` renewing it?"
+            ),
         }
     }
 }
@@ -116,11 +151,20 @@ impl StatusReport {
                 }
             }
         }
+        if !view.attestation.allows_transfers() {
+            return Verdict::NotAttested { reason: share_transfer::attested::describe(view.attestation) };
+        }
         let Some(epoch) = view.keyset_epoch else {
             return Verdict::Unknown { reason: format!("the contract has no keyset yet (it is {})", view.state) };
         };
+        let warning = self.expiry_warning;
         match self.stored.iter().find(|c| c.epoch == epoch) {
-            Some(StoredCopy { domains: Ok(_), .. }) => Verdict::Current { epoch },
+            Some(StoredCopy { domains: Ok(_), .. }) => match view.attestation {
+                AttestationStatus::Valid { expires_at } if expires_at.saturating_sub(warning.now) <= warning.margin => {
+                    Verdict::AttestationExpiresSoon { epoch, expires_at }
+                }
+                _ => Verdict::Current { epoch },
+            },
             Some(StoredCopy { domains: Err(why), .. }) => Verdict::Stale {
                 reason: format!("the copy of the contract's keyset (epoch {epoch}) does not open: {why}"),
             },
@@ -136,6 +180,9 @@ impl StatusReport {
         }
     }
 }
+
+/// `--attestation-margin`'s default.
+pub const DEFAULT_ATTESTATION_MARGIN: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// Opens every stored copy (to report its domains) and reads the contract.
 pub async fn collect(
@@ -160,7 +207,8 @@ pub async fn collect(
         Ok(client) => read_contract(client, &account, &ours).await,
         Err(why) => Err(why),
     };
-    StatusReport { account, ours, stored, contract }
+    let expiry_warning = ExpiryWarning::now(DEFAULT_ATTESTATION_MARGIN);
+    StatusReport { account, ours, stored, contract, expiry_warning }
 }
 
 async fn read_contract(
@@ -183,7 +231,8 @@ async fn read_contract(
         Some(info) if info == *ours => RegistrationCheck::Matches,
         Some(registered) => RegistrationCheck::Differs { registered },
     };
-    Ok(ContractView { state: state.name(), keyset_epoch, registration, recovery })
+    let attestation = client.backup_attestation(account).await.map_err(|e| e.to_string())?.status;
+    Ok(ContractView { state: state.name(), keyset_epoch, registration, recovery, attestation })
 }
 
 impl fmt::Display for StatusReport {
@@ -219,6 +268,7 @@ impl fmt::Display for StatusReport {
                         registered.public_key, registered.signer_public_key
                     )?,
                 }
+                writeln!(f, "attestation:      {}", share_transfer::attested::describe(view.attestation))?;
                 if let Some(status) = view.recovery {
                     writeln!(f, "recovery:         {status:?}")?;
                 }

@@ -6,11 +6,13 @@
 //! A transaction that failed on chain is always an error
 //! ([`ClientError::Contract`]); only transport failures are retried.
 
+mod attestation;
 mod client;
 mod retry;
 pub mod rpc;
 mod typed;
 
+pub use attestation::AttestationContract;
 pub use client::{CallOutcome, ClientError, ContractClient, Signer};
 pub use retry::{with_backoff, Backoff};
 pub use rpc::{Credentials, CredentialsError, RpcClient, RpcConfig, TlsRoots};

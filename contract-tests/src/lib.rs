@@ -14,6 +14,7 @@
 //! See [`Harness`] for what is modelled (storage, balance, storage staking, block clock,
 //! yields) and [`Outcome`] for what a call reports.
 
+pub mod hard_mode;
 pub mod harness;
 pub mod in_process;
 /// Deterministic MPC networks on top of the harness (written with the contract).

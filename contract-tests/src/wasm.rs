@@ -194,11 +194,20 @@ pub fn verifier_wasm() -> Vec<u8> {
 /// The contract as it was before the disaster-recovery release,
 /// `<workspace>/contract-history/pre_recovery.wasm`. Panics if the file is absent.
 pub fn pre_recovery_wasm() -> Vec<u8> {
-    let path = pre_recovery_wasm_path();
-    match fs::read(&path) {
+    archived(&pre_recovery_wasm_path())
+}
+
+/// The contract as it was before the hard launch (recovery, storage and
+/// verifying shares, no launch settings), `<workspace>/contract-history/pre_hard_launch.wasm`.
+pub fn pre_hard_launch_wasm() -> Vec<u8> {
+    archived(&workspace_root().join("contract-history/pre_hard_launch.wasm"))
+}
+
+fn archived(path: &Path) -> Vec<u8> {
+    match fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == ErrorKind::NotFound => {
-            panic!("{} is missing: the pre-recovery contract must be committed there for upgrade tests", path.display())
+            panic!("{} is missing: released contracts must be committed there for upgrade tests", path.display())
         }
         Err(e) => panic!("cannot read {}: {e}", path.display()),
     }

@@ -5,7 +5,7 @@
 
 use contract_tests::harness::Call;
 use contract_tests::scenario::*;
-use contract_tests::wasm::{contract_wasm, pre_recovery_wasm};
+use contract_tests::wasm::{contract_wasm, pre_hard_launch_wasm, pre_recovery_wasm};
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{EpochId, Participant, ParticipantId, ThresholdParameters};
 use mpc_interface::state::ProtocolStateView;
@@ -115,11 +115,55 @@ fn migrated_contract__should_run_a_full_recovery() {
     assert_eq!(running.keyset.epoch_id, EpochId(1));
 }
 
+/// The sha256 `contract-history/README.md` records for its `nth` archived wasm.
+fn recorded_sha256(nth: usize) -> String {
+    let note = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../contract-history/README.md")).unwrap();
+    let recorded = note.split("sha256: `").nth(nth + 1).and_then(|s| s.split('`').next());
+    recorded.expect("the note records a sha256").to_owned()
+}
+
 #[test]
 fn pre_recovery_wasm__should_be_the_archived_release() {
     use sha2::Digest;
-    let note = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../contract-history/README.md")).unwrap();
-    let recorded = note.split("sha256: `").nth(1).and_then(|s| s.split('`').next()).expect("the note records a sha256");
     let actual = hex::encode(sha2::Sha256::digest(pre_recovery_wasm()));
-    assert_eq!(actual, recorded, "contract-history/pre_recovery.wasm changed; released wasm is never rebuilt");
+    assert_eq!(
+        actual,
+        recorded_sha256(0),
+        "contract-history/pre_recovery.wasm changed; released wasm is never rebuilt"
+    );
+}
+
+#[test]
+fn pre_hard_launch_wasm__should_be_the_archived_release() {
+    use sha2::Digest;
+    let actual = hex::encode(sha2::Sha256::digest(pre_hard_launch_wasm()));
+    assert_eq!(actual, recorded_sha256(1), "contract-history/pre_hard_launch.wasm changed; it is never rebuilt");
+}
+
+#[test]
+fn migrate__should_bring_the_pre_hard_launch_contract_to_soft_mode_and_keep_everything() {
+    use mpc_interface::launch::{AttestationStatus, BackupAttestationView, LaunchMode};
+    let mut net = Network::running(pre_hard_launch_wasm(), N);
+    for i in 0..N {
+        net.operator_call(&account(i), REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&account(i))})).expect_ok();
+    }
+    let services = net.view_json(BACKUP_SERVICES, json!({}));
+    let before = views(&net);
+    net.harness.replace_code(contract_wasm());
+    net.contract_call(MIGRATE, json!({"tee_verifier": "verifier.near"})).expect_ok();
+    assert_eq!(views(&net), before, "migrate lost or changed state");
+    assert_eq!(net.view_json(BACKUP_SERVICES, json!({})), services);
+    assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Soft"));
+    assert_eq!(net.view_json(ALLOWED_MEASUREMENTS, json!({})), json!([]));
+    let attestation = |net: &Network| -> BackupAttestationView {
+        net.harness.view(BACKUP_ATTESTATION, json!({"account_id": account(0)})).json()
+    };
+    assert_eq!(attestation(&net).status, AttestationStatus::NotRequired);
+    // A second migrate is harmless and keeps the verifier: Hard can be voted.
+    net.contract_call(MIGRATE, json!({})).expect_ok();
+    for i in 0..ThresholdParameters::min_threshold(N as u64) as usize {
+        net.node_call(&account(i), VOTE_LAUNCH_MODE, json!({"mode": LaunchMode::Hard})).expect_ok();
+    }
+    assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Hard"));
+    assert_eq!(attestation(&net).status, AttestationStatus::Missing);
 }

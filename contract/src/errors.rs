@@ -1,8 +1,10 @@
 //! Typed errors, one enum per area. Every message says what was wrong and is
 //! prefixed with its `ErrorCode`, so clients can branch on it.
 
+use mpc_interface::attestation::{Measurement, ReportData, TcbStatus};
 use mpc_interface::errors::ErrorCode;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::launch::{AttestationStatus, LaunchMode};
 use mpc_interface::primitives::{DomainId, EpochId, KeyEventId, ParticipantId, SignatureScheme};
 use mpc_interface::recovery::Session;
 use mpc_interface::url::UrlError;
@@ -171,6 +173,49 @@ pub enum RecoveryError {
     UnreadableSignerKey,
 }
 
+/// The hard launch: its votes, and attestations refused or missing.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("the launch mode is {mode:?} already")]
+    AlreadyInMode { mode: LaunchMode },
+    #[error(
+        "Hard mode needs a TEE verifier (`tee_verifier` at `init`) or development attestations \
+         (`allow_dev_attestation` at `init`); this contract has neither"
+    )]
+    NoWayToAttest,
+    #[error("measurements with MRTD {mrtd} are allowed already")]
+    AlreadyAllowed { mrtd: Measurement },
+    #[error("measurements with MRTD {mrtd} are not among the allowed ones")]
+    NotAllowed { mrtd: Measurement },
+    #[error("{max} measurement records are allowed already; retire one first")]
+    TooManyMeasurements { max: usize },
+    #[error("in Hard mode `register_backup_service` needs an `attestation`")]
+    AttestationRequired,
+    #[error("this contract takes no TDX attestation: it was initialised without a `tee_verifier`")]
+    NoVerifier,
+    #[error("development attestations are refused: this contract was not initialised with `allow_dev_attestation`")]
+    DevAttestationRefused,
+    #[error("the verifier refused the quote (its receipt's failure says why)")]
+    VerifierFailed,
+    #[error("the verifier's answer is not a verified report: {reason}")]
+    UnreadableReport { reason: &'static str },
+    #[error("TCB status {status:?} is refused; accepted: UpToDate, SWHardeningNeeded")]
+    TcbStatusRefused { status: TcbStatus },
+    #[error("the quote's measurements (MRTD {mrtd}) are not among those participants allowed")]
+    MeasurementsNotAllowed { mrtd: Measurement },
+    #[error(
+        "the report data {actual} does not bind this backup service's keys: report_data_v1 of its identity key and \
+         signer key is {expected}"
+    )]
+    ReportDataMismatch { expected: ReportData, actual: ReportData },
+    #[error("the attestation expired at {expires_at} (now {now}, Unix seconds)")]
+    Expired { expires_at: u64, now: u64 },
+    #[error("the backup service of {account_id} changed while its attestation was verified; attest again")]
+    ServiceChanged { account_id: AccountId },
+    #[error("in Hard mode the backup service of {account_id} needs a valid attestation; its status is {status:?}")]
+    NotAttested { account_id: AccountId, status: AttestationStatus },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("there is no contract state to migrate")]
@@ -195,6 +240,8 @@ pub enum Error {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Deposit(#[from] StorageDepositError),
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
 }
 
 impl Error {
@@ -240,6 +287,23 @@ impl Error {
                 StorageDepositError::WithdrawTooMuch { .. }
                 | StorageDepositError::PageLimit { .. }
                 | StorageDepositError::UnexpectedArguments { .. } => ErrorCode::InvalidArgument,
+            },
+            Error::Launch(e) => match e {
+                LaunchError::AlreadyInMode { .. }
+                | LaunchError::AlreadyAllowed { .. }
+                | LaunchError::NotAllowed { .. }
+                | LaunchError::TooManyMeasurements { .. }
+                | LaunchError::AttestationRequired => ErrorCode::InvalidArgument,
+                LaunchError::NoWayToAttest | LaunchError::NoVerifier => ErrorCode::WrongState,
+                LaunchError::ServiceChanged { .. } => ErrorCode::Conflict,
+                LaunchError::NotAttested { .. } => ErrorCode::Unauthorized,
+                LaunchError::DevAttestationRefused
+                | LaunchError::VerifierFailed
+                | LaunchError::UnreadableReport { .. }
+                | LaunchError::TcbStatusRefused { .. }
+                | LaunchError::MeasurementsNotAllowed { .. }
+                | LaunchError::ReportDataMismatch { .. }
+                | LaunchError::Expired { .. } => ErrorCode::AttestationRejected,
             },
         }
     }

@@ -2,6 +2,7 @@
 //! event grows with the size of the network.
 
 use mpc_interface::keys::Ed25519PublicKey;
+use mpc_interface::launch::{AttestationKind, LaunchMode, Measurements};
 use mpc_interface::primitives::{DomainPublicKey, EpochId, KeyEventId};
 use mpc_interface::recovery::Session;
 use near_sdk::{near, AccountId};
@@ -41,6 +42,14 @@ pub enum Event {
     EphemeralKeyPublished { account_id: AccountId, session: Session, by_backup_service: bool },
     #[event_version("1.0.0")]
     CandidateWithdrawn { account_id: AccountId },
+    #[event_version("1.0.0")]
+    LaunchModeChanged { mode: LaunchMode },
+    #[event_version("1.0.0")]
+    MeasurementsAllowed { measurements: Measurements },
+    #[event_version("1.0.0")]
+    MeasurementsRetired { measurements: Measurements },
+    #[event_version("1.0.0")]
+    BackupServiceAttested { account_id: AccountId, kind: AttestationKind, expires_at: u64 },
 }
 
 /// Why a recovery ended without concluding.

@@ -24,6 +24,7 @@ use near_sdk::near;
 #[global_allocator]
 static ALLOCATOR: alloc::Bump = alloc::Bump::new();
 use state::{ProtocolState, Step};
+use storage::launch::LaunchSettings;
 use storage::ledger::StorageLedger;
 use storage::registry::Registry;
 use storage::services::ServiceRegistry;
@@ -36,6 +37,8 @@ pub struct MpcContract {
     services: ServiceRegistry,
     /// NEP-145 storage balances of non-participants (added with storage management).
     ledger: StorageLedger,
+    /// The hard launch: launch mode, allowed measurements, attestations (added by the hard launch).
+    launch: LaunchSettings,
 }
 
 /// An account with no state reads as `NotInitialized`; every mutating method
@@ -47,13 +50,14 @@ impl Default for MpcContract {
             registry: Registry::new(),
             services: ServiceRegistry::new(),
             ledger: StorageLedger::new(),
+            launch: LaunchSettings::new(None, false),
         }
     }
 }
 
 impl MpcContract {
-    fn from_step(registry: Registry, step: Step) -> Self {
-        let mut contract = Self { registry, ..Self::default() };
+    fn from_step(registry: Registry, launch: LaunchSettings, step: Step) -> Self {
+        let mut contract = Self { registry, launch, ..Self::default() };
         contract.apply(step);
         contract
     }

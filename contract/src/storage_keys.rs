@@ -20,4 +20,8 @@ pub enum StorageKey {
     StorageAccounts,
     /// Verifying shares per (epoch, domain); never inside the state record.
     VerifyingShares,
+    /// The measurement records participants allowed (hard launch).
+    AllowedMeasurements,
+    /// Accepted backup-service attestations, per operator account.
+    Attestations,
 }

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod chaos;
+pub mod hard;
 pub mod meter;
 pub mod network;
 pub mod scenario;

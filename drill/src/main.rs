@@ -32,6 +32,11 @@ struct Args {
     /// node key) instead of the replacement entering and the operator approving.
     #[arg(long, env = "DRILL_OPERATOR_ENTERS")]
     operator_enters: bool,
+    /// Hard launch mode: the contract accepts development attestations, participants vote the
+    /// measurements and Hard mode, services register attested; the first lost account's
+    /// attestation expires and is refused until its service re-attests.
+    #[arg(long, env = "DRILL_HARD", conflicts_with = "chaos")]
+    hard: bool,
     /// Where the machines keep their state: an empty or new directory (default: a fresh temporary one).
     #[arg(long, env = "DRILL_WORKDIR")]
     workdir: Option<std::path::PathBuf>,
@@ -58,7 +63,13 @@ fn settings(args: &Args) -> Result<Settings> {
             );
         }
     }
-    Ok(Settings { nodes: args.nodes, threshold, lose: args.lose, operator_enters: args.operator_enters })
+    Ok(Settings {
+        nodes: args.nodes,
+        threshold,
+        lose: args.lose,
+        operator_enters: args.operator_enters,
+        hard: args.hard,
+    })
 }
 
 #[tokio::main]
@@ -80,12 +91,13 @@ async fn main() -> ExitCode {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let workdir = args.workdir.clone().unwrap_or_else(|| temp.path().to_owned());
     println!(
-        "drill: {} nodes, threshold {}, losing {} machine(s), transport {}, recovery entered by the {}",
+        "drill: {} nodes, threshold {}, losing {} machine(s), transport {}, recovery entered by the {}{}",
         settings.nodes,
         settings.threshold,
         settings.lose,
         transport_name,
-        if settings.operator_enters { "operator" } else { "new node" }
+        if settings.operator_enters { "operator" } else { "new node" },
+        if settings.hard { ", Hard launch mode (development attestations)" } else { "" }
     );
     let network = Network::new(contract_tests::wasm::contract_wasm(), workdir, transport);
     match run(&network, &settings).await {

@@ -2,6 +2,7 @@
 //! and per operator a node machine and a backup service, each with its own
 //! keys, home directory and loopback listener.
 
+use crate::hard::QuoteTool;
 use crate::meter::Meter;
 use backup_service::{BackupService, ServiceConfig, ServiceKeys};
 use contract_client::ContractClient;
@@ -12,8 +13,9 @@ use node_hooks::{Driver, DriverConfig, Exit, FileShareStore, ShareStore};
 use rand_core::{OsRng, RngCore};
 use share_transfer::SharesPayload;
 use share_transfer::{Identity, Transport};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -39,6 +41,8 @@ pub struct Network {
     pub meter: Meter,
     pub workdir: PathBuf,
     pub transport: Transport,
+    /// Hard mode: each account's backup-service quote tool, by account.
+    quote_tools: Mutex<HashMap<String, Arc<QuoteTool>>>,
 }
 
 /// A node machine set up but not started yet: its keys, listener and URL are
@@ -70,7 +74,13 @@ impl Network {
             meter: Meter::default(),
             workdir,
             transport,
+            quote_tools: Mutex::default(),
         }
+    }
+
+    /// `account`'s backup-service quote tool (Hard mode), up until the drill takes it down.
+    pub fn quote_tool(&self, account: &str) -> Arc<QuoteTool> {
+        self.quote_tools.lock().expect("quote tools lock").entry(account.to_owned()).or_default().clone()
     }
 
     pub fn client(&self, account: &str, key: AccessPublicKey) -> Arc<dyn ContractClient> {

@@ -32,6 +32,8 @@ pub struct Settings {
     /// key; approved at once) before the replacement starts, instead of the
     /// replacement entering with its own key and the operator approving.
     pub operator_enters: bool,
+    /// `Hard` launch mode with development attestations (see [`crate::hard`]).
+    pub hard: bool,
 }
 
 /// What the drill proved, for the verdict and for tests.
@@ -129,6 +131,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         let op = &mut operators[index];
         let lost_shares = shares_of(&dealt, &keyset, index);
 
+        crate::hard::expire_attestation(network, settings.hard && round == 0, &op.account, &mut timeline);
         timeline.phase(format!("{}'s machine is destroyed: its state directory is wiped", op.account));
         // The old process stays up (as a machine that lost its disk would): it
         // must notice the recovery and shut itself down.
@@ -181,6 +184,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
             "the old machine stopped for another reason: {exit:?}"
         );
 
+        crate::hard::refused_while_expired(network, settings.hard && round == 0, op, &keyset, &mut timeline).await?;
         timeline.phase("the backup service delivers, the new node checks the shares and concludes");
         let account_id: mpc_interface::AccountId = op.account.parse()?;
         wait_for("the network to run again with the new machine", || async {
@@ -319,10 +323,8 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
             .collect(),
         threshold: settings.threshold,
     };
-    deployer
-        .call_as(Role::Contract, methods::INIT, json!({"parameters": parameters, "domains": domains}))
-        .await
-        .context("init")?;
+    let init = crate::hard::init_args(&parameters, &domains, settings.hard);
+    deployer.call_as(Role::Contract, methods::INIT, init).await.context("init")?;
 
     timeline.phase("key generation: every participant votes each domain's public key and verifying shares");
     let ids: Vec<ParticipantId> = parameters.participants.iter().map(|p| p.id).collect();
@@ -348,14 +350,7 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
     let observer = network.client(CONTRACT, new_access_key());
     ensure!(matches!(observer.state().await?, ProtocolStateView::Running(_)), "key generation did not reach Running");
 
-    timeline.phase("operators register their backup services (full-access key, 1 yoctoNEAR)");
-    for (op, info) in &operators {
-        network
-            .client(&op.account, op.operator_key)
-            .call_as(Role::Operator, methods::REGISTER_BACKUP_SERVICE, json!({"info": info}))
-            .await
-            .with_context(|| format!("register_backup_service of {}", op.account))?;
-    }
+    crate::hard::register_services(network, &operators, settings.hard, timeline).await?;
 
     timeline.phase("every backup service fetches and stores its node's shares of epoch 0");
     for (op, _) in &operators {

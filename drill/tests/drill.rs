@@ -43,7 +43,7 @@ async fn drill(transport: Transport, lose: usize, operator_enters: bool) -> dril
     capture_warnings();
     let workdir = tempfile::tempdir().unwrap();
     let network = Network::new(contract_tests::wasm::contract_wasm(), workdir.path().to_owned(), transport);
-    let report = run(&network, &Settings { nodes: 4, threshold: 3, lose, operator_enters }).await;
+    let report = run(&network, &Settings { nodes: 4, threshold: 3, lose, operator_enters, hard: false }).await;
     let report = report.unwrap_or_else(|e| panic!("drill failed: {e:#}"));
     let logged = String::from_utf8_lossy(&NOISE.lock().unwrap()).into_owned();
     // The one expected ERROR: the old machine, left running, sees its

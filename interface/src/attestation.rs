@@ -91,6 +91,20 @@ pub enum TcbStatus {
     TDRelaunchAdvisedConfigurationNeeded,
 }
 
+impl TcbStatus {
+    /// Every status with its JSON name (for readers that do without serde).
+    pub const NAMES: [(TcbStatus, &'static str); 8] = [
+        (Self::UpToDate, "UpToDate"),
+        (Self::SWHardeningNeeded, "SWHardeningNeeded"),
+        (Self::ConfigurationNeeded, "ConfigurationNeeded"),
+        (Self::ConfigurationAndSWHardeningNeeded, "ConfigurationAndSWHardeningNeeded"),
+        (Self::OutOfDate, "OutOfDate"),
+        (Self::OutOfDateConfigurationNeeded, "OutOfDateConfigurationNeeded"),
+        (Self::TDRelaunchAdvised, "TDRelaunchAdvised"),
+        (Self::TDRelaunchAdvisedConfigurationNeeded, "TDRelaunchAdvisedConfigurationNeeded"),
+    ];
+}
+
 /// What `verify_quote` returns for a quote it accepted: the TD's measurements and
 /// report data, and how far Intel's collateral vouches for them.
 #[derive(
@@ -288,6 +302,13 @@ mod tests {
         let err = "00ff".parse::<Measurement>().unwrap_err();
         assert_eq!(err, BytesParseError::Length { expected: 48, actual: 2 });
         assert!(matches!("zz".parse::<HexBytes>(), Err(BytesParseError::Hex(_))));
+    }
+
+    #[test]
+    fn tcb_status_names__should_be_the_json_names() {
+        for (status, name) in TcbStatus::NAMES {
+            assert_eq!(serde_json::to_value(status).unwrap(), name);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod base58;
 pub mod constants;
 pub mod errors;
 pub mod keys;
+pub mod launch;
 pub mod methods;
 pub mod primitives;
 pub mod recovery;

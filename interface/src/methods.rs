@@ -76,9 +76,18 @@ methods! {
     SUBMIT_PARTICIPANT_INFO = "submit_participant_info", Change, [Node], 30;
     SUBMIT_PARTICIPANT_RECOVERY_INFO = "submit_participant_recovery_info", Change, [Node, Operator], 30;
     APPROVE_RECOVERY = "approve_recovery", Change, [Operator], 30;
-    REGISTER_BACKUP_SERVICE = "register_backup_service", Change, [Operator], 30;
+    // In Hard mode: the call itself, VERIFY_QUOTE_GAS for the verifier and
+    // the gas of ON_ATTESTATION_VERIFIED for the callback.
+    REGISTER_BACKUP_SERVICE = "register_backup_service", Change, [Operator], 200;
     PUBLISH_BACKUP_EPHEMERAL_KEY = "publish_backup_ephemeral_key", Change, [Node, BackupService], 30;
     CONFIRM_RECOVERY_DELIVERY = "confirm_recovery_delivery", Change, [BackupService], 30;
+    // The backup service renews its attestation with its own key, before it expires.
+    REATTEST_BACKUP_SERVICE = "reattest_backup_service", Change, [BackupService], 200;
+    // The verifier's answer to a TDX attestation (private: the contract calls itself).
+    ON_ATTESTATION_VERIFIED = "on_attestation_verified", Change, [Contract], crate::launch::ATTESTATION_CALLBACK_TGAS;
+    VOTE_LAUNCH_MODE = "vote_launch_mode", Change, [Node], 30;
+    VOTE_ADD_MEASUREMENTS = "vote_add_measurements", Change, [Node], 30;
+    VOTE_RETIRE_MEASUREMENTS = "vote_retire_measurements", Change, [Node], 30;
     CONCLUDE_RECOVERY = "conclude_recovery", Change, [Node], 30;
     CANCEL_RECOVERY = "cancel_recovery", Change, [Operator, Node], 30;
     WITHDRAW_CANDIDATE_INFO = "withdraw_candidate_info", Change, [Node, Operator], 30;
@@ -98,6 +107,9 @@ methods! {
     CANDIDATE = "candidate", View, [Anyone], 0;
     STORAGE_BALANCE_OF = "storage_balance_of", View, [Anyone], 0;
     STORAGE_BALANCE_BOUNDS = "storage_balance_bounds", View, [Anyone], 0;
+    LAUNCH_MODE = "launch_mode", View, [Anyone], 0;
+    ALLOWED_MEASUREMENTS = "allowed_measurements", View, [Anyone], 0;
+    BACKUP_ATTESTATION = "backup_attestation", View, [Anyone], 0;
     // NEP-330 source metadata, exported by near-sdk itself.
     CONTRACT_SOURCE_METADATA = "contract_source_metadata", View, [Anyone], 0;
 }
@@ -149,7 +161,21 @@ mod tests {
         assert!(!change_methods_for(Role::BackupService).contains(&REGISTER_BACKUP_SERVICE));
         assert_eq!(
             change_methods_for(Role::BackupService),
-            vec![PUBLISH_BACKUP_EPHEMERAL_KEY, CONFIRM_RECOVERY_DELIVERY]
+            vec![PUBLISH_BACKUP_EPHEMERAL_KEY, CONFIRM_RECOVERY_DELIVERY, REATTEST_BACKUP_SERVICE]
         );
+        assert!(!change_methods_for(Role::BackupService).contains(&ON_ATTESTATION_VERIFIED));
+        assert!(!change_methods_for(Role::Node).contains(&ON_ATTESTATION_VERIFIED));
+    }
+
+    #[test]
+    fn attesting_methods__should_carry_gas_for_the_verifier_and_the_callback() {
+        use crate::attestation::VERIFY_QUOTE_GAS;
+        let callback = by_name(ON_ATTESTATION_VERIFIED).unwrap().gas;
+        for name in [REGISTER_BACKUP_SERVICE, REATTEST_BACKUP_SERVICE] {
+            let gas = by_name(name).unwrap().gas.as_gas();
+            let forwarded = VERIFY_QUOTE_GAS.as_gas() + callback.as_gas();
+            assert!(gas >= forwarded + Gas::from_tgas(20).as_gas(), "{name} leaves too little for itself");
+            assert!(gas <= Gas::from_tgas(300).as_gas(), "{name} exceeds a transaction's 300 Tgas");
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::launch::{LaunchMode, Measurements};
 use mpc_interface::AccountId;
 use std::path::PathBuf;
 
@@ -59,6 +60,12 @@ pub enum Command {
     VoteResharing(ResharingArgs),
     /// Withdraws your account's candidate record (frees its storage deposit).
     WithdrawCandidate(NodeSigned),
+    /// Votes, as your node, for the launch mode (`hard`: backup services must be attested).
+    VoteLaunchMode(LaunchModeArgs),
+    /// Votes, as your node, to allow a backup-service image's measurements.
+    VoteAddMeasurements(MeasurementsArgs),
+    /// Votes, as your node, to retire allowed measurements.
+    VoteRetireMeasurements(MeasurementsArgs),
     /// Shows the protocol state: participants, threshold, keyset, an open recovery.
     State(ContractArg),
     /// Shows the open recovery and how far it got, or null.
@@ -112,6 +119,9 @@ pub struct DeployArgs {
     /// Accept development attestations (test networks only; refused on mainnet).
     #[arg(long, env = "MPC_OPERATOR_ALLOW_DEV_ATTESTATION")]
     pub allow_dev_attestation: bool,
+    /// The TEE verifier contract that checks TDX quotes in Hard mode.
+    #[arg(long, env = "MPC_OPERATOR_TEE_VERIFIER")]
+    pub tee_verifier: Option<AccountId>,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +131,9 @@ pub struct UpgradeArgs {
     /// The new wasm.
     #[arg(long, env = "MPC_OPERATOR_WASM")]
     pub wasm: PathBuf,
+    /// Sets (or moves) the TEE verifier contract that checks TDX quotes in Hard mode.
+    #[arg(long, env = "MPC_OPERATOR_TEE_VERIFIER")]
+    pub tee_verifier: Option<AccountId>,
 }
 
 #[derive(Debug, Args)]
@@ -258,5 +271,31 @@ mod tests {
             })
             .collect();
         assert!(missing.is_empty(), "flags without their variable: {missing:?}");
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LaunchModeArgs {
+    #[command(flatten)]
+    pub node: NodeSigned,
+    /// `soft` or `hard`.
+    #[arg(long, env = "MPC_OPERATOR_MODE", value_parser = parse_mode)]
+    pub mode: LaunchMode,
+}
+
+#[derive(Debug, Args)]
+pub struct MeasurementsArgs {
+    #[command(flatten)]
+    pub node: NodeSigned,
+    /// Hex of the 240 bytes MRTD || RTMR0 || RTMR1 || RTMR2 || RTMR3 of the image.
+    #[arg(long, env = "MPC_OPERATOR_MEASUREMENTS")]
+    pub measurements: Measurements,
+}
+
+fn parse_mode(text: &str) -> Result<LaunchMode, String> {
+    match text {
+        "soft" | "Soft" => Ok(LaunchMode::Soft),
+        "hard" | "Hard" => Ok(LaunchMode::Hard),
+        other => Err(format!("`{other}` is not a launch mode: `soft` or `hard`")),
     }
 }

@@ -27,11 +27,15 @@ pub fn plan(network: &Network, command: &Command) -> Result<Vec<NearCommand>, In
                 }
                 args["allow_dev_attestation"] = json!(true);
             }
+            if let Some(verifier) = &a.tee_verifier {
+                args["tee_verifier"] = json!(verifier);
+            }
             one(near_cli::deploy(network, a.contract.contract.as_str(), &wasm, (m::INIT, args))?)
         }
         Command::Upgrade(a) => {
             let wasm = checks::wasm(&a.wasm)?;
-            one(near_cli::deploy(network, a.contract.contract.as_str(), &wasm, (m::MIGRATE, json!({})))?)
+            let args = a.tee_verifier.as_ref().map_or(json!({}), |verifier| json!({ "tee_verifier": verifier }));
+            one(near_cli::deploy(network, a.contract.contract.as_str(), &wasm, (m::MIGRATE, args))?)
         }
         Command::StorageDeposit(a) => {
             let amount = checks::amount("--amount", &a.amount)?;
@@ -68,6 +72,17 @@ pub fn plan(network: &Network, command: &Command) -> Result<Vec<NearCommand>, In
         Command::VoteCancelRecovery(n) => one(near_cli::call(network, node(n, m::CANCEL_RECOVERY, json!({})))?),
         Command::ProposeResharing(a) | Command::VoteResharing(a) => resharing(network, a).map(|c| vec![c]),
         Command::WithdrawCandidate(n) => one(near_cli::call(network, node(n, m::WITHDRAW_CANDIDATE_INFO, json!({})))?),
+        Command::VoteLaunchMode(a) => {
+            one(near_cli::call(network, node(&a.node, m::VOTE_LAUNCH_MODE, json!({ "mode": a.mode })))?)
+        }
+        Command::VoteAddMeasurements(a) | Command::VoteRetireMeasurements(a) => {
+            let method = if matches!(command, Command::VoteAddMeasurements(_)) {
+                m::VOTE_ADD_MEASUREMENTS
+            } else {
+                m::VOTE_RETIRE_MEASUREMENTS
+            };
+            one(near_cli::call(network, node(&a.node, method, json!({ "measurements": a.measurements })))?)
+        }
         Command::State(c) => one(near_cli::view(network, c.contract.as_str(), m::STATE, json!({}))?),
         Command::Recovery(c) => one(near_cli::view(network, c.contract.as_str(), m::RECOVERY, json!({}))?),
         Command::BackupService(a) => {

@@ -107,6 +107,18 @@ fn deploy__should_pass_allow_dev_attestation_on_testnet_and_refuse_it_on_mainnet
     assert!(stderr(&output).contains("refused on mainnet"), "{}", stderr(&output));
 }
 
+#[test]
+fn deploy_and_upgrade__should_pass_the_tee_verifier() {
+    let sandbox = Sandbox::new();
+    sandbox.write_inputs();
+    for (i, name) in [(0, "deploy"), (1, "upgrade")] {
+        let (command, mut args) = good_invocations()[i].clone();
+        assert_eq!(command, name);
+        args.extend(["--tee-verifier".into(), "verifier.testnet".into()]);
+        assert_eq!(json_args(&dry_run(&sandbox, &args))["tee_verifier"], "verifier.testnet", "{name}");
+    }
+}
+
 /// Each case: arguments, and a piece of the error message.
 fn bad_inputs(sandbox: &Sandbox) -> Vec<(Vec<String>, &'static str)> {
     let approve = |extra: &[&str]| {
@@ -146,6 +158,9 @@ fn bad_inputs(sandbox: &Sandbox) -> Vec<(Vec<String>, &'static str)> {
     push(12, ("--participants", "[]"), "0 participants");
     push(9, ("--keyset", "{\"epoch\":1}"), "neither a keyset nor the output");
     push(0, ("--wasm", "parameters.json"), "is not a wasm module");
+    let last = good_invocations().len() - 1;
+    push(last - 2, ("--mode", "medium"), "`medium` is not a launch mode");
+    push(last, ("--measurements", "00ff"), "must be 240 bytes, not 2");
     push(0, ("--domains", "[]"), "0 domains");
     push(0, ("--parameters", "@missing.json"), "cannot read");
     push(18, ("--contract", "UPPER.testnet"), "invalid value 'UPPER.testnet'");

@@ -22,6 +22,8 @@ fn example_values() -> Vec<(&'static str, String)> {
         ("SERVICE_ACCESS_KEY", access(2)),
         ("SERVICE_IDENTITY_KEY", ed(4)),
         ("OLD_SERVICE_ACCESS_KEY", access(3)),
+        ("IMAGE_MEASUREMENTS", "ab".repeat(240)),
+        ("OLD_IMAGE_MEASUREMENTS", "cd".repeat(240)),
     ]
 }
 

@@ -10,6 +10,9 @@ use mpc_interface::keys::{Ed25519PublicKey, X25519PublicKey};
 pub enum AuthorityError {
     #[error("could not read the contract: {0}")]
     Unavailable(String),
+    /// Hard mode: the contract does not show the backup service's attestation valid now.
+    #[error("the backup service of {account} is not attested: {reason}")]
+    NotAttested { account: mpc_interface::AccountId, reason: String },
     #[error("could not publish the ephemeral key for the {}: {reason}", describe(session))]
     PublishFailed { session: Session, reason: String },
 }

@@ -11,6 +11,7 @@
 //! | backup service (recovery) | [`RecoveringNode`] | the new machine's TLS key of an *approved* recovery of the account |
 //! | both (web transport) | [`ContractDirectory`] | the other party's ephemeral key for the session |
 
+use crate::attested::AttestationCheck;
 use crate::authority::{AuthorityError, EphemeralKeyDirectory, PeerAuthority};
 use crate::session::{describe, Party, Session, SessionKind};
 use async_trait::async_trait;
@@ -27,24 +28,31 @@ fn unavailable(e: ClientError) -> AuthorityError {
 }
 
 /// For a node: the backup service its operator registered
-/// (`backup_service(operator).public_key`), or none if unregistered.
+/// (`backup_service(operator).public_key`), or none if unregistered. In Hard
+/// mode only while its attestation is valid ([`AttestationCheck`]), else
+/// [`AuthorityError::NotAttested`].
 #[derive(Clone)]
 pub struct RegisteredBackupService {
     client: Arc<dyn ContractClient>,
     operator: AccountId,
+    attestation: Arc<AttestationCheck>,
 }
 
 impl RegisteredBackupService {
     pub fn new(client: Arc<dyn ContractClient>, operator: AccountId) -> Self {
-        Self { client, operator }
+        let attestation = Arc::new(AttestationCheck::new(operator.clone()));
+        Self { client, operator, attestation }
     }
 }
 
 #[async_trait]
 impl PeerAuthority for RegisteredBackupService {
     async fn expected_peer_key(&self) -> Result<Option<Ed25519PublicKey>, AuthorityError> {
-        let info = self.client.backup_service(&self.operator).await.map_err(unavailable)?;
-        Ok(info.map(|i| i.public_key))
+        let Some(info) = self.client.backup_service(&self.operator).await.map_err(unavailable)? else {
+            return Ok(None);
+        };
+        self.attestation.require(self.client.as_ref()).await?;
+        Ok(Some(info.public_key))
     }
 }
 

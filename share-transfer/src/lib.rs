@@ -22,6 +22,7 @@
 // size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod attested;
 pub mod authority;
 pub mod contract;
 pub mod endpoint;

@@ -3,6 +3,7 @@
 //! played by share-transfer's node functions over loopback. One test binary,
 //! so the contract runtime is linked once.
 
+mod attestation;
 mod backup;
 mod crash;
 mod faults;

@@ -1,7 +1,7 @@
 //! Caller, deposit and argument checks shared by the entry points, and the
 //! storage metering that makes non-participants pay for their bytes.
 
-use crate::errors::{CallerError, Error, RecoveryError, StorageDepositError};
+use crate::errors::{CallerError, Error, LaunchError, RecoveryError, StorageDepositError};
 use crate::state::recovery::{Canceller, Entrant};
 use crate::state::Caller;
 use crate::state::RecoveryState;
@@ -326,6 +326,29 @@ pub fn ephemeral_key_publisher(
         Some(_) => {}
     }
     Ok(false)
+}
+
+/// The block's time in Unix seconds (attestation expiry is in seconds).
+pub fn block_seconds() -> u64 {
+    env::block_timestamp() / 1_000_000_000
+}
+
+/// The largest verifier answer read: a report is about 1 kB, advisories included.
+const MAX_REPORT_BYTES: usize = 16 * 1024;
+
+/// The verifier's answer, read from the callback's one promise result:
+/// refused if the verifier failed (it refused the quote).
+pub fn verifier_answer() -> Result<Vec<u8>, Error> {
+    if env::promise_results_count() != 1 {
+        return Err(LaunchError::UnreadableReport { reason: "expected one promise result" }.into());
+    }
+    env::promise_result_checked(0, MAX_REPORT_BYTES).map_err(|e| {
+        match e {
+            near_sdk::PromiseError::Failed => LaunchError::VerifierFailed,
+            _ => LaunchError::UnreadableReport { reason: "longer than 16 kB" },
+        }
+        .into()
+    })
 }
 
 #[cfg(test)]

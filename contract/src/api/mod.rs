@@ -5,6 +5,7 @@ pub mod backup;
 mod guards;
 pub mod init;
 pub mod keygen;
+pub mod launch;
 pub mod migrate;
 pub mod participants;
 pub mod recovery;

@@ -1,5 +1,5 @@
 use super::guards::{
-    caller, no_arguments, node_caller, operator_caller, recovery_approver, recovery_backup_service, recovery_canceller,
+    block_seconds, caller, no_arguments, node_caller, operator_caller, recovery_approver, recovery_backup_service, recovery_canceller,
     recovery_entrant, recovery_new_node,
 };
 use crate::errors::{Error, RecoveryError};
@@ -64,6 +64,7 @@ impl MpcContract {
     #[deny_unknown_arguments]
     pub fn confirm_recovery_delivery(&mut self, keyset: Keyset) -> Result<(), Error> {
         let caller = node_caller(CONFIRM_RECOVERY_DELIVERY)?;
+        crate::state::launch::require_attested(&self.launch, &self.services, &caller, block_seconds())?;
         let services = &self.services;
         let step = match &mut self.protocol {
             ProtocolState::Recovery(r) => {

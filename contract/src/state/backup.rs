@@ -1,6 +1,6 @@
 //! Backup-service registration and the ephemeral keys of share transfers.
 
-use super::{Caller, ProtocolState, RecoveryState, Step};
+use super::{ProtocolState, RecoveryState, Step};
 use crate::errors::{Error, RecoveryError};
 use crate::events::Event;
 use crate::storage::services::ServiceRegistry;
@@ -11,11 +11,15 @@ use near_sdk::AccountId;
 
 /// `register_backup_service`: the operator (full-access key) of a participant
 /// or candidate (both checked by `api/guards.rs`) names its backup service; a
-/// new registration replaces the old.
-pub fn register(services: &mut ServiceRegistry, caller: &Caller, info: BackupServiceInfo) -> Result<Step, Error> {
-    let account_id = &caller.account_id;
-    services.backup_services.insert(account_id.clone(), info);
-    Ok(Step::stay(vec![Event::BackupServiceRegistered { account_id: account_id.clone(), public_key: info.public_key }]))
+/// new registration replaces the old, which is returned.
+pub fn register(
+    services: &mut ServiceRegistry,
+    account_id: &AccountId,
+    info: BackupServiceInfo,
+) -> Result<(Step, Option<BackupServiceInfo>), Error> {
+    let previous = services.backup_services.insert(account_id.clone(), info);
+    let event = Event::BackupServiceRegistered { account_id: account_id.clone(), public_key: info.public_key };
+    Ok((Step::stay(vec![event]), previous))
 }
 
 /// `publish_backup_ephemeral_key`, first half: the session must be of the

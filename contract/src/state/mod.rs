@@ -5,12 +5,14 @@
 pub mod backup;
 pub mod candidates;
 pub mod initializing;
+pub mod launch;
 pub mod recovery;
 pub mod resharing;
 pub mod running;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod validation;
+pub mod verified;
 
 use crate::errors::{Error, StateError};
 use crate::events::Event;

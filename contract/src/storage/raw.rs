@@ -163,16 +163,18 @@ where
         (index < self.len).then(|| decode(&env::storage_read(&self.index_key(index)).expect("a stored map key")))
     }
 
-    pub fn insert(&mut self, key: K, value: V) {
-        let index = match self.entry(&key) {
-            Some((_, index)) => index,
+    /// Stores `value` under `key`; returns the value it replaced.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let (previous, index) = match self.entry(&key) {
+            Some((previous, index)) => (Some(previous), index),
             None => {
                 env::storage_write(&self.index_key(self.len), &encode(&key));
                 self.len += 1;
-                self.len - 1
+                (None, self.len - 1)
             }
         };
         env::storage_write(&self.value_key(&key), &encode(&(value, index)));
+        previous
     }
 
     /// Deletes the entry and returns its value; the last key moves into its place.

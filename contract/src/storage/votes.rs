@@ -17,6 +17,21 @@ pub enum BallotKind {
     KeyEvent,
     Parameters,
     Cancel,
+    /// The hard launch's votes (appended: earlier kinds keep their tags).
+    LaunchMode,
+    AddMeasurements,
+    RetireMeasurements,
+}
+
+impl BallotKind {
+    pub const ALL: [BallotKind; 6] = [
+        Self::KeyEvent,
+        Self::Parameters,
+        Self::Cancel,
+        Self::LaunchMode,
+        Self::AddMeasurements,
+        Self::RetireMeasurements,
+    ];
 }
 
 /// A choice: sha256 over the round and the voted content.
@@ -152,7 +167,7 @@ impl VoteBook {
 
     /// Drops an account's ballots (it left the participant set).
     pub fn forget(&mut self, voter: &AccountId) {
-        for kind in [BallotKind::KeyEvent, BallotKind::Parameters, BallotKind::Cancel] {
+        for kind in BallotKind::ALL {
             self.ballots.remove(&(kind, voter.clone()));
         }
     }

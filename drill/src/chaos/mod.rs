@@ -106,7 +106,7 @@ struct Running {
 async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -> Result<u64> {
     let workdir = tempfile::tempdir()?;
     let network = Network::new(wasm.to_vec(), workdir.path().to_owned(), transport);
-    let settings = Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: false };
+    let settings = Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: false, hard: false };
     let mut timeline = Timeline::quiet(network.meter.clone());
     let up = bring_up(&network, &settings, &mut timeline).await?;
     let index = 1;

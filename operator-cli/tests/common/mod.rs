@@ -178,6 +178,21 @@ pub fn good_invocations() -> Vec<(&'static str, Vec<String>)> {
         ("recovery", contract("recovery")),
         ("backup-service", with(contract("backup-service"), &["--account", ACCOUNT])),
         ("candidates", contract("candidates")),
+        ("vote-launch-mode", with(target("vote-launch-mode"), &["--mode", "hard", "--key-file", "node-key.json"])),
+        (
+            "vote-add-measurements",
+            with(
+                target("vote-add-measurements"),
+                &["--measurements", &"ab".repeat(240), "--key-file", "node-key.json"],
+            ),
+        ),
+        (
+            "vote-retire-measurements",
+            with(
+                target("vote-retire-measurements"),
+                &["--measurements", &"ab".repeat(240), "--key-file", "node-key.json"],
+            ),
+        ),
     ]
 }
 

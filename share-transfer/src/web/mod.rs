@@ -155,6 +155,7 @@ impl WebError {
             | NoRecoveryPending
             | SessionMismatch { .. } => StatusCode::CONFLICT,
             Payload(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Authority(AuthorityError::NotAttested { .. }) => StatusCode::FORBIDDEN,
             NoShares | SharesUnreadable(_) | NotStored(_) | Authority(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

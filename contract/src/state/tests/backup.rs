@@ -28,7 +28,7 @@ fn x25519(seed: u8) -> X25519PublicKey {
 /// A running network of 3 whose p0 registered its backup service.
 fn network(registry: &mut Registry, services: &mut ServiceRegistry) -> ProtocolState {
     let running = running(registry, 3);
-    register(services, &operator(&p(0), 0), service_info(60)).unwrap();
+    register(services, &p(0), service_info(60)).unwrap();
     ProtocolState::Running(running)
 }
 
@@ -41,7 +41,7 @@ fn register__should_record_a_service_and_replace_an_old_one() {
     let mut registry = Registry::new();
     let mut services = ServiceRegistry::new();
     network(&mut registry, &mut services);
-    let step = register(&mut services, &operator(&p(0), 0), service_info(62)).unwrap();
+    let (step, _) = register(&mut services, &p(0), service_info(62)).unwrap();
     let registered = Event::BackupServiceRegistered { account_id: p(0), public_key: Ed25519PublicKey([62; 32]) };
     assert_eq!(only_event(&step), &registered);
     assert_eq!(services.backup_services.get(&p(0)), Some(service_info(62)));

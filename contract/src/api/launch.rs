@@ -1,0 +1,194 @@
+//! The hard launch: launch-mode and measurement votes, backup-service
+//! attestations (verified by the TEE verifier contract, then checked in a
+//! private callback) and the views that say whether a service is attested.
+
+use super::guards::{block_seconds, node_caller, node_voter, participant_or_candidate, verifier_answer, StorageMeter};
+use crate::errors::{Error, LaunchError};
+use crate::state::launch::{self, Report};
+use crate::state::verified;
+use crate::{MpcContract, MpcContractExt};
+use mpc_interface::attestation::{VERIFY_QUOTE, VERIFY_QUOTE_GAS};
+use mpc_interface::launch::{
+    Attestation, BackupAttestationView, LaunchMode, Measurements, PendingAttestation, ATTESTATION_CALLBACK_TGAS,
+};
+use mpc_interface::methods::{
+    ON_ATTESTATION_VERIFIED, REATTEST_BACKUP_SERVICE, VOTE_ADD_MEASUREMENTS, VOTE_LAUNCH_MODE, VOTE_RETIRE_MEASUREMENTS,
+};
+use near_sdk::{env, near, AccountId, Gas, NearToken, PromiseIndex};
+use serde::{Deserialize, Serialize};
+
+/// A TDX attestation's `{"quote": ..., "collateral": ...}` object
+/// (`VerifyQuoteArgs`), kept as the caller's JSON text and forwarded to the
+/// verifier unread: the verifier parses and checks it, and the MPC contract's
+/// wasm carries no parser for the collateral.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ForwardedQuote(Box<serde_json::value::RawValue>);
+
+/// The attestation argument as the contract reads it.
+pub type AttestationArg = Attestation<ForwardedQuote>;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl near_sdk::schemars::JsonSchema for ForwardedQuote {
+    fn schema_name() -> String {
+        <mpc_interface::attestation::VerifyQuoteArgs as near_sdk::schemars::JsonSchema>::schema_name()
+    }
+    fn json_schema(gen: &mut near_sdk::schemars::gen::SchemaGenerator) -> near_sdk::schemars::schema::Schema {
+        <mpc_interface::attestation::VerifyQuoteArgs as near_sdk::schemars::JsonSchema>::json_schema(gen)
+    }
+}
+
+#[near]
+impl MpcContract {
+    /// A participant's node votes to switch the launch mode; the threshold switches it.
+    #[handle_result]
+    #[deny_unknown_arguments]
+    pub fn vote_launch_mode(&mut self, mode: LaunchMode) -> Result<(), Error> {
+        let voter = node_voter(&self.registry, VOTE_LAUNCH_MODE)?;
+        let step = launch::vote_mode(&mut self.launch, &mut self.registry, &voter, mode)?;
+        self.apply(step);
+        Ok(())
+    }
+
+    /// A participant's node votes to allow a backup-service image's measurements.
+    #[handle_result]
+    #[deny_unknown_arguments]
+    pub fn vote_add_measurements(&mut self, measurements: Measurements) -> Result<(), Error> {
+        let voter = node_voter(&self.registry, VOTE_ADD_MEASUREMENTS)?;
+        let step = launch::vote_measurements(&mut self.launch, &mut self.registry, &voter, measurements, true)?;
+        self.apply(step);
+        Ok(())
+    }
+
+    /// A participant's node votes to retire allowed measurements.
+    #[handle_result]
+    #[deny_unknown_arguments]
+    pub fn vote_retire_measurements(&mut self, measurements: Measurements) -> Result<(), Error> {
+        let voter = node_voter(&self.registry, VOTE_RETIRE_MEASUREMENTS)?;
+        let step = launch::vote_measurements(&mut self.launch, &mut self.registry, &voter, measurements, false)?;
+        self.apply(step);
+        Ok(())
+    }
+
+    /// The registered backup service renews its attestation, signing with its
+    /// own function-call key (before the stored one expires).
+    #[handle_result]
+    #[deny_unknown_arguments]
+    pub fn reattest_backup_service(&mut self, attestation: AttestationArg) -> Result<Forward, Error> {
+        let caller = node_caller(REATTEST_BACKUP_SERVICE)?;
+        let pending = launch::reattesting(&self.services, &caller)?;
+        self.attest(pending, attestation)
+    }
+
+    /// The verifier's answer to a TDX attestation: checked, then stored.
+    #[private]
+    #[handle_result]
+    pub fn on_attestation_verified(&mut self, #[serializer(borsh)] pending: PendingAttestation) -> Result<(), Error> {
+        let answer = verifier_answer()?;
+        let report = verified::read_report(&answer).map_err(|reason| LaunchError::UnreadableReport { reason })?;
+        let now = block_seconds();
+        let record = launch::check_report(&self.launch, &pending.service, &report, now)?;
+        self.store_attestation(&pending, record)
+    }
+
+    pub fn launch_mode(&self) -> LaunchMode {
+        self.launch.mode
+    }
+
+    /// The allowed measurement records, in the order they were voted in.
+    pub fn allowed_measurements(&self) -> Vec<Measurements> {
+        self.launch.allowed()
+    }
+
+    /// Whether `account_id`'s backup service may take part in share transfers
+    /// now, and its stored attestation.
+    #[deny_unknown_arguments]
+    pub fn backup_attestation(&self, account_id: AccountId) -> BackupAttestationView {
+        launch::view(&self.launch, &self.services, &account_id, block_seconds())
+    }
+}
+
+impl MpcContract {
+    /// Checks a development attestation at once; sends a TDX quote to the
+    /// verifier, with `on_attestation_verified` to finish.
+    pub(crate) fn attest(
+        &mut self,
+        pending: PendingAttestation,
+        attestation: AttestationArg,
+    ) -> Result<Forward, Error> {
+        match attestation {
+            Attestation::Dev(dev) => {
+                if !self.launch.allow_dev_attestation {
+                    return Err(LaunchError::DevAttestationRefused.into());
+                }
+                let now = block_seconds();
+                let record = launch::check_report(&self.launch, &pending.service, &Report::dev(&dev, now), now)?;
+                self.store_attestation(&pending, record)?;
+                Ok(Forward(None))
+            }
+            Attestation::Tdx(args) => {
+                let verifier = self.launch.tee_verifier.clone().ok_or(LaunchError::NoVerifier)?;
+                Ok(Forward(Some(verify_then_callback(verifier, &args, &pending))))
+            }
+        }
+    }
+
+    fn store_attestation(
+        &mut self,
+        pending: &PendingAttestation,
+        record: mpc_interface::launch::AttestationRecord,
+    ) -> Result<(), Error> {
+        // Checked again at the callback: the account may have left the
+        // candidates while the verifier ran.
+        if pending.registers {
+            participant_or_candidate(&self.registry, &pending.account_id)?;
+        }
+        let meter = StorageMeter::start();
+        let step = launch::accept(&mut self.launch, &mut self.services, pending, record)?;
+        self.charge_storage(&pending.account_id, &meter, None)?;
+        self.apply(step);
+        Ok(())
+    }
+}
+
+/// The call's result: nothing, or the callback's (`Some` promise). near-sdk
+/// writes the method's value with `value_return` first and drops it after:
+/// the drop makes the promise the call's result, the order near-sdk's own
+/// `Promise` relies on (the last of the two host calls wins). Host functions
+/// directly: near-sdk's `Promise` costs kilobytes of wasm.
+pub struct Forward(pub(crate) Option<PromiseIndex>);
+
+impl Serialize for Forward {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl Drop for Forward {
+    fn drop(&mut self) {
+        if let Some(promise) = self.0.take() {
+            env::promise_return(promise);
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl near_sdk::schemars::JsonSchema for Forward {
+    fn schema_name() -> String {
+        "Null".to_owned()
+    }
+    fn json_schema(gen: &mut near_sdk::schemars::gen::SchemaGenerator) -> near_sdk::schemars::schema::Schema {
+        <() as near_sdk::schemars::JsonSchema>::json_schema(gen)
+    }
+}
+
+/// `verify_quote` on the verifier with `VERIFY_QUOTE_GAS`, then this
+/// contract's `on_attestation_verified`: returns the callback's promise.
+fn verify_then_callback(verifier: AccountId, quote: &ForwardedQuote, pending: &PendingAttestation) -> PromiseIndex {
+    let args = quote.0.get().as_bytes();
+    let none = NearToken::from_yoctonear(0);
+    let verify = env::promise_create(verifier, VERIFY_QUOTE, args, none, Gas::from_gas(VERIFY_QUOTE_GAS.as_gas()));
+    let pending = borsh::to_vec(pending).expect("borsh of a pending attestation");
+    let callback_gas = Gas::from_tgas(ATTESTATION_CALLBACK_TGAS);
+    env::promise_then(verify, env::current_account_id(), ON_ATTESTATION_VERIFIED, &pending, none, callback_gas)
+}
