@@ -264,10 +264,10 @@ impl ContractClient for Unreachable {
         &self.0
     }
     async fn view_raw(&self, _: &str, _: serde_json::Value) -> Result<Vec<u8>, ClientError> {
-        Err(ClientError::Transport { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
+        Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
     }
     async fn call_raw(&self, _: &str, _: serde_json::Value, _: u128, _: Gas) -> Result<CallOutcome, ClientError> {
-        Err(ClientError::Transport { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
+        Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
     }
 }
 

@@ -50,7 +50,7 @@ impl ContractClient for FaultyRpc {
 
     async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError> {
         match self.fault {
-            Fault::Down if self.failing() => Err(ClientError::Transport {
+            Fault::Down if self.failing() => Err(ClientError::Rpc {
                 endpoint: "http://127.0.0.1:9".into(),
                 reason: "connection refused".into(),
             }),
@@ -68,7 +68,7 @@ impl ContractClient for FaultyRpc {
     ) -> Result<CallOutcome, ClientError> {
         match self.fault {
             Fault::CallsDown if self.failing() => {
-                Err(ClientError::Transport { endpoint: "http://127.0.0.1:9".into(), reason: "connection reset".into() })
+                Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection reset".into() })
             }
             _ => self.inner.call_raw(method, args, deposit, gas).await,
         }

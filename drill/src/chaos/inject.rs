@@ -130,7 +130,7 @@ impl Injector {
 }
 
 fn lost(why: &str) -> ClientError {
-    ClientError::Transport { endpoint: "chaos".to_owned(), reason: why.to_owned() }
+    ClientError::Rpc { endpoint: "chaos".to_owned(), reason: why.to_owned() }
 }
 
 /// A contract client whose transactions at the injector's step misbehave.
