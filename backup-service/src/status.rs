@@ -2,7 +2,7 @@
 //! contract says about this operator, and whether the copy is current.
 
 use crate::storage::Storage;
-use contract_client::{ContractClient, MpcContract};
+use contract_client::{ContractClient, MpcContractApi};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::primitives::{DomainId, EpochId};
 use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};

@@ -12,7 +12,7 @@
 
 use crate::store::ShareStore;
 use crate::transfer::{import, EndpointParts, Mode, TransferEvent};
-use contract_client::{ContractClient, MpcContract};
+use contract_client::{ContractClient, MpcContractApi};
 use mpc_interface::primitives::Keyset;
 use mpc_interface::recovery::{EphemeralKeys, Session, SessionKind};
 use mpc_interface::AccountId;
