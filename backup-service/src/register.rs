@@ -14,8 +14,8 @@
 //!   sign-with-keychain send`. Amounts are parsed by near-token, whose units
 //!   are case-insensitive (`1 yoctoNEAR`), gas by near-gas (`30.0 Tgas`).
 
-use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::args::{ChangeArgs, RegisterBackupServiceArgs};
+use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::methods::{self, Role};
 use mpc_interface::recovery::BackupServiceInfo;
 use mpc_interface::AccountId;
@@ -74,7 +74,8 @@ impl Registration {
     /// The near-cli-rs command registering the service on the contract.
     pub fn register_command(&self) -> String {
         let method = RegisterBackupServiceArgs::method();
-        let args = serde_json::to_string(&RegisterBackupServiceArgs { info: self.info }).expect("JSON of the arguments");
+        let args =
+            serde_json::to_string(&RegisterBackupServiceArgs { info: self.info }).expect("JSON of the arguments");
         let deposit = match Role::Operator.deposit() {
             1 => "1 yoctoNEAR".to_owned(),
             n => format!("{n} yoctoNEAR"),

@@ -386,11 +386,9 @@ impl BackupService {
             );
             tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, "the new machine acknowledged the shares");
         }
-        with_backoff(CONFIRM_RECOVERY_DELIVERY, self.config.backoff, || {
-            self.client.confirm_recovery_delivery(keyset)
-        })
-        .await
-        .map_err(ServiceError::Confirm)?;
+        with_backoff(CONFIRM_RECOVERY_DELIVERY, self.config.backoff, || self.client.confirm_recovery_delivery(keyset))
+            .await
+            .map_err(ServiceError::Confirm)?;
         tracing::info!(%epoch, account = %self.account, "delivery confirmed on chain");
         Ok(Outcome::Delivered { epoch })
     }

@@ -125,7 +125,11 @@ pub trait MpcContractApi: ContractClient {
     }
 
     /// Deploy-time (signed by the contract account): key generation starts.
-    async fn init(&self, parameters: &ThresholdParameters, domains: &[DomainConfig]) -> Result<CallOutcome, ClientError> {
+    async fn init(
+        &self,
+        parameters: &ThresholdParameters,
+        domains: &[DomainConfig],
+    ) -> Result<CallOutcome, ClientError> {
         let args = InitArgs { parameters: parameters.clone(), domains: domains.to_vec() };
         call(self, Role::Contract, args).await
     }
@@ -137,7 +141,8 @@ pub trait MpcContractApi: ContractClient {
         domains: &[DomainConfig],
         keyset: &Keyset,
     ) -> Result<CallOutcome, ClientError> {
-        let args = InitRunningArgs { parameters: parameters.clone(), domains: domains.to_vec(), keyset: keyset.clone() };
+        let args =
+            InitRunningArgs { parameters: parameters.clone(), domains: domains.to_vec(), keyset: keyset.clone() };
         call(self, Role::Contract, args).await
     }
 

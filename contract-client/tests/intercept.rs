@@ -61,7 +61,14 @@ impl Hook for Refuse {
         assert_eq!(real, b"\"version\"", "the hook sees the real answer");
         Ok(b"\"v-altered\"".to_vec())
     }
-    async fn call(&self, _: &dyn ContractClient, _: &str, _: Value, _: u128, _: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call(
+        &self,
+        _: &dyn ContractClient,
+        _: &str,
+        _: Value,
+        _: u128,
+        _: Gas,
+    ) -> Result<CallOutcome, ClientError> {
         self.seen.fetch_add(1, Ordering::SeqCst);
         Err(ClientError::Rpc { endpoint: "hook".into(), reason: "refused by the hook".into() })
     }

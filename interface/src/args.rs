@@ -5,7 +5,9 @@
 
 use crate::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
 use crate::methods::{self, Method};
-use crate::primitives::{DomainConfig, DomainPublicKey, EpochId, KeyEventId, Keyset, ParticipantInfo, ThresholdParameters};
+use crate::primitives::{
+    DomainConfig, DomainPublicKey, EpochId, KeyEventId, Keyset, ParticipantInfo, ThresholdParameters,
+};
 use crate::recovery::{BackupServiceInfo, Session};
 use near_account_id::AccountId;
 use serde::{Deserialize, Serialize};

@@ -138,7 +138,9 @@ fn change_args__should_read_back_what_they_write_and_refuse_an_unknown_field() {
         extra.as_object_mut().unwrap().insert("unexpected".into(), Value::Bool(true));
         let (back, refused) = match method {
             methods::VOTE_PK => (round_trip::<VotePkArgs>(&json), refuses::<VotePkArgs>(extra)),
-            methods::STORAGE_WITHDRAW => (round_trip::<StorageWithdrawArgs>(&json), refuses::<StorageWithdrawArgs>(extra)),
+            methods::STORAGE_WITHDRAW => {
+                (round_trip::<StorageWithdrawArgs>(&json), refuses::<StorageWithdrawArgs>(extra))
+            }
             methods::CANCEL_RECOVERY => (round_trip::<CancelRecoveryArgs>(&json), refuses::<CancelRecoveryArgs>(extra)),
             methods::SUBMIT_PARTICIPANT_RECOVERY_INFO => (
                 round_trip::<SubmitParticipantRecoveryInfoArgs>(&json),

@@ -144,10 +144,7 @@ async fn lose_and_recover_machine(transport: Transport) {
         }
     }
     new.decision(Decision::AwaitDeliveryConfirmation).await;
-    backup_client(&contract)
-        .confirm_recovery_delivery(&keyset)
-        .await
-        .unwrap();
+    backup_client(&contract).confirm_recovery_delivery(&keyset).await.unwrap();
 
     // The new machine concludes and takes the seat.
     let status = new.decision(Decision::Refresh).await;

@@ -124,10 +124,7 @@ impl Recovery {
     }
 
     async fn confirm_and_conclude(&self, node: &mut RunningDriver, keyset: &Keyset) {
-        backup_client(&self.contract)
-            .confirm_recovery_delivery(keyset)
-            .await
-            .unwrap();
+        backup_client(&self.contract).confirm_recovery_delivery(keyset).await.unwrap();
         let status = node.decision(Decision::Refresh).await;
         assert_eq!(status.delivery_state, Some(NodeDeliveryState::Concluded));
         assert!(matches!(old_node_client(&self.contract).state().await.unwrap(), ProtocolStateView::Running(_)));

@@ -12,7 +12,7 @@ use crate::timeline::Timeline;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use backup_service::failpoint::Hooks;
 use contract_client::{ContractClient, Intercept, MpcContractApi};
-use inject::{applies, ChaosHook, ChaosTransactions, ChaosStore, Fault, Injector, Process, Step};
+use inject::{applies, ChaosHook, ChaosStore, ChaosTransactions, Fault, Injector, Process, Step};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::{FileShareStore, ShareStore};
 use rand_core::{OsRng, RngCore};

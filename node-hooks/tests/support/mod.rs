@@ -120,10 +120,7 @@ pub fn backup_client(contract: &InProcessContract) -> Arc<dyn ContractClient> {
 /// The operator registers a backup service with `identity` (1 yoctoNEAR).
 pub async fn register_backup_service(contract: &InProcessContract, identity: &Identity) {
     let info = BackupServiceInfo { public_key: identity.public_key(), signer_public_key: backup_key(ACCOUNT) };
-    operator(contract)
-        .register_backup_service(&info)
-        .await
-        .unwrap();
+    operator(contract).register_backup_service(&info).await.unwrap();
 }
 
 /// The backup service's mTLS side for taking a backup: it accepts the node's
