@@ -6,6 +6,22 @@ use async_trait::async_trait;
 use mpc_interface::constants::Gas;
 use serde_json::Value;
 
+/// One function call on its way to the contract, as a [`Hook`] sees it.
+#[derive(Clone, Debug)]
+pub struct RawCall<'a> {
+    pub method: &'a str,
+    pub args: Value,
+    pub deposit: u128,
+    pub gas: Gas,
+}
+
+impl RawCall<'_> {
+    /// Forwards the call to `client`.
+    pub async fn send(self, client: &dyn ContractClient) -> Result<CallOutcome, ClientError> {
+        client.call_raw(self.method, self.args, self.deposit, self.gas).await
+    }
+}
+
 /// What an [`Intercept`] does around each view and call. Each method gets the
 /// wrapped client: it may forward (what the defaults do), not forward, forward
 /// twice, and look at or replace what comes back.
@@ -15,15 +31,8 @@ pub trait Hook: Send + Sync {
         inner.view_raw(method, args).await
     }
 
-    async fn call(
-        &self,
-        inner: &dyn ContractClient,
-        method: &str,
-        args: Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
-        inner.call_raw(method, args, deposit, gas).await
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
+        call.send(inner).await
     }
 }
 
@@ -58,6 +67,6 @@ impl<C: ContractClient, H: Hook> ContractClient for Intercept<C, H> {
     }
 
     async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
-        self.hook.call(&self.inner, method, args, deposit, gas).await
+        self.hook.call(&self.inner, RawCall { method, args, deposit, gas }).await
     }
 }

@@ -15,7 +15,7 @@ pub mod rpc;
 mod typed;
 
 pub use client::{CallOutcome, ClientError, ContractClient, Signer};
-pub use intercept::{Hook, Intercept};
+pub use intercept::{Hook, Intercept, RawCall};
 pub use retry::{with_backoff, Backoff};
 pub use rpc::{Credentials, CredentialsError, RpcClient, RpcConfig, TlsRoots};
 pub use typed::MpcContractApi;

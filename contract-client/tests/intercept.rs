@@ -3,7 +3,7 @@
 //! view and call before and after it reaches the wrapped client.
 
 use async_trait::async_trait;
-use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, MpcContractApi, Signer};
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, MpcContractApi, RawCall, Signer};
 use mpc_interface::constants::Gas;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use serde_json::{json, Value};
@@ -61,14 +61,7 @@ impl Hook for Refuse {
         assert_eq!(real, b"\"version\"", "the hook sees the real answer");
         Ok(b"\"v-altered\"".to_vec())
     }
-    async fn call(
-        &self,
-        _: &dyn ContractClient,
-        _: &str,
-        _: Value,
-        _: u128,
-        _: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call(&self, _: &dyn ContractClient, _: RawCall<'_>) -> Result<CallOutcome, ClientError> {
         self.seen.fetch_add(1, Ordering::SeqCst);
         Err(ClientError::Rpc { endpoint: "hook".into(), reason: "refused by the hook".into() })
     }
@@ -90,16 +83,9 @@ struct Twice;
 
 #[async_trait]
 impl Hook for Twice {
-    async fn call(
-        &self,
-        inner: &dyn ContractClient,
-        method: &str,
-        args: Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
-        let first = inner.call_raw(method, args.clone(), deposit, gas).await;
-        let _ = inner.call_raw(method, args, deposit, gas).await;
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
+        let first = call.clone().send(inner).await;
+        let _ = call.send(inner).await;
         first
     }
 }

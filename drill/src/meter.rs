@@ -2,8 +2,7 @@
 //! the timeline can say what each phase cost on chain.
 
 use async_trait::async_trait;
-use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept};
-use mpc_interface::constants::Gas;
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, RawCall};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,15 +28,8 @@ impl Meter {
 /// Counts each call after it is forwarded: a transaction, and its gas or its failure.
 #[async_trait]
 impl Hook for Meter {
-    async fn call(
-        &self,
-        inner: &dyn ContractClient,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
-        let result = inner.call_raw(method, args, deposit, gas).await;
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
+        let result = call.send(inner).await;
         let mut tally = self.0.lock().expect("meter lock");
         tally.transactions += 1;
         match &result {

@@ -7,9 +7,8 @@
 mod support;
 
 use async_trait::async_trait;
-use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, MpcContractApi};
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, MpcContractApi, RawCall};
 use contract_tests::in_process::InProcessContract;
-use mpc_interface::constants::Gas;
 use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::{EpochId, ParticipantInfo};
 use mpc_interface::recovery::{RecoveryStatus, Session, SessionKind};
@@ -237,16 +236,9 @@ struct Counting(AtomicU32);
 
 #[async_trait]
 impl Hook for Counting {
-    async fn call(
-        &self,
-        inner: &dyn ContractClient,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
         self.0.fetch_add(1, Ordering::SeqCst);
-        inner.call_raw(method, args, deposit, gas).await
+        call.send(inner).await
     }
 }
 

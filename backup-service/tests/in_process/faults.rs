@@ -5,9 +5,8 @@ use crate::proxy::{Mode, Proxy};
 use crate::support::*;
 use async_trait::async_trait;
 use backup_service::{RoundOutcome, Transport};
-use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept};
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, RawCall};
 use contract_tests::scenario::node_key;
-use mpc_interface::constants::Gas;
 use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
 use mpc_interface::primitives::{DomainPublicKey, EpochId};
 use mpc_interface::recovery::RecoveryStatus;
@@ -59,19 +58,12 @@ impl Hook for FaultyRpc {
         }
     }
 
-    async fn call(
-        &self,
-        inner: &dyn ContractClient,
-        method: &str,
-        args: Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
         match self.fault {
             Fault::CallsDown if self.failing() => {
                 Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection reset".into() })
             }
-            _ => inner.call_raw(method, args, deposit, gas).await,
+            _ => call.send(inner).await,
         }
     }
 }

@@ -5,8 +5,7 @@
 
 use async_trait::async_trait;
 use backup_service::failpoint::{DeliveryHook, DeliveryPoint, Injected};
-use contract_client::{CallOutcome, ClientError, ContractClient, Hook};
-use mpc_interface::constants::Gas;
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, RawCall};
 use mpc_interface::methods;
 use node_hooks::store::{ShareStore, StoreError};
 use share_transfer::SharesPayload;
@@ -164,25 +163,18 @@ impl ChaosTransactions {
 
 #[async_trait]
 impl Hook for ChaosTransactions {
-    async fn call(
-        &self,
-        inner: &dyn ContractClient,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
-        let fired = self.step_of(method).and_then(|step| self.injector.take_any(self.own_faults(step), step));
-        let Some(fault) = fired else { return inner.call_raw(method, args, deposit, gas).await };
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
+        let fired = self.step_of(call.method).and_then(|step| self.injector.take_any(self.own_faults(step), step));
+        let Some(fault) = fired else { return call.send(inner).await };
         match fault {
             Fault::Drop => Err(lost("chaos: the transaction was dropped")),
             Fault::Duplicate => {
-                let first = inner.call_raw(method, args.clone(), deposit, gas).await;
-                let _ = inner.call_raw(method, args, deposit, gas).await;
+                let first = call.clone().send(inner).await;
+                let _ = call.send(inner).await;
                 first
             }
             Fault::LostAnswer | Fault::CrashNode | Fault::CrashBackup => {
-                let landed = inner.call_raw(method, args, deposit, gas).await;
+                let landed = call.send(inner).await;
                 match fault {
                     Fault::CrashNode => self.injector.crash(Process::Node),
                     Fault::CrashBackup => self.injector.crash(Process::BackupService),
