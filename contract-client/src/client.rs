@@ -4,6 +4,7 @@ use mpc_interface::errors::ErrorCode;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::Role;
 use mpc_interface::AccountId;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Who a client signs as.
@@ -26,7 +27,7 @@ pub struct CallOutcome {
 
 impl CallOutcome {
     /// The NEP-297 events the call emitted.
-    pub fn events(&self) -> Vec<serde_json::Value> {
+    pub fn events(&self) -> Vec<Value> {
         self.logs
             .iter()
             .filter_map(|log| log.strip_prefix("EVENT_JSON:"))
@@ -74,17 +75,11 @@ pub trait ContractClient: Send + Sync {
     fn signer(&self) -> &Signer;
 
     /// Calls a view method; returns its JSON bytes.
-    async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError>;
+    async fn view_raw(&self, method: &str, args: Value) -> Result<Vec<u8>, ClientError>;
 
     /// Signs and submits a function call and waits for its final outcome.
     /// Returns `Err(ClientError::Contract)` if it failed on chain.
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError>;
+    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError>;
 }
 
 /// A shared client is a client (so wrappers such as [`crate::Intercept`] take one).
@@ -94,17 +89,11 @@ impl<C: ContractClient + ?Sized> ContractClient for Arc<C> {
         (**self).signer()
     }
 
-    async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError> {
+    async fn view_raw(&self, method: &str, args: Value) -> Result<Vec<u8>, ClientError> {
         (**self).view_raw(method, args).await
     }
 
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         (**self).call_raw(method, args, deposit, gas).await
     }
 }
