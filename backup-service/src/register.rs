@@ -14,6 +14,7 @@
 //!   sign-with-keychain send`. Amounts are parsed by near-token, whose units
 //!   are case-insensitive (`1 yoctoNEAR`), gas by near-gas (`30.0 Tgas`).
 
+use mpc_interface::args::{ChangeArgs, RegisterBackupServiceArgs};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::launch::Attestation;
 use mpc_interface::methods::{self, Role};
@@ -82,12 +83,9 @@ impl Registration {
 
     /// The near-cli-rs command registering the service on the contract.
     pub fn register_command(&self) -> String {
-        let method = methods::by_name(methods::REGISTER_BACKUP_SERVICE).expect("in the method table");
-        let args = match &self.attestation {
-            None => serde_json::json!({ "info": self.info }),
-            Some(attestation) => serde_json::json!({ "info": self.info, "attestation": attestation }),
-        }
-        .to_string();
+        let method = RegisterBackupServiceArgs::method();
+        let args = RegisterBackupServiceArgs { info: self.info, attestation: self.attestation.clone() };
+        let args = serde_json::to_string(&args).expect("JSON of the arguments");
         let deposit = match Role::Operator.deposit() {
             1 => "1 yoctoNEAR".to_owned(),
             n => format!("{n} yoctoNEAR"),

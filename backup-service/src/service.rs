@@ -8,13 +8,12 @@ use crate::keys::ServiceKeys;
 use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
 use crate::transfer::{ShareTransferError, Transfers, Transport};
-use contract_client::{with_backoff, Backoff, ClientError, ContractClient, MpcContract};
-use mpc_interface::methods::{Role, CONFIRM_RECOVERY_DELIVERY};
+use contract_client::{with_backoff, Backoff, ClientError, ContractClient, MpcContractApi};
+use mpc_interface::methods::CONFIRM_RECOVERY_DELIVERY;
 use mpc_interface::primitives::EpochId;
 use mpc_interface::recovery::{RecoveryStateView, RecoveryStatus, Session};
 use mpc_interface::state::{ProtocolStateView, RunningView};
 use mpc_interface::AccountId;
-use serde_json::json;
 use share_transfer::mtls::MtlsConfig;
 use share_transfer::web::WebConfig;
 use share_transfer::{Expected, PayloadError};
@@ -387,11 +386,9 @@ impl BackupService {
             );
             tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, "the new machine acknowledged the shares");
         }
-        with_backoff(CONFIRM_RECOVERY_DELIVERY, self.config.backoff, || {
-            self.client.call_as(Role::BackupService, CONFIRM_RECOVERY_DELIVERY, json!({ "keyset": keyset }))
-        })
-        .await
-        .map_err(ServiceError::Confirm)?;
+        with_backoff(CONFIRM_RECOVERY_DELIVERY, self.config.backoff, || self.client.confirm_recovery_delivery(keyset))
+            .await
+            .map_err(ServiceError::Confirm)?;
         tracing::info!(%epoch, account = %self.account, "delivery confirmed on chain");
         Ok(RoundOutcome::Delivered { epoch })
     }

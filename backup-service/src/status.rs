@@ -2,7 +2,7 @@
 //! contract says about this operator, and whether the copy is current.
 
 use crate::storage::Storage;
-use contract_client::{AttestationContract, ContractClient, MpcContract};
+use contract_client::{AttestationContract, ContractClient, MpcContractApi};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::launch::AttestationStatus;
 use mpc_interface::primitives::{DomainId, EpochId};

@@ -1,7 +1,7 @@
 //! The service's side of share transfer over either transport, with the
 //! peer's identity and the web sessions taken from the contract.
 
-use contract_client::{ClientError, ContractClient, MpcContract};
+use contract_client::{ClientError, ContractClient, MpcContractApi};
 use mpc_interface::primitives::EpochId;
 use mpc_interface::recovery::{Session, SessionKind};
 use mpc_interface::AccountId;

@@ -3,11 +3,14 @@
 //! [`ContractClient`]. Names, gas and deposits come from the method table in
 //! `mpc-interface`.
 
+use crate::typed::call;
 use crate::{CallOutcome, ClientError, ContractClient};
+use mpc_interface::args::{
+    ReattestBackupServiceArgs, VoteAddMeasurementsArgs, VoteLaunchModeArgs, VoteRetireMeasurementsArgs,
+};
 use async_trait::async_trait;
 use mpc_interface::launch::{Attestation, BackupAttestationView, LaunchMode, Measurements};
 use mpc_interface::methods::{self, Role};
-use mpc_interface::recovery::BackupServiceInfo;
 use mpc_interface::AccountId;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -19,18 +22,6 @@ async fn view<C: ContractClient + ?Sized, T: DeserializeOwned>(
 ) -> Result<T, ClientError> {
     let bytes = client.view_raw(method, args).await?;
     serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode { method: method.to_owned(), reason: e.to_string() })
-}
-
-/// `method` in `role`: the table's gas, the role's deposit.
-async fn call<C: ContractClient + ?Sized>(
-    client: &C,
-    role: Role,
-    method: &'static str,
-    args: Value,
-) -> Result<CallOutcome, ClientError> {
-    let spec = methods::by_name(method).expect("method in the interface table");
-    debug_assert!(spec.allows(role), "{method} is not a {role:?} method");
-    client.call_raw(method, args, role.deposit(), spec.gas).await
 }
 
 /// The hard launch's views and calls. Implemented for every [`ContractClient`].
@@ -52,36 +43,24 @@ pub trait AttestationContract: ContractClient {
         view(self, methods::BACKUP_ATTESTATION, json!({ "account_id": account_id })).await
     }
 
-    /// The operator (full-access key, 1 yoctoNEAR) registers its backup
-    /// service with an attestation (required in `Hard` mode; a TDX one is
-    /// registered only once the verifier and the callback accepted it).
-    async fn register_attested_backup_service(
-        &self,
-        info: &BackupServiceInfo,
-        attestation: &Attestation,
-    ) -> Result<CallOutcome, ClientError> {
-        let args = json!({ "info": info, "attestation": attestation });
-        call(self, Role::Operator, methods::REGISTER_BACKUP_SERVICE, args).await
-    }
-
     /// The registered backup service renews its attestation with its own key.
     async fn reattest_backup_service(&self, attestation: &Attestation) -> Result<CallOutcome, ClientError> {
-        call(self, Role::BackupService, methods::REATTEST_BACKUP_SERVICE, json!({ "attestation": attestation })).await
+        call(self, Role::BackupService, ReattestBackupServiceArgs { attestation: attestation.clone() }).await
     }
 
     /// A participant's node votes to switch the launch mode.
     async fn vote_launch_mode(&self, mode: LaunchMode) -> Result<CallOutcome, ClientError> {
-        call(self, Role::Node, methods::VOTE_LAUNCH_MODE, json!({ "mode": mode })).await
+        call(self, Role::Node, VoteLaunchModeArgs { mode }).await
     }
 
     /// A participant's node votes to allow a backup-service image's measurements.
     async fn vote_add_measurements(&self, measurements: &Measurements) -> Result<CallOutcome, ClientError> {
-        call(self, Role::Node, methods::VOTE_ADD_MEASUREMENTS, json!({ "measurements": measurements })).await
+        call(self, Role::Node, VoteAddMeasurementsArgs { measurements: *measurements }).await
     }
 
     /// A participant's node votes to retire allowed measurements.
     async fn vote_retire_measurements(&self, measurements: &Measurements) -> Result<CallOutcome, ClientError> {
-        call(self, Role::Node, methods::VOTE_RETIRE_MEASUREMENTS, json!({ "measurements": measurements })).await
+        call(self, Role::Node, VoteRetireMeasurementsArgs { measurements: *measurements }).await
     }
 }
 

@@ -2,7 +2,10 @@ use async_trait::async_trait;
 use mpc_interface::constants::Gas;
 use mpc_interface::errors::ErrorCode;
 use mpc_interface::keys::AccessPublicKey;
+use mpc_interface::methods::Role;
 use mpc_interface::AccountId;
+use serde_json::Value;
+use std::sync::Arc;
 
 /// Who a client signs as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +27,7 @@ pub struct CallOutcome {
 
 impl CallOutcome {
     /// The NEP-297 events the call emitted.
-    pub fn events(&self) -> Vec<serde_json::Value> {
+    pub fn events(&self) -> Vec<Value> {
         self.logs
             .iter()
             .filter_map(|log| log.strip_prefix("EVENT_JSON:"))
@@ -43,13 +46,16 @@ pub enum ClientError {
     /// the call may or may not have been submitted. Retrying is safe for
     /// views and for the contract's idempotent votes.
     #[error("RPC endpoint {endpoint}: {reason}")]
-    Transport { endpoint: String, reason: String },
+    Rpc { endpoint: String, reason: String },
     /// A view's answer did not decode as the expected type.
     #[error("`{method}` returned data that does not decode: {reason}")]
     Decode { method: String, reason: String },
     /// The signing key could not be loaded or used.
     #[error("signing key: {0}")]
     Key(String),
+    /// The call was not sent: the method table does not let `role` call `method`.
+    #[error("`{method}` is not a {role:?} method: the contract would refuse it, so it was not sent")]
+    Role { method: String, role: Role },
 }
 
 impl ClientError {
@@ -59,7 +65,7 @@ impl ClientError {
     }
 
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ClientError::Transport { .. })
+        matches!(self, ClientError::Rpc { .. })
     }
 }
 
@@ -69,15 +75,25 @@ pub trait ContractClient: Send + Sync {
     fn signer(&self) -> &Signer;
 
     /// Calls a view method; returns its JSON bytes.
-    async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError>;
+    async fn view_raw(&self, method: &str, args: Value) -> Result<Vec<u8>, ClientError>;
 
     /// Signs and submits a function call and waits for its final outcome.
     /// Returns `Err(ClientError::Contract)` if it failed on chain.
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError>;
+    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError>;
+}
+
+/// A shared client is a client (so wrappers such as [`crate::Intercept`] take one).
+#[async_trait]
+impl<C: ContractClient + ?Sized> ContractClient for Arc<C> {
+    fn signer(&self) -> &Signer {
+        (**self).signer()
+    }
+
+    async fn view_raw(&self, method: &str, args: Value) -> Result<Vec<u8>, ClientError> {
+        (**self).view_raw(method, args).await
+    }
+
+    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+        (**self).call_raw(method, args, deposit, gas).await
+    }
 }

@@ -61,7 +61,7 @@ mod tests {
         let calls = AtomicU32::new(0);
         let out = with_backoff("test", quick(), || async {
             if calls.fetch_add(1, Ordering::SeqCst) < 2 {
-                Err(ClientError::Transport { endpoint: "x".into(), reason: "down".into() })
+                Err(ClientError::Rpc { endpoint: "x".into(), reason: "down".into() })
             } else {
                 Ok(7)
             }
@@ -91,7 +91,7 @@ mod tests {
         let calls = AtomicU32::new(0);
         let out: Result<(), _> = with_backoff("test", quick(), || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(ClientError::Transport { endpoint: "x".into(), reason: "down".into() })
+            Err(ClientError::Rpc { endpoint: "x".into(), reason: "down".into() })
         })
         .await;
         assert!(out.unwrap_err().is_retryable());

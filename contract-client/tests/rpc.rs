@@ -13,7 +13,7 @@ use axum::Router;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use contract_client::{
-    ClientError, ContractClient, Credentials, CredentialsError, MpcContract, RpcClient, RpcConfig, TlsRoots,
+    ClientError, ContractClient, Credentials, CredentialsError, MpcContractApi, RpcClient, RpcConfig, TlsRoots,
 };
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use mpc_interface::constants::Gas;
@@ -289,7 +289,7 @@ fn sent_transactions(mock: &Mock) -> Vec<DecodedTx> {
 }
 
 fn assert_transport(e: &ClientError, fragment: &str) {
-    assert!(matches!(e, ClientError::Transport { .. }), "expected a transport error, got {e:?}");
+    assert!(matches!(e, ClientError::Rpc { .. }), "expected a transport error, got {e:?}");
     assert!(e.is_retryable());
     assert!(e.to_string().contains(fragment), "expected {fragment:?} in: {e}");
 }
@@ -642,7 +642,7 @@ async fn view__should_time_out_as_a_transport_error_when_the_server_never_answer
 async fn new__should_refuse_an_unusable_endpoint() {
     for url in ["ftp://rpc.example", "rpc.example:3030", "http://user:pw@rpc.example"] {
         let err = RpcClient::new(config(url.to_owned()), credentials()).unwrap_err();
-        assert!(matches!(err, ClientError::Transport { .. }), "{url}: {err:?}");
+        assert!(matches!(err, ClientError::Rpc { .. }), "{url}: {err:?}");
     }
 }
 

@@ -81,8 +81,7 @@ impl ContractClient for InProcessClient {
 mod tests {
     use super::*;
     use crate::scenario::{self, node_key, Network};
-    use contract_client::MpcContract;
-    use mpc_interface::methods::{Role, SUBMIT_PARTICIPANT_INFO};
+    use contract_client::MpcContractApi;
     use mpc_interface::state::ProtocolStateView;
 
     #[tokio::test]
@@ -91,23 +90,9 @@ mod tests {
         let contract = InProcessContract::new(net.harness);
         let node0 = contract.client(&scenario::account(0), node_key(&scenario::account(0)));
         assert!(matches!(node0.state().await.unwrap(), ProtocolStateView::Running(_)));
-        let refresh = node0
-            .call_as(
-                Role::Node,
-                SUBMIT_PARTICIPANT_INFO,
-                serde_json::json!({"info": scenario::info(&scenario::account(0), 0)}),
-            )
-            .await
-            .unwrap();
+        let refresh = node0.submit_participant_info(&scenario::info(&scenario::account(0), 0)).await.unwrap();
         assert_eq!(refresh.events()[0]["event"], "participant_refreshed");
-        let refused = node0
-            .call_as(
-                Role::Node,
-                SUBMIT_PARTICIPANT_INFO,
-                serde_json::json!({"info": scenario::info(&scenario::account(0), 1)}),
-            )
-            .await
-            .unwrap_err();
+        let refused = node0.submit_participant_info(&scenario::info(&scenario::account(0), 1)).await.unwrap_err();
         assert!(matches!(
             refused,
             ClientError::Contract { code: Some(mpc_interface::errors::ErrorCode::Conflict), .. }

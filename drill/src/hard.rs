@@ -13,16 +13,14 @@ use crate::timeline::Timeline;
 use anyhow::{anyhow, ensure, Context, Result};
 use backup_service::attest::{AttestError, DevQuote, QuoteSource, DEV_MEASUREMENTS};
 use backup_service::reattest::{self, AttestationConfig, Attester};
-use contract_client::{AttestationContract, ClientError, MpcContract};
+use contract_client::{AttestationContract, ClientError, MpcContractApi};
 use mpc_interface::attestation::ReportData;
 use mpc_interface::errors::ErrorCode;
 use mpc_interface::launch::{report_data_v1, Attestation, AttestationStatus, LaunchMode, DEV_ATTESTATION_TTL_SECONDS};
-use mpc_interface::methods::{Role, CONFIRM_RECOVERY_DELIVERY};
 use mpc_interface::primitives::{DomainConfig, Keyset, ThresholdParameters};
 use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::AccountId;
 use node_hooks::{FileShareStore, ShareStore};
-use serde_json::{json, Value};
 use share_transfer::contract::RegisteredBackupService;
 use share_transfer::{AuthorityError, PeerAuthority};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,13 +59,16 @@ impl QuoteSource for QuoteTool {
     }
 }
 
-/// `init`'s arguments; in Hard mode the contract accepts development attestations.
-pub fn init_args(parameters: &ThresholdParameters, domains: &[DomainConfig], hard: bool) -> Value {
-    let mut args = json!({"parameters": parameters, "domains": domains});
-    if hard {
-        args["allow_dev_attestation"] = json!(true);
-    }
-    args
+/// `init`, signed by the contract account; in Hard mode the contract
+/// accepts development attestations.
+pub(crate) async fn init<C: MpcContractApi + ?Sized>(
+    deployer: &C,
+    parameters: &ThresholdParameters,
+    domains: &[DomainConfig],
+    hard: bool,
+) -> Result<()> {
+    deployer.init(parameters, domains, None, hard).await?;
+    Ok(())
 }
 
 /// Every node votes the development image's measurements, then the `Hard` mode.
@@ -102,15 +103,11 @@ pub(crate) async fn register_services(
     timeline.phase("operators register their backup services (full-access key, 1 yoctoNEAR; Hard: attested)");
     for (op, info) in operators {
         let operator = network.client(&op.account, op.operator_key);
-        let registered = if hard {
-            let report_data = report_data_v1(&info.public_key, &info.signer_public_key);
-            let attestation = DevQuote.attestation(&report_data)?;
-            operator.register_attested_backup_service(info, &attestation).await
-        } else {
-            operator
-                .call_as(Role::Operator, mpc_interface::methods::REGISTER_BACKUP_SERVICE, json!({"info": info}))
-                .await
+        let attestation = match hard {
+            true => Some(DevQuote.attestation(&report_data_v1(&info.public_key, &info.signer_public_key))?),
+            false => None,
         };
+        let registered = operator.register_backup_service(info, attestation.as_ref()).await;
         registered.with_context(|| format!("register_backup_service of {}", op.account))?;
         if hard {
             keep_attested(network, op, info);
@@ -173,7 +170,7 @@ pub(crate) async fn refused_while_expired(
     }
     let confirm = network
         .client(&op.account, op.service_key)
-        .call_as(Role::BackupService, CONFIRM_RECOVERY_DELIVERY, json!({ "keyset": keyset }))
+        .confirm_recovery_delivery(&keyset)
         .await;
     match confirm {
         Err(ClientError::Contract { code: Some(ErrorCode::Unauthorized), .. }) => {}

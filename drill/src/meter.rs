@@ -2,8 +2,7 @@
 //! the timeline can say what each phase cost on chain.
 
 use async_trait::async_trait;
-use contract_client::{CallOutcome, ClientError, ContractClient, Signer};
-use mpc_interface::constants::Gas;
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, RawCall};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,34 +21,16 @@ impl Meter {
     }
 
     pub fn wrap(&self, inner: impl ContractClient + 'static) -> Arc<dyn ContractClient> {
-        Arc::new(Metered { inner: Box::new(inner), meter: self.clone() })
+        Arc::new(Intercept::new(inner, self.clone()))
     }
 }
 
-struct Metered {
-    inner: Box<dyn ContractClient>,
-    meter: Meter,
-}
-
+/// Counts each call after it is forwarded: a transaction, and its gas or its failure.
 #[async_trait]
-impl ContractClient for Metered {
-    fn signer(&self) -> &Signer {
-        self.inner.signer()
-    }
-
-    async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError> {
-        self.inner.view_raw(method, args).await
-    }
-
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
-        let result = self.inner.call_raw(method, args, deposit, gas).await;
-        let mut tally = self.meter.0.lock().expect("meter lock");
+impl Hook for Meter {
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
+        let result = call.send(inner).await;
+        let mut tally = self.0.lock().expect("meter lock");
         tally.transactions += 1;
         match &result {
             Ok(outcome) => tally.gas_burnt += outcome.gas_burnt,

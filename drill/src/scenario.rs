@@ -7,9 +7,9 @@ use crate::threshold::{deal, reconstruct_public_key, SharedKey};
 use crate::timeline::Timeline;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use backup_service::{BackupEncryptionKey, ServiceKeys};
-use contract_client::MpcContract;
+use contract_client::MpcContractApi;
 use mpc_interface::keys::AccessPublicKey;
-use mpc_interface::methods::{self, Role};
+use mpc_interface::methods::Role;
 use mpc_interface::primitives::{
     DomainConfig, DomainId, EpochId, KeyEventId, KeyForDomain, Keyset, Participant, ParticipantId, ParticipantInfo,
     SignatureScheme, ThresholdParameters,
@@ -17,7 +17,6 @@ use mpc_interface::primitives::{
 use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::{Exit, FileShareStore, ShareStore, ShutDownCause};
-use serde_json::json;
 use share_transfer::verifying::check_before_voting;
 use share_transfer::{DomainShare, Expected, Identity, SecretShare, SharesPayload};
 use std::sync::Arc;
@@ -323,8 +322,7 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
             .collect(),
         threshold: settings.threshold,
     };
-    let init = crate::hard::init_args(&parameters, &domains, settings.hard);
-    deployer.call_as(Role::Contract, methods::INIT, init).await.context("init")?;
+    crate::hard::init(&deployer, &parameters, &domains, settings.hard).await.context("init")?;
 
     timeline.phase("key generation: every participant votes each domain's public key and verifying shares");
     let ids: Vec<ParticipantId> = parameters.participants.iter().map(|p| p.id).collect();
@@ -340,9 +338,8 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
                 .with_context(|| format!("{} checks domain {domain}", op.account))?;
             let voter = network.client(&op.account, op.machine.access_key);
             let event = KeyEventId { epoch_id: EpochId(0), domain_id: DomainId(domain as u64) };
-            let args = json!({"key_event_id": event, "public_key": key.public_key, "verifying_shares": plain});
             voter
-                .call_as(Role::Node, methods::VOTE_PK, args)
+                .vote_pk(event, &key.public_key, &plain)
                 .await
                 .with_context(|| format!("vote_pk by {}", op.account))?;
         }

@@ -3,6 +3,7 @@
 //! contract uses these types directly in its method signatures, and clients use
 //! them to build arguments and read views without pulling in contract code.
 
+pub mod args;
 pub mod attestation;
 pub mod base58;
 pub mod constants;

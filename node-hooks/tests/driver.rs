@@ -7,9 +7,8 @@
 mod support;
 
 use async_trait::async_trait;
-use contract_client::{CallOutcome, ClientError, ContractClient, MpcContract, Signer};
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, MpcContractApi, RawCall};
 use contract_tests::in_process::InProcessContract;
-use mpc_interface::constants::Gas;
 use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::{EpochId, ParticipantInfo};
 use mpc_interface::recovery::{RecoveryStatus, Session, SessionKind};
@@ -18,7 +17,6 @@ use node_hooks::driver::{DriverError, Exit};
 use node_hooks::store::{FileShareStore, ShareStore};
 use node_hooks::transfer::Transport;
 use node_hooks::{Decision, ShutDownCause};
-use serde_json::json;
 use share_transfer::test_doubles::shares_for;
 use share_transfer::Expected;
 use share_transfer::Identity;
@@ -160,10 +158,7 @@ async fn lose_and_recover_machine(transport: Transport) {
         }
     }
     new.decision(Decision::AwaitDeliveryConfirmation).await;
-    backup_client(&contract)
-        .call_as(Role::BackupService, methods::CONFIRM_RECOVERY_DELIVERY, json!({ "keyset": keyset }))
-        .await
-        .unwrap();
+    backup_client(&contract).confirm_recovery_delivery(&keyset).await.unwrap();
 
     // The new machine concludes and takes the seat.
     let status = new.decision(Decision::Refresh).await;
@@ -209,7 +204,7 @@ async fn driver__should_reconnect_after_another_accounts_recovery() {
     let named = contract_tests::scenario::new_node_key("node1.near");
     node1.submit_participant_recovery_info(Role::Operator, &info, Some(named)).await.unwrap();
     node.decision(Decision::WaitForRunning(node_hooks::WaitCause::AnotherAccountRecovering)).await;
-    node1.call_as(Role::Operator, methods::CANCEL_RECOVERY, json!({})).await.unwrap();
+    node1.cancel_recovery(Role::Operator).await.unwrap();
 
     let after = node.wait_for("a reconnect", |s| s.decision == Some(Decision::Refresh) && s.reconnects == 1).await;
     assert_eq!(after.participants.unwrap().participants.len(), 4);
@@ -226,7 +221,7 @@ async fn driver__should_announce_a_new_node_as_candidate_once() {
     // The operator pays for the candidacy's storage first (NEP-145).
     let operator = contract.client("newcomer.near", contract_tests::scenario::operator_key("newcomer.near"));
     let deposit = contract_tests::scenario::CANDIDATE_DEPOSIT;
-    operator.call_raw(methods::STORAGE_DEPOSIT, json!({}), deposit, Gas::from_tgas(30)).await.unwrap();
+    operator.storage_deposit(None, None, deposit).await.unwrap();
     let client = Arc::new(contract.client("newcomer.near", contract_tests::scenario::node_key("newcomer.near")));
     let mut node = start(client, id, &url, listener, home.path(), config(Transport::Web));
 
@@ -237,28 +232,13 @@ async fn driver__should_announce_a_new_node_as_candidate_once() {
 }
 
 /// Counts the transactions a client submits.
-struct Counting {
-    inner: Arc<dyn ContractClient>,
-    calls: AtomicU32,
-}
+struct Counting(AtomicU32);
 
 #[async_trait]
-impl ContractClient for Counting {
-    fn signer(&self) -> &Signer {
-        self.inner.signer()
-    }
-    async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError> {
-        self.inner.view_raw(method, args).await
-    }
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.call_raw(method, args, deposit, gas).await
+impl Hook for Counting {
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        call.send(inner).await
     }
 }
 
@@ -270,16 +250,14 @@ async fn driver__should_never_count_a_refused_transaction_nor_resend_it_at_once(
     // Longer than the contract accepts: every announcement is refused on chain.
     let url = format!("https://127.0.0.1:1/{}", "x".repeat(300));
     let home = tempfile::tempdir().unwrap();
-    let counting = Arc::new(Counting {
-        inner: Arc::new(contract.client("newcomer.near", contract_tests::scenario::node_key("newcomer.near"))),
-        calls: AtomicU32::new(0),
-    });
+    let newcomer = contract.client("newcomer.near", contract_tests::scenario::node_key("newcomer.near"));
+    let counting = Arc::new(Intercept::new(newcomer, Counting(AtomicU32::new(0))));
     let mut node = start(counting.clone(), Identity::generate(), &url, listener, home.path(), config(Transport::Mtls));
 
     node.decision(Decision::SubmitCandidateInfo).await;
     tokio::time::sleep(Duration::from_millis(500)).await; // ten polls
 
-    assert_eq!(counting.calls.load(Ordering::SeqCst), 1, "refused once, not resent within the cooldown");
+    assert_eq!(counting.hook().0.load(Ordering::SeqCst), 1, "refused once, not resent within the cooldown");
     assert!(node.status.borrow().transactions.is_empty(), "a refused transaction is never reported as done");
     assert_eq!(node.stop().await, Exit::Cancelled);
 }

@@ -7,16 +7,14 @@
 
 mod support;
 
-use contract_client::MpcContract;
+use contract_client::MpcContractApi;
 use contract_tests::in_process::InProcessContract;
-use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::Keyset;
 use mpc_interface::recovery::{Session, SessionKind};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::store::{FileShareStore, ShareStore, StoreError};
 use node_hooks::transfer::Transport;
 use node_hooks::{Decision, Exit, NodeDeliveryState};
-use serde_json::json;
 use share_transfer::test_doubles::shares_for;
 use share_transfer::{Identity, SharesPayload};
 use std::net::SocketAddr;
@@ -126,10 +124,7 @@ impl Recovery {
     }
 
     async fn confirm_and_conclude(&self, node: &mut RunningDriver, keyset: &Keyset) {
-        backup_client(&self.contract)
-            .call_as(Role::BackupService, methods::CONFIRM_RECOVERY_DELIVERY, json!({ "keyset": keyset }))
-            .await
-            .unwrap();
+        backup_client(&self.contract).confirm_recovery_delivery(keyset).await.unwrap();
         let status = node.decision(Decision::Refresh).await;
         assert_eq!(status.delivery_state, Some(NodeDeliveryState::Concluded));
         assert!(matches!(old_node_client(&self.contract).state().await.unwrap(), ProtocolStateView::Running(_)));

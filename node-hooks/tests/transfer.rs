@@ -5,7 +5,7 @@
 
 mod support;
 
-use contract_client::{ContractClient, MpcContract};
+use contract_client::{ContractClient, MpcContractApi};
 use contract_tests::in_process::InProcessContract;
 use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::methods::Role;

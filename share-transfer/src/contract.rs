@@ -15,9 +15,9 @@ use crate::attested::AttestationCheck;
 use crate::authority::{AuthorityError, EphemeralKeyDirectory, PeerAuthority};
 use crate::session::{describe, Party, Session, SessionKind};
 use async_trait::async_trait;
-use contract_client::{ClientError, ContractClient, MpcContract};
+use contract_client::{ClientError, ContractClient, MpcContractApi};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
-use mpc_interface::methods::{Role, PUBLISH_BACKUP_EPHEMERAL_KEY};
+use mpc_interface::methods::Role;
 use mpc_interface::recovery::RecoveryStatus;
 use mpc_interface::state::ProtocolStateView;
 use mpc_interface::AccountId;
@@ -202,8 +202,7 @@ impl EphemeralKeyDirectory for ContractDirectory {
             Party::Node => Role::Node,
             Party::BackupService => Role::BackupService,
         };
-        let args = serde_json::json!({"session": session, "public_key": key});
-        self.client.call_as(role, PUBLISH_BACKUP_EPHEMERAL_KEY, args).await.map_err(|e| failed(e.to_string()))?;
+        self.client.publish_backup_ephemeral_key(role, session, key).await.map_err(|e| failed(e.to_string()))?;
         tracing::debug!(account = %self.account, party = %self.party, session = %describe(&session), "published an ephemeral key");
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! real contract calls, and the authorities see them on their next query.
 
 use async_trait::async_trait;
-use contract_client::{CallOutcome, ClientError, ContractClient, MpcContract, Signer};
+use contract_client::{CallOutcome, ClientError, ContractClient, MpcContractApi, Signer};
 use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{
     account, backup_identity, backup_info, backup_key, info, keyset, new_node_key, node_key, operator_key, tls_key,
@@ -13,9 +13,7 @@ use contract_tests::scenario::{
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::constants::Gas;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
-use mpc_interface::methods::{
-    Role, CONCLUDE_RECOVERY, CONFIRM_RECOVERY_DELIVERY, REGISTER_BACKUP_SERVICE, SUBMIT_PARTICIPANT_INFO,
-};
+use mpc_interface::methods::{Role, SUBMIT_PARTICIPANT_INFO};
 use mpc_interface::primitives::EpochId;
 use mpc_interface::recovery::{BackupServiceInfo, RecoveryStatus};
 use mpc_interface::AccountId;
@@ -64,7 +62,7 @@ impl Setup {
     }
 
     async fn register(&self, i: usize, info: BackupServiceInfo) {
-        self.operator(i).call_as(Role::Operator, REGISTER_BACKUP_SERVICE, json!({"info": info})).await.unwrap();
+        self.operator(i).register_backup_service(&info).await.unwrap();
     }
 
     /// The lost node's new machine enters Recovery with its node key (pending approval).
@@ -144,15 +142,11 @@ async fn recovering_node__should_expect_the_new_key_only_once_the_recovery_is_ap
     assert_eq!(recovering.expected_peer_key().await.unwrap(), Some(tls_key(&account(LOST), 1)));
     assert_eq!(other.expected_peer_key().await.unwrap(), None, "another account's recovery");
 
-    setup
-        .backup(LOST)
-        .call_as(Role::BackupService, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)}))
-        .await
-        .unwrap();
+    setup.backup(LOST).confirm_recovery_delivery(&keyset(0)).await.unwrap();
     assert_eq!(setup.status().await, Some(RecoveryStatus::Delivered));
     assert_eq!(recovering.expected_peer_key().await.unwrap(), Some(tls_key(&account(LOST), 1)), "a retried delivery");
 
-    setup.new_node(LOST).call_as(Role::Node, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)})).await.unwrap();
+    setup.new_node(LOST).conclude_recovery(&keyset(0)).await.unwrap();
     assert_eq!(recovering.expected_peer_key().await.unwrap(), None, "the recovery is over");
     let backup = NodeForBackup::new(setup.backup(LOST), id(LOST));
     assert_eq!(
@@ -264,10 +258,10 @@ impl ContractClient for Unreachable {
         &self.0
     }
     async fn view_raw(&self, _: &str, _: serde_json::Value) -> Result<Vec<u8>, ClientError> {
-        Err(ClientError::Transport { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
+        Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
     }
     async fn call_raw(&self, _: &str, _: serde_json::Value, _: u128, _: Gas) -> Result<CallOutcome, ClientError> {
-        Err(ClientError::Transport { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
+        Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::support::*;
 use backup_service::status::{self, RegistrationCheck, Verdict};
 use backup_service::{RoundOutcome, Transport};
-use contract_client::MpcContract;
+use contract_client::MpcContractApi;
 use contract_tests::scenario::node_key;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::primitives::EpochId;

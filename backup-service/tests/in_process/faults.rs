@@ -5,12 +5,12 @@ use crate::proxy::{Mode, Proxy};
 use crate::support::*;
 use async_trait::async_trait;
 use backup_service::{RoundOutcome, Transport};
-use contract_client::{CallOutcome, ClientError, ContractClient, Signer};
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, RawCall};
 use contract_tests::scenario::node_key;
-use mpc_interface::constants::Gas;
 use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
 use mpc_interface::primitives::{DomainPublicKey, EpochId};
 use mpc_interface::recovery::RecoveryStatus;
+use serde_json::Value;
 use share_transfer::Identity;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -30,47 +30,40 @@ enum Fault {
 
 /// Fails the first `failures` calls, then passes them to the real contract.
 struct FaultyRpc {
-    inner: Arc<dyn ContractClient>,
     fault: Fault,
     failures: u32,
     calls: AtomicU32,
 }
 
 impl FaultyRpc {
+    /// The service's client, failing as `fault` the first `failures` times.
+    fn around(inner: Arc<dyn ContractClient>, fault: Fault, failures: u32) -> Arc<dyn ContractClient> {
+        Arc::new(Intercept::new(inner, FaultyRpc { fault, failures, calls: AtomicU32::new(0) }))
+    }
+
     fn failing(&self) -> bool {
         self.calls.fetch_add(1, Ordering::SeqCst) < self.failures
     }
 }
 
 #[async_trait]
-impl ContractClient for FaultyRpc {
-    fn signer(&self) -> &Signer {
-        self.inner.signer()
-    }
-
-    async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError> {
+impl Hook for FaultyRpc {
+    async fn view(&self, inner: &dyn ContractClient, method: &str, args: Value) -> Result<Vec<u8>, ClientError> {
         match self.fault {
-            Fault::Down if self.failing() => Err(ClientError::Transport {
-                endpoint: "http://127.0.0.1:9".into(),
-                reason: "connection refused".into(),
-            }),
+            Fault::Down if self.failing() => {
+                Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
+            }
             Fault::Garbage if self.failing() => Ok(b"<html>502 Bad Gateway</html>".to_vec()),
-            _ => self.inner.view_raw(method, args).await,
+            _ => inner.view_raw(method, args).await,
         }
     }
 
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
         match self.fault {
             Fault::CallsDown if self.failing() => {
-                Err(ClientError::Transport { endpoint: "http://127.0.0.1:9".into(), reason: "connection reset".into() })
+                Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection reset".into() })
             }
-            _ => self.inner.call_raw(method, args, deposit, gas).await,
+            _ => call.send(inner).await,
         }
     }
 }
@@ -92,7 +85,7 @@ async fn keeps_running_through(fault: Fault, kind: &str) -> String {
     let node = world.node_mtls(&world.node_identity);
     let shares = world.shares.clone();
     tokio::spawn(async move { node.serve_backup(&listener, &shares).await });
-    let client = Arc::new(FaultyRpc { inner: world.service_client(), fault, failures: 4, calls: AtomicU32::new(0) });
+    let client = FaultyRpc::around(world.service_client(), fault, 4);
     let service = Arc::new(world.service_with(world.config(Transport::Mtls), client));
     let cancel = CancellationToken::new();
     let running = tokio::spawn({
@@ -278,12 +271,7 @@ async fn mtls_recovery__should_confirm_after_a_restart_without_delivering_again(
     let keyset = world.keyset().await;
 
     // The shares arrive, but the confirmation cannot be sent (every retry fails).
-    let down = Arc::new(FaultyRpc {
-        inner: world.service_client(),
-        fault: Fault::CallsDown,
-        failures: u32::MAX,
-        calls: AtomicU32::new(0),
-    });
+    let down = FaultyRpc::around(world.service_client(), Fault::CallsDown, u32::MAX);
     let cut_off = world.service_with(world.config(Transport::Mtls), down);
     let new_node = world.node_mtls(&new_identity);
     let (received, outcome) = tokio::join!(new_node.receive_recovery(&new_listener, &keyset), cut_off.run_once());

@@ -6,13 +6,13 @@
 
 use async_trait::async_trait;
 use backup_service::{BackupEncryptionKey, BackupService, RoundOutcome, ServiceConfig, ServiceKeys, Transport};
-use contract_client::{Backoff, ContractClient, MpcContract};
+use contract_client::{Backoff, ContractClient, MpcContractApi};
 use contract_tests::in_process::{InProcessClient, InProcessContract};
 use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, Network, OutcomeExt};
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::keys::{Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::methods::{self, Role};
-use mpc_interface::primitives::{EpochId, Keyset, ParticipantId, ParticipantInfo, ThresholdParameters};
+use mpc_interface::primitives::{EpochId, KeyEventId, Keyset, ParticipantId, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};
 use mpc_interface::state::ProtocolStateView;
 use mpc_interface::AccountId;
@@ -167,9 +167,7 @@ impl World {
         let proposal: ThresholdParameters = running.parameters.clone();
         for i in 0..N {
             let node = self.contract.client(&scenario::account(i), node_key(&scenario::account(i)));
-            node.call_as(Role::Node, methods::VOTE_NEW_PARAMETERS, json!({"epoch_id": next, "proposal": proposal}))
-                .await
-                .unwrap();
+            node.vote_new_parameters(next, &proposal).await.unwrap();
         }
         // node0's new shares, and the verifying shares every voter agrees on:
         // node0's from them, the others' stand-ins.
@@ -177,11 +175,10 @@ impl World {
         for (domain, share) in scenario::domains().iter().zip(&shares.shares) {
             let mut verifying = scenario::verifying_shares(domain, next.0, (0..N as u32).map(ParticipantId));
             verifying[0] = verifying_share(domain.scheme, share.secret_share.expose()).unwrap();
-            let args =
-                json!({"key_event_id": {"epoch_id": next, "domain_id": domain.id}, "verifying_shares": verifying});
+            let event = KeyEventId { epoch_id: next, domain_id: domain.id };
             for i in 0..N {
                 let node = self.contract.client(&scenario::account(i), node_key(&scenario::account(i)));
-                node.call_as(Role::Node, methods::VOTE_RESHARED, args.clone()).await.unwrap();
+                node.vote_reshared(event, &verifying).await.unwrap();
             }
         }
         let keyset = self.keyset().await;
@@ -206,10 +203,7 @@ impl World {
 
     /// The new machine takes its place: must succeed after a confirmed delivery.
     pub async fn conclude_recovery(&self, keyset: &Keyset) -> Result<(), contract_client::ClientError> {
-        self.client(new_node_key(ACCOUNT))
-            .call_as(Role::Node, methods::CONCLUDE_RECOVERY, json!({ "keyset": keyset }))
-            .await
-            .map(|_| ())
+        self.client(new_node_key(ACCOUNT)).conclude_recovery(keyset).await.map(|_| ())
     }
 
     pub async fn recovery_status(&self) -> Option<mpc_interface::recovery::RecoveryStatus> {
@@ -258,7 +252,7 @@ struct NodeDirectory {
 impl EphemeralKeyDirectory for NodeDirectory {
     async fn publish_my_key(&self, session: Session, key: X25519PublicKey) -> Result<(), AuthorityError> {
         self.client
-            .call_as(Role::Node, methods::PUBLISH_BACKUP_EPHEMERAL_KEY, json!({"session": session, "public_key": key}))
+            .publish_backup_ephemeral_key(Role::Node, session, key)
             .await
             .map(|_| ())
             .map_err(|e| AuthorityError::PublishFailed { session, reason: e.to_string() })

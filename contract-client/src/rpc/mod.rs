@@ -114,7 +114,7 @@ struct KeyState {
 impl RpcClient {
     pub fn new(config: RpcConfig, credentials: Credentials) -> Result<Self, ClientError> {
         let (rpc, endpoint) = transport::connect(&config.endpoint, &config.tls_roots, config.request_timeout)
-            .map_err(|reason| ClientError::Transport { endpoint: "the RPC endpoint".into(), reason })?;
+            .map_err(|reason| ClientError::Rpc { endpoint: "the RPC endpoint".into(), reason })?;
         let signer = Signer { account_id: credentials.account_id().clone(), public_key: *credentials.public_key() };
         Ok(Self { rpc, endpoint, config, credentials, signer, last_nonce: Mutex::new(0) })
     }
@@ -129,7 +129,7 @@ impl RpcClient {
     }
 
     fn transport(&self, reason: impl Into<String>) -> ClientError {
-        ClientError::Transport { endpoint: self.endpoint.clone(), reason: reason.into() }
+        ClientError::Rpc { endpoint: self.endpoint.clone(), reason: reason.into() }
     }
 
     fn final_query(request: QueryRequest) -> RpcQueryRequest {

@@ -5,8 +5,7 @@
 
 use async_trait::async_trait;
 use backup_service::failpoint::{DeliveryHook, DeliveryPoint, Injected};
-use contract_client::{CallOutcome, ClientError, ContractClient, Signer};
-use mpc_interface::constants::Gas;
+use contract_client::{CallOutcome, ClientError, ContractClient, Hook, RawCall};
 use mpc_interface::methods;
 use node_hooks::store::{ShareStore, StoreError};
 use share_transfer::SharesPayload;
@@ -130,17 +129,16 @@ impl Injector {
 }
 
 fn lost(why: &str) -> ClientError {
-    ClientError::Transport { endpoint: "chaos".to_owned(), reason: why.to_owned() }
+    ClientError::Rpc { endpoint: "chaos".to_owned(), reason: why.to_owned() }
 }
 
-/// A contract client whose transactions at the injector's step misbehave.
-pub struct ChaosClient {
-    pub inner: Arc<dyn ContractClient>,
+/// Around a contract client: its transactions at the injector's step misbehave.
+pub struct ChaosTransactions {
     pub injector: Arc<Injector>,
     pub process: Process,
 }
 
-impl ChaosClient {
+impl ChaosTransactions {
     fn step_of(&self, method: &str) -> Option<Step> {
         match (method, self.process) {
             (methods::PUBLISH_BACKUP_EPHEMERAL_KEY, _) => Some(Step::Publish),
@@ -164,33 +162,19 @@ impl ChaosClient {
 }
 
 #[async_trait]
-impl ContractClient for ChaosClient {
-    fn signer(&self) -> &Signer {
-        self.inner.signer()
-    }
-
-    async fn view_raw(&self, method: &str, args: serde_json::Value) -> Result<Vec<u8>, ClientError> {
-        self.inner.view_raw(method, args).await
-    }
-
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: serde_json::Value,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
-        let fired = self.step_of(method).and_then(|step| self.injector.take_any(self.own_faults(step), step));
-        let Some(fault) = fired else { return self.inner.call_raw(method, args, deposit, gas).await };
+impl Hook for ChaosTransactions {
+    async fn call(&self, inner: &dyn ContractClient, call: RawCall<'_>) -> Result<CallOutcome, ClientError> {
+        let fired = self.step_of(call.method).and_then(|step| self.injector.take_any(self.own_faults(step), step));
+        let Some(fault) = fired else { return call.send(inner).await };
         match fault {
             Fault::Drop => Err(lost("chaos: the transaction was dropped")),
             Fault::Duplicate => {
-                let first = self.inner.call_raw(method, args.clone(), deposit, gas).await;
-                let _ = self.inner.call_raw(method, args, deposit, gas).await;
+                let first = call.clone().send(inner).await;
+                let _ = call.send(inner).await;
                 first
             }
             Fault::LostAnswer | Fault::CrashNode | Fault::CrashBackup => {
-                let landed = self.inner.call_raw(method, args, deposit, gas).await;
+                let landed = call.send(inner).await;
                 match fault {
                     Fault::CrashNode => self.injector.crash(Process::Node),
                     Fault::CrashBackup => self.injector.crash(Process::BackupService),

@@ -11,8 +11,8 @@ use crate::scenario::{bring_up, Settings};
 use crate::timeline::Timeline;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use backup_service::failpoint::Hooks;
-use contract_client::{ContractClient, MpcContract};
-use inject::{applies, ChaosClient, ChaosHook, ChaosStore, Fault, Injector, Process, Step};
+use contract_client::{ContractClient, Intercept, MpcContractApi};
+use inject::{applies, ChaosHook, ChaosStore, ChaosTransactions, Fault, Injector, Process, Step};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::{FileShareStore, ShareStore};
 use rand_core::{OsRng, RngCore};
@@ -116,11 +116,10 @@ async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -
         // The lost account's backup service, restarted with the faults in place.
         op.service_cancel.cancel();
         let service_home = network.workdir.join(&op.account).join("backup-service");
-        let service_client: Arc<dyn ContractClient> = Arc::new(ChaosClient {
-            inner: network.client(&op.account, op.service_key),
-            injector: injector.clone(),
-            process: Process::BackupService,
-        });
+        let service_client: Arc<dyn ContractClient> = Arc::new(Intercept::new(
+            network.client(&op.account, op.service_key),
+            ChaosTransactions { injector: injector.clone(), process: Process::BackupService },
+        ));
         let start_service = || -> Result<Running> {
             let mut config = network.service_config(&service_home);
             config.hooks = Hooks(Some(Arc::new(ChaosHook(injector.clone()))));
@@ -139,11 +138,10 @@ async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -
         let mut seed = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(&mut *seed);
         let access_key = new_access_key();
-        let node_client: Arc<dyn ContractClient> = Arc::new(ChaosClient {
-            inner: network.client(&op.account, access_key),
-            injector: injector.clone(),
-            process: Process::Node,
-        });
+        let node_client: Arc<dyn ContractClient> = Arc::new(Intercept::new(
+            network.client(&op.account, access_key),
+            ChaosTransactions { injector: injector.clone(), process: Process::Node },
+        ));
         let store: Arc<dyn ShareStore> =
             Arc::new(ChaosStore { inner: Arc::new(FileShareStore::in_home(&home)), injector: injector.clone() });
         let listener = TcpListener::bind("127.0.0.1:0").await?;

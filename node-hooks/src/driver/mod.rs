@@ -10,14 +10,14 @@ use crate::decide::{
 };
 use crate::store::ShareStore;
 use crate::transfer::{EndpointParts, Mode, TransferEndpoint, TransferEvent};
-use contract_client::{with_backoff, ClientError, ContractClient, MpcContract};
+use contract_client::{with_backoff, CallOutcome, ClientError, ContractClient, MpcContractApi};
 use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::ParticipantInfo;
 use mpc_interface::state::ProtocolStateView;
 use mpc_interface::AccountId;
-use serde_json::{json, Value};
 use share_transfer::Expected;
 use share_transfer::{Identity, SharesPayload};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::net::TcpListener;
@@ -226,7 +226,6 @@ impl Driver {
     }
 
     async fn act(&self, decision: Decision, state: &ProtocolStateView, memory: &mut Memory) -> Option<Exit> {
-        let info = json!({ "info": self.me.info });
         match (decision, state) {
             (Decision::AlarmRecoveryPending, ProtocolStateView::Recovery(r)) => {
                 memory.alarm.raise(&self.metrics, self.me.account_id.as_str(), &r.recovery.new_info)
@@ -235,10 +234,12 @@ impl Driver {
         }
         match decision {
             Decision::SubmitCandidateInfo => {
-                self.submit(methods::SUBMIT_PARTICIPANT_INFO, info, memory).await;
+                let announce = || self.client.submit_participant_info(&self.me.info);
+                self.submit(methods::SUBMIT_PARTICIPANT_INFO, announce, memory).await;
             }
             Decision::Refresh if !memory.refreshed => {
-                memory.refreshed = self.submit(methods::SUBMIT_PARTICIPANT_INFO, info, memory).await;
+                let refresh = || self.client.submit_participant_info(&self.me.info);
+                memory.refreshed = self.submit(methods::SUBMIT_PARTICIPANT_INFO, refresh, memory).await;
             }
             Decision::EnterRecovery if memory.entered_recovery => {
                 if !memory.warned_no_reentry {
@@ -248,12 +249,14 @@ impl Driver {
             }
             Decision::EnterRecovery => {
                 // This node's own key acts for the new machine (named explicitly; the contract takes it either way).
-                let args = json!({ "info": self.me.info, "node_public_key": self.client.signer().public_key });
-                memory.entered_recovery = self.submit(methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, args, memory).await;
+                let key = self.client.signer().public_key;
+                let enter = || self.client.submit_participant_recovery_info(Role::Node, &self.me.info, Some(key));
+                memory.entered_recovery = self.submit(methods::SUBMIT_PARTICIPANT_RECOVERY_INFO, enter, memory).await;
             }
             Decision::ConcludeRecovery => {
                 let keyset = current_keyset(state).expect("Recovery has a keyset");
-                if self.submit(methods::CONCLUDE_RECOVERY, json!({ "keyset": keyset }), memory).await {
+                let conclude = || self.client.conclude_recovery(keyset);
+                if self.submit(methods::CONCLUDE_RECOVERY, conclude, memory).await {
                     tracing::info!(epoch = %keyset.epoch_id, "recovery concluded: this machine now holds the account's seat");
                 }
             }
@@ -288,15 +291,19 @@ impl Driver {
         }
     }
 
-    /// Submits a node transaction; true only if it succeeded on chain.
-    async fn submit(&self, method: &'static str, args: Value, memory: &mut Memory) -> bool {
+    /// Submits a node transaction (`send`, the typed call of `method`); true
+    /// only if it succeeded on chain.
+    async fn submit<F, Fut>(&self, method: &'static str, send: F, memory: &mut Memory) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<CallOutcome, ClientError>>,
+    {
         if let Some((refused, at)) = memory.last_refusal {
             if refused == method && at.elapsed() < self.config.refusal_cooldown {
                 return false;
             }
         }
-        let outcome =
-            with_backoff(method, self.config.backoff, || self.client.call_as(Role::Node, method, args.clone())).await;
+        let outcome = with_backoff(method, self.config.backoff, send).await;
         match outcome {
             Ok(outcome) => {
                 tracing::info!(method, transaction = ?outcome.transaction, gas_burnt = outcome.gas_burnt, "transaction succeeded");

@@ -12,7 +12,7 @@
 
 use super::common::{import, stored_shares, BackupSharesError, EndpointParts, Mode, TransferEvent};
 use crate::store::ShareStore;
-use contract_client::{ContractClient, MpcContract};
+use contract_client::{ContractClient, MpcContractApi};
 use mpc_interface::primitives::EpochId;
 use mpc_interface::recovery::{Session, SessionKind};
 use mpc_interface::AccountId;

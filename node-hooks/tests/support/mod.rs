@@ -5,12 +5,12 @@
 
 pub mod running;
 
-use contract_client::{ContractClient, MpcContract};
+use contract_client::{ContractClient, MpcContractApi};
 use contract_tests::contract_wasm;
 use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, Network, OutcomeExt};
 use mpc_interface::keys::Ed25519PublicKey;
-use mpc_interface::methods::{self, Role};
+use mpc_interface::methods;
 use mpc_interface::primitives::{Keyset, ParticipantId, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::BackupServiceInfo;
 use mpc_interface::AccountId;
@@ -120,10 +120,7 @@ pub fn backup_client(contract: &InProcessContract) -> Arc<dyn ContractClient> {
 /// The operator registers a backup service with `identity` (1 yoctoNEAR).
 pub async fn register_backup_service(contract: &InProcessContract, identity: &Identity) {
     let info = BackupServiceInfo { public_key: identity.public_key(), signer_public_key: backup_key(ACCOUNT) };
-    operator(contract)
-        .call_as(Role::Operator, methods::REGISTER_BACKUP_SERVICE, json!({ "info": info }))
-        .await
-        .unwrap();
+    operator(contract).register_backup_service(&info).await.unwrap();
 }
 
 /// The backup service's mTLS side for taking a backup: it accepts the node's

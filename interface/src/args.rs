@@ -1,0 +1,127 @@
+//! The arguments of every change method, one type each: the JSON object a
+//! client sends, its fields named as the contract's `#[near]` functions name
+//! their parameters. [`ChangeArgs::METHOD`] ties each type to its row of the
+//! method table, so a client takes name, gas and deposit from there.
+
+use crate::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
+use crate::methods::{self, Method};
+use crate::primitives::{
+    DomainConfig, DomainPublicKey, EpochId, KeyEventId, Keyset, ParticipantInfo, ThresholdParameters,
+};
+use crate::launch::{Attestation, LaunchMode, Measurements};
+use crate::recovery::{BackupServiceInfo, Session};
+use near_account_id::AccountId;
+use serde::{Deserialize, Serialize};
+
+/// The arguments of one change method.
+pub trait ChangeArgs: Serialize {
+    /// The method these arguments are for (a name of [`methods::ALL`]).
+    const METHOD: &'static str;
+
+    /// The method's row in the table.
+    fn method() -> &'static Method {
+        methods::by_name(Self::METHOD).expect("every argument type names a method of the table")
+    }
+}
+
+macro_rules! change_args {
+    ($($(#[$doc:meta])* $name:ident => $method:ident { $($(#[$attr:meta])* $field:ident: $ty:ty,)* })*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+            #[serde(deny_unknown_fields)]
+            pub struct $name {
+                $($(#[$attr])* pub $field: $ty,)*
+            }
+
+            impl ChangeArgs for $name {
+                const METHOD: &'static str = methods::$method;
+            }
+        )*
+    };
+}
+
+change_args! {
+    /// Deploy-time: key generation starts with these participants and domains.
+    InitArgs => INIT {
+        parameters: ThresholdParameters,
+        domains: Vec<DomainConfig>,
+        /// The TEE verifier contract a `Hard` launch sends TDX quotes to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tee_verifier: Option<AccountId>,
+        /// Accept development attestations (never on mainnet).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        allow_dev_attestation: Option<bool>,
+    }
+    /// Deploy-time: the contract starts `Running` with an existing keyset.
+    InitRunningArgs => INIT_RUNNING { parameters: ThresholdParameters, domains: Vec<DomainConfig>, keyset: Keyset, }
+    /// After an upgrade: the stored state is brought to the current layout.
+    MigrateArgs => MIGRATE {
+        /// Sets (or replaces) the TEE verifier contract.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tee_verifier: Option<AccountId>,
+    }
+    /// A node's vote for a domain's public key and every participant's verifying share.
+    VotePkArgs => VOTE_PK {
+        key_event_id: KeyEventId,
+        public_key: DomainPublicKey,
+        verifying_shares: Vec<DomainPublicKey>,
+    }
+    /// A node's vote to reshare to `proposal` in `epoch_id`.
+    VoteNewParametersArgs => VOTE_NEW_PARAMETERS { epoch_id: EpochId, proposal: ThresholdParameters, }
+    /// A node's vote that a domain was reshared, with the new verifying shares.
+    VoteResharedArgs => VOTE_RESHARED { key_event_id: KeyEventId, verifying_shares: Vec<DomainPublicKey>, }
+    /// A node's vote to cancel the resharing.
+    VoteCancelResharingArgs => VOTE_CANCEL_RESHARING {}
+    /// A node announces itself (candidate) or confirms its TLS key (participant).
+    SubmitParticipantInfoArgs => SUBMIT_PARTICIPANT_INFO { info: ParticipantInfo, }
+    /// Enters a recovery onto the machine `info` describes; the operator names the new node's key.
+    SubmitParticipantRecoveryInfoArgs => SUBMIT_PARTICIPANT_RECOVERY_INFO {
+        info: ParticipantInfo,
+        node_public_key: Option<AccessPublicKey>,
+    }
+    /// The operator approves the recovery to the machine with this TLS key.
+    ApproveRecoveryArgs => APPROVE_RECOVERY { tls_public_key: Ed25519PublicKey, }
+    /// The operator registers its backup service.
+    RegisterBackupServiceArgs => REGISTER_BACKUP_SERVICE {
+        info: BackupServiceInfo,
+        /// Required in `Hard` mode.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attestation: Option<Attestation>,
+    }
+    /// The registered backup service renews its attestation with its own key.
+    ReattestBackupServiceArgs => REATTEST_BACKUP_SERVICE { attestation: Attestation, }
+    /// A node votes to switch the launch mode.
+    VoteLaunchModeArgs => VOTE_LAUNCH_MODE { mode: LaunchMode, }
+    /// A node votes to allow a backup-service image's measurements.
+    VoteAddMeasurementsArgs => VOTE_ADD_MEASUREMENTS { measurements: Measurements, }
+    /// A node votes to retire allowed measurements.
+    VoteRetireMeasurementsArgs => VOTE_RETIRE_MEASUREMENTS { measurements: Measurements, }
+    /// A node or backup service publishes its X25519 key for one session.
+    PublishBackupEphemeralKeyArgs => PUBLISH_BACKUP_EPHEMERAL_KEY { session: Session, public_key: X25519PublicKey, }
+    /// The backup service confirms it delivered the shares of `keyset`.
+    ConfirmRecoveryDeliveryArgs => CONFIRM_RECOVERY_DELIVERY { keyset: Keyset, }
+    /// The new machine takes the seat, holding the shares of `keyset`.
+    ConcludeRecoveryArgs => CONCLUDE_RECOVERY { keyset: Keyset, }
+    /// The operator or a node cancels the open recovery.
+    CancelRecoveryArgs => CANCEL_RECOVERY {}
+    /// A candidate stops being one.
+    WithdrawCandidateInfoArgs => WITHDRAW_CANDIDATE_INFO {}
+    /// NEP-145: pays for `account_id`'s storage (the caller's when `None`).
+    StorageDepositArgs => STORAGE_DEPOSIT {
+        #[serde(default)]
+        account_id: Option<AccountId>,
+        #[serde(default)]
+        registration_only: Option<bool>,
+    }
+    /// NEP-145: withdraws `amount` yoctoNEAR (everything available when `None`).
+    StorageWithdrawArgs => STORAGE_WITHDRAW {
+        #[serde(default, with = "crate::storage::option_u128_string")]
+        amount: Option<u128>,
+    }
+    /// NEP-145: closes the caller's storage account (`force`: with its candidacy).
+    StorageUnregisterArgs => STORAGE_UNREGISTER {
+        #[serde(default)]
+        force: Option<bool>,
+    }
+}
