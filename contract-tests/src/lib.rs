@@ -11,21 +11,22 @@
 //! let err = h.call(Call::new("vote_pk").by("mallory.near")).unwrap_err().to_string();
 //! ```
 //!
-//! See [`Harness`] for what is modelled (storage, balance, storage staking, block clock,
-//! yields) and [`Outcome`] for what a call reports.
+//! The chain itself (accounts, keys, contracts, receipts) is the `local-chain` crate; its
+//! types are re-exported here.
 
-pub mod harness;
 pub mod in_process;
 /// Deterministic MPC networks on top of the harness (written with the contract).
 pub mod scenario;
 pub mod targets;
 /// Real TDX quotes with collateral, for the verifier contract.
 pub mod tdx;
+/// The contract on the local chain, its operators set up with their keys.
+pub mod test_network;
 pub mod wasm;
 
-pub use harness::{
-    base58, protocol_version, runtime_config, Call, Failure, Harness, MockAction, Outcome, PromiseResult, Receipt,
-    SignerPk, YieldInfo, BLOCK_TIME_NS, DEFAULT_BALANCE, DEFAULT_CALLER, DEFAULT_GAS, GENESIS_HEIGHT,
+pub use local_chain::{
+    protocol_version, runtime_config, Call, CreatedReceipt, ExecutionOutcome, Failure, Harness, MockAction,
+    PromiseResult, SignerPk, YieldInfo, BLOCK_TIME_NS, DEFAULT_BALANCE, DEFAULT_CALLER, DEFAULT_GAS, GENESIS_HEIGHT,
     GENESIS_TIMESTAMP_NS, ONE_NEAR, TGAS,
 };
 pub use wasm::{contract_wasm, pre_recovery_wasm, verifier_wasm, workspace_root};

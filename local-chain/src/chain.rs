@@ -1,7 +1,7 @@
 //! The chain: accounts with balances, access keys and optional contracts, one block clock,
 //! and transactions checked as NEAR checks them before anything runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::access::{check_permission, AccessKey, ACCESS_KEY_NONCE_RANGE_MULTIPLIER};
 use crate::config::{BLOCK_TIME_NS, GENESIS_HEIGHT, GENESIS_TIMESTAMP_NS};
@@ -45,6 +45,8 @@ impl Account {
 #[derive(Clone, Debug)]
 pub struct LocalChain {
     pub(crate) accounts: BTreeMap<String, Account>,
+    /// The accounts that hold a contract (their clocks follow the chain's).
+    pub(crate) contracts: BTreeSet<String>,
     block_height: u64,
     block_timestamp: u64,
 }
@@ -58,7 +60,12 @@ impl Default for LocalChain {
 impl LocalChain {
     /// An empty chain at block [`GENESIS_HEIGHT`].
     pub fn new() -> LocalChain {
-        LocalChain { accounts: BTreeMap::new(), block_height: GENESIS_HEIGHT, block_timestamp: GENESIS_TIMESTAMP_NS }
+        LocalChain {
+            accounts: BTreeMap::new(),
+            contracts: BTreeSet::new(),
+            block_height: GENESIS_HEIGHT,
+            block_timestamp: GENESIS_TIMESTAMP_NS,
+        }
     }
 
     /// A genesis account with `balance` and one full-access key. Panics if it exists.
@@ -78,6 +85,7 @@ impl LocalChain {
     /// account with no keys if needed, as a genesis record would. The chain's clock moves to
     /// the contract's if that is later.
     pub fn add_contract(&mut self, harness: Harness) {
+        self.contracts.insert(harness.account_id().to_owned());
         let account = self.accounts.entry(harness.account_id().to_owned()).or_default();
         account.contract = Some(harness);
         self.sync_clock();
@@ -245,10 +253,17 @@ impl LocalChain {
         let (height, timestamp) = self.sync_clock_view();
         self.block_height = height;
         self.block_timestamp = timestamp;
-        for contract in self.accounts.values_mut().filter_map(|a| a.contract.as_mut()) {
-            contract.block_height = height;
-            contract.block_timestamp = timestamp;
+        for id in &self.contracts {
+            if let Some(contract) = self.accounts.get_mut(id).and_then(|a| a.contract.as_mut()) {
+                contract.block_height = height;
+                contract.block_timestamp = timestamp;
+            }
         }
+    }
+
+    /// The chain's own clock (synced before every transaction).
+    pub(crate) fn clock(&self) -> (u64, u64) {
+        (self.block_height, self.block_timestamp)
     }
 
     /// The height a key added now starts its nonces at.

@@ -247,18 +247,26 @@ impl LocalChain {
             self.refund(receipt);
             return (Vec::new(), Some(ActionError::AccountDoesNotExist(receipt.receiver_id.clone())));
         };
-        let snapshot = account.clone();
+        // A single action changes nothing when it fails (a contract call rolls itself back), so
+        // only a batch needs a copy of the account to undo the actions before the failing one.
+        let snapshot = (receipt.actions.len() > 1).then(|| account.clone());
         let mut calls = Vec::new();
         let mut error = None;
+        let mut deployed = false;
         for action in &receipt.actions {
             let account = self.accounts.get_mut(&receipt.receiver_id).expect("checked above");
-            if let Err(e) = apply_action(account, receipt, action, &block, &mut calls) {
+            if let Err(e) = apply_action(account, receipt, action, &block, &mut calls, &mut deployed) {
                 error = Some(e);
                 break;
             }
         }
+        if deployed && error.is_none() {
+            self.contracts.insert(receipt.receiver_id.clone());
+        }
         if error.is_some() {
-            self.accounts.insert(receipt.receiver_id.clone(), snapshot);
+            if let Some(snapshot) = snapshot {
+                self.accounts.insert(receipt.receiver_id.clone(), snapshot);
+            }
             self.refund(receipt);
         }
         (calls, error)
@@ -285,6 +293,7 @@ fn apply_action(
     action: &Action,
     block: &Block,
     calls: &mut Vec<ExecutionOutcome>,
+    deployed: &mut bool,
 ) -> Result<(), ActionError> {
     let own = |action: &'static str| {
         if receipt.predecessor_id == receipt.receiver_id {
@@ -307,6 +316,7 @@ fn apply_action(
                     h.block_height = block.height;
                     h.block_timestamp = block.timestamp;
                     account.contract = Some(h);
+                    *deployed = true;
                 }
             }
         }
