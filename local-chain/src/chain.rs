@@ -8,8 +8,8 @@ use crate::config::{BLOCK_TIME_NS, GENESIS_HEIGHT, GENESIS_TIMESTAMP_NS};
 use crate::errors::TransactionError;
 use crate::harness::Harness;
 use crate::keys::SignerPk;
-use crate::outcome::ExecutionOutcome;
-use crate::receipts::{ReceiptToRun, TransactionOutcome};
+use crate::outcome::{ExecutionOutcome, TransactionOutcome};
+use crate::receipts::ReceiptToRun;
 use crate::transaction::{Action, Transaction};
 
 /// One account: its balance (held by its contract when it has one), its access keys and its

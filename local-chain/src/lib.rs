@@ -44,6 +44,5 @@ pub use errors::{ActionError, TransactionError};
 pub use harness::Harness;
 pub use keys::SignerPk;
 pub use near_vm_runner::logic::mocks::mock_external::MockAction;
-pub use outcome::{CreatedReceipt, ExecutionOutcome, Failure, YieldInfo};
-pub use receipts::{ReceiptOutcome, TransactionOutcome};
+pub use outcome::{CreatedReceipt, ExecutionOutcome, Failure, ReceiptOutcome, TransactionOutcome, YieldInfo};
 pub use transaction::{Action, Transaction};

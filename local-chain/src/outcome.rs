@@ -4,6 +4,10 @@
 use std::fmt;
 
 use near_vm_runner::logic::mocks::mock_external::MockAction;
+
+use crate::call::PromiseResult;
+use crate::errors::ActionError;
+use crate::transaction::Action;
 use serde::de::DeserializeOwned;
 
 /// Why a call failed, classified. [`ExecutionOutcome::result`] carries the same as a message.
@@ -214,5 +218,114 @@ impl ExecutionOutcome {
             .filter_map(|log| log.strip_prefix("EVENT_JSON:"))
             .map(|json| serde_json::from_str(json).unwrap_or_else(|e| panic!("malformed EVENT_JSON log {json:?}: {e}")))
             .collect()
+    }
+}
+
+/// What one receipt did.
+#[derive(Clone, Debug)]
+pub struct ReceiptOutcome {
+    pub predecessor_id: String,
+    pub receiver_id: String,
+    pub actions: Vec<Action>,
+    /// For a callback: the results it was given (`env::promise_result`).
+    pub promise_results: Vec<PromiseResult>,
+    /// One per function-call action that ran, in order.
+    pub calls: Vec<ExecutionOutcome>,
+    /// Why the receipt failed (its changes are undone, its deposits refunded).
+    pub error: Option<ActionError>,
+}
+
+impl ReceiptOutcome {
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The first function call's method, if the receipt has one.
+    pub fn method(&self) -> Option<&str> {
+        self.actions.iter().find_map(|a| match a {
+            Action::FunctionCall { method, .. } => Some(method.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The logs of every call in the receipt.
+    pub fn logs(&self) -> Vec<String> {
+        self.calls.iter().flat_map(|c| c.logs.iter().cloned()).collect()
+    }
+
+    /// Gas burnt by the receipt's calls.
+    pub fn gas_burnt(&self) -> u64 {
+        self.calls.iter().map(|c| c.gas_burnt).sum()
+    }
+
+    /// The receipt's result: the last call's return value (empty without calls), or the error.
+    pub fn result(&self) -> Result<Vec<u8>, String> {
+        match &self.error {
+            Some(e) => Err(e.to_string()),
+            None => Ok(self.calls.last().and_then(|c| c.result.clone().ok()).unwrap_or_default()),
+        }
+    }
+}
+
+/// What a transaction did: every receipt in the order it ran (the transaction's own first),
+/// and its final status, which follows the promises each receipt returned.
+#[derive(Clone, Debug)]
+pub struct TransactionOutcome {
+    pub receipts: Vec<ReceiptOutcome>,
+    /// `Ok(value)` the transaction finally returned, or `Err(message)` of the receipt that
+    /// failed it.
+    pub status: Result<Vec<u8>, String>,
+}
+
+impl TransactionOutcome {
+    pub fn is_ok(&self) -> bool {
+        self.status.is_ok()
+    }
+
+    /// The transaction's own receipt.
+    pub fn first(&self) -> &ReceiptOutcome {
+        &self.receipts[0]
+    }
+
+    /// What the transaction's own function call did, as the contract ran it; a receipt that
+    /// failed before its call (e.g. no such account) gives [`ExecutionOutcome::refused`].
+    pub fn first_call(&self) -> ExecutionOutcome {
+        let first = self.first();
+        match (first.calls.first(), &first.error) {
+            (Some(call), _) => call.clone(),
+            (None, Some(error)) => ExecutionOutcome::refused(error),
+            (None, None) => ExecutionOutcome::refused("the transaction made no function call"),
+        }
+    }
+
+    /// The first receipt that called `method`.
+    pub fn receipt(&self, method: &str) -> Option<&ReceiptOutcome> {
+        self.receipts.iter().find(|r| r.method() == Some(method))
+    }
+
+    /// Every log of every receipt, in order.
+    pub fn logs(&self) -> Vec<String> {
+        self.receipts.iter().flat_map(ReceiptOutcome::logs).collect()
+    }
+
+    /// Gas burnt by every receipt.
+    pub fn gas_burnt(&self) -> u64 {
+        self.receipts.iter().map(ReceiptOutcome::gas_burnt).sum()
+    }
+
+    /// The final value; panics with the error and every receipt's logs if it failed.
+    pub fn unwrap(&self) -> &[u8] {
+        match &self.status {
+            Ok(v) => v,
+            Err(e) => panic!("transaction failed: {e}\nlogs: {:#?}", self.logs()),
+        }
+    }
+
+    /// The final value as JSON of type `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        let bytes = self.unwrap();
+        serde_json::from_slice(bytes).unwrap_or_else(|e| {
+            panic!("value is not JSON of type {}: {e}: {}", std::any::type_name::<T>(), String::from_utf8_lossy(bytes))
+        })
     }
 }

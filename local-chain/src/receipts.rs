@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use near_vm_runner::logic::mocks::mock_external::MockAction;
-use serde::de::DeserializeOwned;
 
 use crate::access::AccessKey;
 use crate::call::{Call, PromiseResult};
@@ -12,7 +11,7 @@ use crate::chain::{Account, LocalChain};
 use crate::errors::ActionError;
 use crate::harness::Harness;
 use crate::keys::SignerPk;
-use crate::outcome::{CreatedReceipt, ExecutionOutcome};
+use crate::outcome::{CreatedReceipt, ExecutionOutcome, ReceiptOutcome, TransactionOutcome};
 use crate::transaction::Action;
 
 /// A receipt waiting to run.
@@ -25,115 +24,6 @@ pub(crate) struct ReceiptToRun {
     pub(crate) actions: Vec<Action>,
     /// For a callback: the results of the receipts it waited for.
     pub(crate) promise_results: Vec<PromiseResult>,
-}
-
-/// What one receipt did.
-#[derive(Clone, Debug)]
-pub struct ReceiptOutcome {
-    pub predecessor_id: String,
-    pub receiver_id: String,
-    pub actions: Vec<Action>,
-    /// For a callback: the results it was given (`env::promise_result`).
-    pub promise_results: Vec<PromiseResult>,
-    /// One per function-call action that ran, in order.
-    pub calls: Vec<ExecutionOutcome>,
-    /// Why the receipt failed (its changes are undone, its deposits refunded).
-    pub error: Option<ActionError>,
-}
-
-impl ReceiptOutcome {
-    pub fn is_ok(&self) -> bool {
-        self.error.is_none()
-    }
-
-    /// The first function call's method, if the receipt has one.
-    pub fn method(&self) -> Option<&str> {
-        self.actions.iter().find_map(|a| match a {
-            Action::FunctionCall { method, .. } => Some(method.as_str()),
-            _ => None,
-        })
-    }
-
-    /// The logs of every call in the receipt.
-    pub fn logs(&self) -> Vec<String> {
-        self.calls.iter().flat_map(|c| c.logs.iter().cloned()).collect()
-    }
-
-    /// Gas burnt by the receipt's calls.
-    pub fn gas_burnt(&self) -> u64 {
-        self.calls.iter().map(|c| c.gas_burnt).sum()
-    }
-
-    /// The receipt's result: the last call's return value (empty without calls), or the error.
-    pub fn result(&self) -> Result<Vec<u8>, String> {
-        match &self.error {
-            Some(e) => Err(e.to_string()),
-            None => Ok(self.calls.last().and_then(|c| c.result.clone().ok()).unwrap_or_default()),
-        }
-    }
-}
-
-/// What a transaction did: every receipt in the order it ran (the transaction's own first),
-/// and its final status, which follows the promises each receipt returned.
-#[derive(Clone, Debug)]
-pub struct TransactionOutcome {
-    pub receipts: Vec<ReceiptOutcome>,
-    /// `Ok(value)` the transaction finally returned, or `Err(message)` of the receipt that
-    /// failed it.
-    pub status: Result<Vec<u8>, String>,
-}
-
-impl TransactionOutcome {
-    pub fn is_ok(&self) -> bool {
-        self.status.is_ok()
-    }
-
-    /// The transaction's own receipt.
-    pub fn first(&self) -> &ReceiptOutcome {
-        &self.receipts[0]
-    }
-
-    /// What the transaction's own function call did, as the contract ran it; a receipt that
-    /// failed before its call (e.g. no such account) gives [`ExecutionOutcome::refused`].
-    pub fn first_call(&self) -> ExecutionOutcome {
-        let first = self.first();
-        match (first.calls.first(), &first.error) {
-            (Some(call), _) => call.clone(),
-            (None, Some(error)) => ExecutionOutcome::refused(error),
-            (None, None) => ExecutionOutcome::refused("the transaction made no function call"),
-        }
-    }
-
-    /// The first receipt that called `method`.
-    pub fn receipt(&self, method: &str) -> Option<&ReceiptOutcome> {
-        self.receipts.iter().find(|r| r.method() == Some(method))
-    }
-
-    /// Every log of every receipt, in order.
-    pub fn logs(&self) -> Vec<String> {
-        self.receipts.iter().flat_map(ReceiptOutcome::logs).collect()
-    }
-
-    /// Gas burnt by every receipt.
-    pub fn gas_burnt(&self) -> u64 {
-        self.receipts.iter().map(ReceiptOutcome::gas_burnt).sum()
-    }
-
-    /// The final value; panics with the error and every receipt's logs if it failed.
-    pub fn unwrap(&self) -> &[u8] {
-        match &self.status {
-            Ok(v) => v,
-            Err(e) => panic!("transaction failed: {e}\nlogs: {:#?}", self.logs()),
-        }
-    }
-
-    /// The final value as JSON of type `T`.
-    pub fn json<T: DeserializeOwned>(&self) -> T {
-        let bytes = self.unwrap();
-        serde_json::from_slice(bytes).unwrap_or_else(|e| {
-            panic!("value is not JSON of type {}: {e}: {}", std::any::type_name::<T>(), String::from_utf8_lossy(bytes))
-        })
-    }
 }
 
 /// A receipt's result as a callback sees it, with the reason when it failed.
@@ -238,11 +128,8 @@ impl LocalChain {
     /// Applies the receipt's actions in order on its receiver; on the first failure undoes
     /// them all and refunds its deposits to the predecessor.
     fn apply_actions(&mut self, receipt: &ReceiptToRun) -> (Vec<ExecutionOutcome>, Option<ActionError>) {
-        let block = Block {
-            height: self.block_height(),
-            timestamp: self.block_timestamp(),
-            new_key_nonce: self.new_key_nonce(),
-        };
+        let (height, timestamp) = self.clock();
+        let block = Block { height, timestamp, new_key_nonce: self.new_key_nonce() };
         let Some(account) = self.accounts.get(&receipt.receiver_id) else {
             self.refund(receipt);
             return (Vec::new(), Some(ActionError::AccountDoesNotExist(receipt.receiver_id.clone())));
