@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use mpc_interface::AccountId;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -97,9 +98,21 @@ pub struct RunArgs {
     /// Where to serve Prometheus metrics (`/metrics`).
     #[arg(long, env = "BACKUP_SERVICE_METRICS_LISTEN", default_value = "127.0.0.1:9464")]
     pub metrics_listen: SocketAddr,
-    /// Seconds between polls of the contract.
-    #[arg(long, env = "BACKUP_SERVICE_POLL_INTERVAL_SECS", default_value_t = 5)]
-    pub poll_interval_secs: u64,
+    /// How often to read the contract, e.g. `500ms`, `5s`, `1m`.
+    #[arg(long, env = "BACKUP_SERVICE_POLL_INTERVAL", default_value = "5s", value_parser = cli_common::parse_duration)]
+    pub poll_interval: Duration,
+    /// Replaced by --poll-interval (a duration with a unit); refused so an old setting is not ignored.
+    #[arg(long, env = "BACKUP_SERVICE_POLL_INTERVAL_SECS", hide = true, value_parser = renamed_poll_interval)]
+    pub poll_interval_secs: Option<Duration>,
+}
+
+/// `--poll-interval-secs` took plain seconds; every duration now has a unit.
+fn renamed_poll_interval(text: &str) -> Result<Duration, String> {
+    Err(format!(
+        "--poll-interval-secs (BACKUP_SERVICE_POLL_INTERVAL_SECS) was replaced by --poll-interval \
+         (BACKUP_SERVICE_POLL_INTERVAL), a duration with a unit: use `{}s`",
+        text.trim()
+    ))
 }
 
 #[derive(Debug, Args)]

@@ -13,9 +13,7 @@ use mpc_interface::AccountId;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -103,11 +101,11 @@ pub async fn run(args: &RunArgs) -> Result<(), CommandError> {
     let (client, operator) = contract_client(home, &args.contract)?;
     let mut config = ServiceConfig::new(home, args.transport);
     config.node_address = args.node_address.clone();
-    config.poll_interval = Duration::from_secs(args.poll_interval_secs.max(1));
+    config.poll_interval = args.poll_interval;
     let service = BackupService::new(config, client, keys)?;
 
     let cancel = CancellationToken::new();
-    shut_down_on_signals(cancel.clone())?;
+    cli_common::cancel_on_signals(cancel.clone()).map_err(CommandError::Signals)?;
     let addr = args.metrics_listen;
     let listener = TcpListener::bind(addr).await.map_err(|source| CommandError::Metrics { addr, source })?;
     let metrics_server = tokio::spawn(metrics::serve(listener, service.metrics(), cancel.clone()));
@@ -119,19 +117,5 @@ pub async fn run(args: &RunArgs) -> Result<(), CommandError> {
         Err(e) => tracing::warn!(error = %e, "metrics server task failed"),
         Ok(Ok(())) => {}
     }
-    Ok(())
-}
-
-fn shut_down_on_signals(cancel: CancellationToken) -> Result<(), CommandError> {
-    let mut terminate = signal(SignalKind::terminate()).map_err(CommandError::Signals)?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(CommandError::Signals)?;
-    tokio::spawn(async move {
-        let name = tokio::select! {
-            _ = terminate.recv() => "SIGTERM",
-            _ = interrupt.recv() => "SIGINT",
-        };
-        tracing::info!(signal = name, "shutting down");
-        cancel.cancel();
-    });
     Ok(())
 }

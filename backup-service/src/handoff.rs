@@ -2,9 +2,9 @@
 //! that stops between the delivery and its on-chain confirmation confirms
 //! after a restart instead of sending the shares again.
 
-use crate::secure_fs::{self, SecureFsError};
 use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::primitives::EpochId;
+use secret_file::SecretFileError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -74,18 +74,13 @@ impl HandoffLog {
 
     /// Forgets the record once the recovery is over, so a later recovery
     /// (even to the same machine) gets its own delivery.
-    pub fn clear(&self) -> Result<(), SecureFsError> {
-        match std::fs::remove_file(&self.path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(SecureFsError::Io { action: "remove", path: self.path.clone(), source: e })
-            }
-            _ => Ok(()),
-        }
+    pub fn clear(&self) -> Result<(), SecretFileError> {
+        secret_file::remove_if_present(&self.path)
     }
 
-    pub fn record(&self, handoff: Handoff) -> Result<(), SecureFsError> {
+    pub fn record(&self, handoff: Handoff) -> Result<(), SecretFileError> {
         let json = serde_json::to_vec(&handoff).expect("JSON of plain data");
-        secure_fs::write_atomically(&self.path, &json, || {})
+        secret_file::write_atomically(&self.path, &json)
     }
 }
 

@@ -6,12 +6,12 @@
 //! | `access_key.json` | the NEAR access key the service signs its own calls with, registered as `signer_public_key`; near-cli credentials format (`account_id` included when `--operator` was given) |
 //! | `storage.key` | 32 random bytes, hex: the key backups are sealed with; `BACKUP_SERVICE_STORAGE_KEY` (hex) overrides it |
 
-use crate::secure_fs::{self, SecureFsError};
 use contract_client::rpc::{CredentialsError, KeyFile};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use mpc_interface::AccountId;
 use near_crypto::SecretKey;
 use rand_core::{OsRng, RngCore};
+use secret_file::SecretFileError;
 use share_transfer::Identity;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ pub const STORAGE_KEY_ENV: &str = "BACKUP_SERVICE_STORAGE_KEY";
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error(transparent)]
-    File(#[from] SecureFsError),
+    File(#[from] SecretFileError),
     #[error("{path}: {source}")]
     Malformed { path: PathBuf, source: CredentialsError },
     #[error("{origin}: the storage key must be 64 hex digits (32 bytes)")]
@@ -57,9 +57,9 @@ impl KeyPaths {
 
 /// The 32-byte key backups are sealed with; wiped on drop, never printed.
 #[derive(Clone)]
-pub struct StorageKey(Zeroizing<[u8; 32]>);
+pub struct BackupEncryptionKey(Zeroizing<[u8; 32]>);
 
-impl StorageKey {
+impl BackupEncryptionKey {
     pub fn generate() -> Self {
         let mut key = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(&mut *key);
@@ -86,9 +86,9 @@ impl StorageKey {
     }
 }
 
-impl fmt::Debug for StorageKey {
+impl fmt::Debug for BackupEncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("StorageKey(<redacted>)")
+        f.write_str("BackupEncryptionKey(<redacted>)")
     }
 }
 
@@ -105,18 +105,17 @@ pub struct GeneratedKeys {
 pub fn generate(home: &Path, operator: Option<&AccountId>) -> Result<GeneratedKeys, KeyError> {
     let paths = KeyPaths::in_home(home);
     if let Some(existing) = paths.all().into_iter().find(|p| p.exists()) {
-        return Err(SecureFsError::AlreadyExists { path: existing.to_owned() }.into());
+        return Err(SecretFileError::AlreadyExists { path: existing.to_owned() }.into());
     }
-    secure_fs::create_private_dir(home)?;
+    secret_file::create_private_dir(home)?;
     let identity = KeyFile::generate(None);
     let access = KeyFile::generate(operator.cloned());
-    let storage = StorageKey::generate();
-    secure_fs::create_private_file(&paths.identity, identity.to_json().as_bytes())?;
-    secure_fs::create_private_file(&paths.access_key, access.to_json().as_bytes())?;
+    let storage = BackupEncryptionKey::generate();
+    secret_file::create_atomically(&paths.identity, identity.to_json().as_bytes())?;
+    secret_file::create_atomically(&paths.access_key, access.to_json().as_bytes())?;
     let mut storage_text = storage.to_hex();
     storage_text.push('\n');
-    secure_fs::create_private_file(&paths.storage_key, storage_text.as_bytes())?;
-    secure_fs::sync_dir(home)?;
+    secret_file::create_atomically(&paths.storage_key, storage_text.as_bytes())?;
     Ok(GeneratedKeys {
         identity: Identity::from_seed(&identity.ed25519_seed()).public_key(),
         access_key: access.public_key(),
@@ -126,7 +125,7 @@ pub fn generate(home: &Path, operator: Option<&AccountId>) -> Result<GeneratedKe
 
 /// A NEAR key file (near-crypto's key types; see `contract_client::rpc::KeyFile`).
 fn load_key_file(path: &Path) -> Result<KeyFile, KeyError> {
-    let bytes = secure_fs::read_private_file(path)?;
+    let bytes = secret_file::read_existing(path)?;
     KeyFile::from_json(&bytes).map_err(|source| KeyError::Malformed { path: path.to_owned(), source })
 }
 
@@ -148,14 +147,14 @@ pub fn load_access_secret_key(path: &Path) -> Result<SecretKey, KeyError> {
 
 /// The storage key: from `env_value` (the `BACKUP_SERVICE_STORAGE_KEY`
 /// variable) when set, otherwise from the file.
-pub fn load_storage_key(path: &Path, env_value: Option<&str>) -> Result<StorageKey, KeyError> {
+pub fn load_storage_key(path: &Path, env_value: Option<&str>) -> Result<BackupEncryptionKey, KeyError> {
     match env_value {
-        Some(text) => StorageKey::from_hex(text, STORAGE_KEY_ENV),
+        Some(text) => BackupEncryptionKey::from_hex(text, STORAGE_KEY_ENV),
         None => {
-            let bytes = secure_fs::read_private_file(path)?;
+            let bytes = secret_file::read_existing(path)?;
             let text = std::str::from_utf8(&bytes)
                 .map_err(|_| KeyError::BadStorageKey { origin: path.display().to_string() })?;
-            StorageKey::from_hex(text, &path.display().to_string())
+            BackupEncryptionKey::from_hex(text, &path.display().to_string())
         }
     }
 }
@@ -164,7 +163,7 @@ pub fn load_storage_key(path: &Path, env_value: Option<&str>) -> Result<StorageK
 #[derive(Clone, Debug)]
 pub struct ServiceKeys {
     pub identity: Arc<Identity>,
-    pub storage_key: StorageKey,
+    pub storage_key: BackupEncryptionKey,
 }
 
 impl ServiceKeys {
@@ -232,6 +231,6 @@ mod tests {
         assert_ne!(from_file.expose(), from_env.expose());
         let err = load_storage_key(&keys.paths.storage_key, Some("abc")).unwrap_err();
         assert_eq!(err.to_string(), "BACKUP_SERVICE_STORAGE_KEY: the storage key must be 64 hex digits (32 bytes)");
-        assert_eq!(format!("{from_env:?}"), "StorageKey(<redacted>)");
+        assert_eq!(format!("{from_env:?}"), "BackupEncryptionKey(<redacted>)");
     }
 }

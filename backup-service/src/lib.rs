@@ -41,14 +41,13 @@ pub mod keys;
 pub mod metrics;
 pub mod register;
 pub mod rpc;
-pub mod secure_fs;
 pub mod service;
 pub mod status;
 pub mod storage;
 pub mod transfer;
 
-pub use keys::{ServiceKeys, StorageKey};
+pub use keys::{BackupEncryptionKey, ServiceKeys};
 pub use metrics::Metrics;
-pub use service::{BackupService, Outcome, ServiceConfig, ServiceError};
+pub use service::{BackupService, RoundOutcome, ServiceConfig, ServiceError};
 pub use storage::{Storage, StorageError};
 pub use transfer::Transport;

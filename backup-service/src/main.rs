@@ -3,21 +3,13 @@
 use backup_service::cli::{Cli, Command};
 use backup_service::commands;
 use clap::Parser;
-use std::io::IsTerminal;
 use std::process::ExitCode;
-use tracing_subscriber::EnvFilter;
-
-/// Logs go to stderr, coloured only on a terminal; `MPC_LOG` filters them
-/// (the same variable as node-agent and the drill), default `info`.
-fn init_logging() {
-    let filter = EnvFilter::try_from_env("MPC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::stderr().is_terminal();
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // Logs go to stderr, coloured only on a terminal; `MPC_LOG` filters them
+    // (the same variable as node-agent and the drill), default `info`.
+    cli_common::init_logging("info");
     let result = match &cli.command {
         Command::GenerateKeys(args) => commands::generate_keys(args).map(|out| print!("{out}")).map(|()| 0),
         Command::Register(args) => commands::register(args).map(|out| print!("{out}")).map(|()| 0),

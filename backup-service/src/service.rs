@@ -7,7 +7,7 @@ use crate::handoff::{Handoff, HandoffLog, ServiceDeliveryState};
 use crate::keys::ServiceKeys;
 use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
-use crate::transfer::{TransferError, Transfers, Transport};
+use crate::transfer::{ShareTransferError, Transfers, Transport};
 use contract_client::{with_backoff, Backoff, ClientError, ContractClient, MpcContract};
 use mpc_interface::methods::{Role, CONFIRM_RECOVERY_DELIVERY};
 use mpc_interface::primitives::EpochId;
@@ -68,7 +68,7 @@ impl ServiceConfig {
 
 /// What one poll did.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum RoundOutcome {
     /// Fetched and stored the shares of a newer keyset.
     BackedUp { epoch: EpochId },
     /// The stored copy is of the contract's current keyset and opens.
@@ -92,14 +92,14 @@ pub enum Outcome {
     Idle { reason: String },
 }
 
-impl Outcome {
+impl RoundOutcome {
     /// Where the operator's recovery delivery stands after this poll (None
     /// outside it).
     pub fn delivery_state(&self) -> Option<ServiceDeliveryState> {
         match self {
-            Outcome::AwaitingApproval => Some(ServiceDeliveryState::Idle),
-            Outcome::AwaitingNodeSession { .. } => Some(ServiceDeliveryState::Delivering),
-            Outcome::Delivered { .. } | Outcome::AlreadyDelivered => Some(ServiceDeliveryState::Confirmed),
+            RoundOutcome::AwaitingApproval => Some(ServiceDeliveryState::Idle),
+            RoundOutcome::AwaitingNodeSession { .. } => Some(ServiceDeliveryState::Delivering),
+            RoundOutcome::Delivered { .. } | RoundOutcome::AlreadyDelivered => Some(ServiceDeliveryState::Confirmed),
             _ => None,
         }
     }
@@ -112,7 +112,7 @@ pub enum ServiceError {
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
     #[error("share transfer: {0}")]
-    Transfer(#[from] TransferError),
+    Transfer(#[from] ShareTransferError),
     #[error("node address: {0}")]
     Address(#[from] AddressError),
     #[error("the shares do not match the contract's keyset: {0}")]
@@ -212,7 +212,7 @@ impl BackupService {
     pub async fn run(&self, cancel: CancellationToken) {
         tracing::info!(account = %self.account, transport = %self.config.transport, "backup service running");
         let mut failures = 0u32;
-        let mut last: Option<Outcome> = None;
+        let mut last: Option<RoundOutcome> = None;
         loop {
             let wait = tokio::select! {
                 _ = cancel.cancelled() => break,
@@ -251,7 +251,7 @@ impl BackupService {
     }
 
     /// One poll: reads the contract and does what it calls for.
-    pub async fn run_once(&self) -> Result<Outcome, ServiceError> {
+    pub async fn run_once(&self) -> Result<RoundOutcome, ServiceError> {
         self.metrics.polled();
         let state = self.client.state().await.map_err(ServiceError::Contract)?;
         let ours = matches!(&state, ProtocolStateView::Recovery(r) if r.recovery.account_id == self.account);
@@ -263,7 +263,7 @@ impl BackupService {
             ProtocolStateView::Recovery(r) if r.recovery.account_id == self.account => self.recover(r).await,
             // Another participant is recovering; the keyset is unchanged meanwhile.
             ProtocolStateView::Recovery(r) => self.back_up(&r.previous).await,
-            other => Ok(Outcome::Idle { reason: format!("the contract is {}", other.name()) }),
+            other => Ok(RoundOutcome::Idle { reason: format!("the contract is {}", other.name()) }),
         }
     }
 
@@ -277,18 +277,18 @@ impl BackupService {
         Ok(Expected::new(running.keyset.clone(), verifying))
     }
 
-    async fn back_up(&self, running: &RunningView) -> Result<Outcome, ServiceError> {
+    async fn back_up(&self, running: &RunningView) -> Result<RoundOutcome, ServiceError> {
         let expected = self.expected(running).await?;
         let epoch = expected.keyset.epoch_id;
         match self.storage.latest_epoch()? {
             Some(stored) if stored > epoch => {
                 self.metrics.compared(epoch, false);
-                return Ok(Outcome::AheadOfContract { stored, contract: epoch });
+                return Ok(RoundOutcome::AheadOfContract { stored, contract: epoch });
             }
             Some(stored) if stored == epoch => match self.storage.load(epoch) {
                 Ok(copy) if copy.check_against(&expected).is_ok() => {
                     self.metrics.compared(epoch, true);
-                    return Ok(Outcome::UpToDate { epoch });
+                    return Ok(RoundOutcome::UpToDate { epoch });
                 }
                 Ok(copy) => {
                     let reason = copy.check_against(&expected).unwrap_err();
@@ -305,7 +305,7 @@ impl BackupService {
         }
         self.metrics.compared(epoch, false);
         let Some(participant) = running.parameters.participant(&self.account) else {
-            return Ok(Outcome::Idle { reason: format!("{} is not a participant", self.account) });
+            return Ok(RoundOutcome::Idle { reason: format!("{} is not a participant", self.account) });
         };
         let node = match &self.config.node_address {
             Some(host_port) => address::resolve(host_port).await?,
@@ -315,7 +315,7 @@ impl BackupService {
         let payload = match self.transfers.fetch_backup(node, &expected).await {
             Err(e) if e.is_not_serving_yet(epoch) => {
                 tracing::debug!(%epoch, reason = %e, "the node does not serve this keyset yet");
-                return Ok(Outcome::NodeNotServingYet { epoch });
+                return Ok(RoundOutcome::NodeNotServingYet { epoch });
             }
             other => other?,
         };
@@ -324,17 +324,17 @@ impl BackupService {
         self.metrics.backed_up(epoch);
         self.metrics.compared(epoch, true);
         tracing::info!(%epoch, domains = ?payload.domain_ids(), file = %path.display(), "backup stored");
-        Ok(Outcome::BackedUp { epoch })
+        Ok(RoundOutcome::BackedUp { epoch })
     }
 
-    async fn recover(&self, state: &RecoveryStateView) -> Result<Outcome, ServiceError> {
+    async fn recover(&self, state: &RecoveryStateView) -> Result<RoundOutcome, ServiceError> {
         let recovery = &state.recovery;
         match recovery.status {
             RecoveryStatus::PendingApproval => {
                 tracing::debug!(account = %self.account, "recovery pending the operator's approval: nothing is sent");
-                return Ok(Outcome::AwaitingApproval);
+                return Ok(RoundOutcome::AwaitingApproval);
             }
-            RecoveryStatus::Delivered => return Ok(Outcome::AlreadyDelivered),
+            RecoveryStatus::Delivered => return Ok(RoundOutcome::AlreadyDelivered),
             RecoveryStatus::Approved => {}
         }
         let expected = self.expected(&state.previous).await?;
@@ -355,7 +355,7 @@ impl BackupService {
                 Transport::Mtls => None,
                 Transport::Web => match self.transfers.open_recovery_session(epoch).await? {
                     Some(session) if *self.used_session.lock().expect("lock") != Some(session) => Some(session),
-                    _ => return Ok(Outcome::AwaitingNodeSession { epoch }),
+                    _ => return Ok(RoundOutcome::AwaitingNodeSession { epoch }),
                 },
             };
             let node = address::node_socket(&recovery.new_info.url).await?;
@@ -372,7 +372,7 @@ impl BackupService {
             let receipt = match self.transfers.deliver_recovery(node, &payload, session).await {
                 Err(e) if e.is_idle_node() => {
                     tracing::debug!(%epoch, reason = %e, "the new machine does not take shares yet");
-                    return Ok(Outcome::NodeNotReceivingYet { epoch });
+                    return Ok(RoundOutcome::NodeNotReceivingYet { epoch });
                 }
                 other => other?,
             };
@@ -393,6 +393,6 @@ impl BackupService {
         .await
         .map_err(ServiceError::Confirm)?;
         tracing::info!(%epoch, account = %self.account, "delivery confirmed on chain");
-        Ok(Outcome::Delivered { epoch })
+        Ok(RoundOutcome::Delivered { epoch })
     }
 }

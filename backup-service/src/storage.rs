@@ -9,12 +9,12 @@
 //! never replaced by an older one.
 
 use crate::failpoint;
-use crate::keys::StorageKey;
-use crate::secure_fs::{self, SecureFsError};
+use crate::keys::BackupEncryptionKey;
 use chacha20poly1305::aead::AeadInPlace;
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
 use mpc_interface::primitives::EpochId;
 use rand_core::{OsRng, RngCore};
+use secret_file::SecretFileError;
 use share_transfer::SharesPayload;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,7 +31,7 @@ const SUFFIX: &str = ".sealed";
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error(transparent)]
-    File(#[from] SecureFsError),
+    File(#[from] SecretFileError),
     #[error("refusing to store the keyset of epoch {offered}: the newer keyset of epoch {stored} is already stored")]
     OlderThanStored { offered: EpochId, stored: EpochId },
     #[error("no backup is stored for epoch {epoch}")]
@@ -63,26 +63,17 @@ impl Storage {
     /// Opens (creating, 0700) the backup directory, and removes temp files a
     /// crash may have left behind: they were never renamed into place, so the
     /// previous copy is the valid one.
-    pub fn open(dir: &Path, key: &StorageKey) -> Result<Self, StorageError> {
-        secure_fs::create_private_dir(dir)?;
-        let storage = Self { dir: dir.to_owned(), cipher: XChaCha20Poly1305::new(key.expose().into()) };
-        for entry in storage.entries()? {
-            let name = entry.file_name();
-            if name.to_string_lossy().ends_with(".tmp") {
-                tracing::warn!(file = %entry.path().display(), "removing an incomplete backup write left by a crash");
-                fs::remove_file(entry.path()).map_err(|source| SecureFsError::Io {
-                    action: "remove",
-                    path: entry.path(),
-                    source,
-                })?;
-            }
+    pub fn open(dir: &Path, key: &BackupEncryptionKey) -> Result<Self, StorageError> {
+        secret_file::create_private_dir(dir)?;
+        for leftover in secret_file::remove_leftover_temp_files(dir)? {
+            tracing::warn!(file = %leftover.display(), "removed an incomplete backup write left by a crash");
         }
-        Ok(storage)
+        Ok(Self { dir: dir.to_owned(), cipher: XChaCha20Poly1305::new(key.expose().into()) })
     }
 
     /// Reads an existing backup directory without changing anything (for
     /// `status`): no directory is created, no leftover removed.
-    pub fn inspect(dir: &Path, key: &StorageKey) -> Self {
+    pub fn inspect(dir: &Path, key: &BackupEncryptionKey) -> Self {
         Self { dir: dir.to_owned(), cipher: XChaCha20Poly1305::new(key.expose().into()) }
     }
 
@@ -95,7 +86,7 @@ impl Storage {
     }
 
     fn entries(&self) -> Result<Vec<fs::DirEntry>, StorageError> {
-        let io = |source| SecureFsError::Io { action: "list", path: self.dir.clone(), source };
+        let io = |source| SecretFileError::Io { action: "list", path: self.dir.clone(), source };
         let dir = match fs::read_dir(&self.dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             other => other.map_err(io)?,
@@ -133,17 +124,13 @@ impl Storage {
         }
         let path = self.path_for(epoch);
         let sealed = self.seal(payload);
-        secure_fs::write_atomically(&path, &sealed, || failpoint::hit(failpoint::AFTER_TEMP_WRITE))?;
+        secret_file::write_atomically_with_hook(&path, &sealed, || failpoint::hit(failpoint::AFTER_TEMP_WRITE))?;
         for older in self.epochs()?.into_iter().filter(|e| *e < epoch) {
             let old = self.path_for(older);
-            fs::remove_file(&old).map_err(|source| SecureFsError::Io {
-                action: "remove",
-                path: old.clone(),
-                source,
-            })?;
+            secret_file::remove_if_present(&old)?;
             tracing::info!(epoch = %older, "removed the backup of a superseded keyset");
         }
-        secure_fs::sync_dir(&self.dir)?;
+        secret_file::sync_dir(&self.dir)?;
         Ok(path)
     }
 
@@ -152,7 +139,7 @@ impl Storage {
         let path = self.path_for(epoch);
         let bytes = match fs::read(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound { epoch }),
-            other => other.map_err(|source| SecureFsError::Io { action: "read", path: path.clone(), source })?,
+            other => other.map_err(|source| SecretFileError::Io { action: "read", path: path.clone(), source })?,
         };
         self.open_sealed(&path, epoch, &bytes)
     }
@@ -228,7 +215,7 @@ mod tests {
     }
 
     fn storage(dir: &Path) -> Storage {
-        Storage::open(&dir.join("backups"), &StorageKey::from_bytes(Zeroizing::new([7; 32]))).unwrap()
+        Storage::open(&dir.join("backups"), &BackupEncryptionKey::from_bytes(Zeroizing::new([7; 32]))).unwrap()
     }
 
     #[test]
@@ -284,7 +271,7 @@ mod tests {
         fs::rename(&path, s.path_for(EpochId(7))).unwrap();
         assert!(matches!(s.load(EpochId(7)), Err(StorageError::Tampered { .. })), "renamed to another epoch");
         fs::rename(s.path_for(EpochId(7)), &path).unwrap();
-        let other = Storage::open(s.dir(), &StorageKey::from_bytes(Zeroizing::new([8; 32]))).unwrap();
+        let other = Storage::open(s.dir(), &BackupEncryptionKey::from_bytes(Zeroizing::new([8; 32]))).unwrap();
         assert!(matches!(other.load(EpochId(2)), Err(StorageError::Tampered { .. })), "another storage key");
         assert_eq!(s.load(EpochId(2)).unwrap(), payload(2, 9));
     }
@@ -308,7 +295,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = storage(dir.path());
         s.store(&payload(1, 1)).unwrap();
-        let temp = secure_fs::temp_path_for(&s.path_for(EpochId(2)));
+        let temp = secret_file::temp_path(&s.path_for(EpochId(2)));
         fs::write(&temp, b"half a backup").unwrap();
         let s = storage(dir.path());
         assert!(!temp.exists());
@@ -318,13 +305,13 @@ mod tests {
     #[test]
     fn inspect__should_read_without_creating_or_cleaning_anything() {
         let dir = tempfile::tempdir().unwrap();
-        let key = StorageKey::from_bytes(Zeroizing::new([7; 32]));
+        let key = BackupEncryptionKey::from_bytes(Zeroizing::new([7; 32]));
         let missing = Storage::inspect(&dir.path().join("none"), &key);
         assert_eq!(missing.epochs().unwrap(), vec![]);
         assert!(!dir.path().join("none").exists());
         let s = storage(dir.path());
         s.store(&payload(1, 1)).unwrap();
-        let temp = secure_fs::temp_path_for(&s.path_for(EpochId(2)));
+        let temp = secret_file::temp_path(&s.path_for(EpochId(2)));
         fs::write(&temp, b"half a backup").unwrap();
         let inspected = Storage::inspect(s.dir(), &key);
         assert_eq!(inspected.load(EpochId(1)).unwrap(), payload(1, 1));

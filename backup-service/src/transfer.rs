@@ -3,7 +3,7 @@
 
 use contract_client::{ClientError, ContractClient, MpcContract};
 use mpc_interface::primitives::EpochId;
-use mpc_interface::recovery::{PublishedKey, Session, SessionKind};
+use mpc_interface::recovery::{Session, SessionKind};
 use mpc_interface::AccountId;
 use share_transfer::contract::{ContractDirectory, NodeForBackup, RecoveringNode};
 use share_transfer::mtls::{MtlsConfig, MtlsEndpoint, MtlsError};
@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use share_transfer::Transport;
 
 #[derive(Debug, thiserror::Error)]
-pub enum TransferError {
+pub enum ShareTransferError {
     #[error("mTLS: {0}")]
     Mtls(#[from] MtlsError),
     #[error("web: {0}")]
@@ -28,11 +28,11 @@ pub enum TransferError {
     NoRecoverySession { epoch: EpochId },
 }
 
-impl TransferError {
+impl ShareTransferError {
     /// The node's mTLS endpoint closed the connection at once: it has no
     /// transfer to do now (its driver has not switched to this job yet).
     pub fn is_idle_node(&self) -> bool {
-        matches!(self, TransferError::Mtls(MtlsError::PeerClosed { peer: Party::Node }))
+        matches!(self, ShareTransferError::Mtls(MtlsError::PeerClosed { peer: Party::Node }))
     }
 
     /// The node answered, but does not serve `wanted` yet: it is idle (the
@@ -42,12 +42,12 @@ impl TransferError {
         use share_transfer::PayloadError;
         match self {
             _ if self.is_idle_node() => true,
-            TransferError::Mtls(MtlsError::Payload(PayloadError::WrongEpoch { payload, .. })) => *payload < wanted,
+            ShareTransferError::Mtls(MtlsError::Payload(PayloadError::WrongEpoch { payload, .. })) => *payload < wanted,
             // `NoShares` (503) and `EpochMismatch` (409) as the web node sends them back.
-            TransferError::Web(WebError::Refused { status: 503, message }) => {
+            ShareTransferError::Web(WebError::Refused { status: 503, message }) => {
                 message == &WebError::NoShares.to_string()
             }
-            TransferError::Web(WebError::Refused { status: 409, message }) => {
+            ShareTransferError::Web(WebError::Refused { status: 409, message }) => {
                 message.starts_with(&format!("the session is for epoch {wanted}, but this node holds shares of epoch"))
             }
             _ => false,
@@ -83,7 +83,11 @@ impl Transfers {
 
     /// Fetches the node's shares, accepted only if they match `expected`
     /// (the keyset and the node's verifying shares).
-    pub async fn fetch_backup(&self, node: SocketAddr, expected: &Expected) -> Result<SharesPayload, TransferError> {
+    pub async fn fetch_backup(
+        &self,
+        node: SocketAddr,
+        expected: &Expected,
+    ) -> Result<SharesPayload, ShareTransferError> {
         match self.transport {
             Transport::Mtls => {
                 let authority = Arc::new(NodeForBackup::new(self.client.clone(), self.account.clone()));
@@ -92,7 +96,11 @@ impl Transfers {
             }
             Transport::Web => {
                 let published = self.client.ephemeral_keys(&self.account).await?.backup_service;
-                let session = next_backup_session(expected.keyset.epoch_id, published, now_ms());
+                // At least the wall clock in milliseconds, so a restarted service never reuses a
+                // nonce, and past what it last published, so neither the contract nor the node
+                // (which refuses sessions not newer than the last it accepted) sees a replay.
+                let last = published.map(|p| p.session);
+                let session = Session::next(SessionKind::Backup, expected.keyset.epoch_id, last, now_ms());
                 let client = BackupServiceClient::new(node, self.identity.clone(), self.directory(), self.web.clone());
                 Ok(client.fetch_backup(session, expected).await?)
             }
@@ -100,7 +108,7 @@ impl Transfers {
     }
 
     /// The recovery session the new node opened for `epoch`, if it did (web only).
-    pub async fn open_recovery_session(&self, epoch: EpochId) -> Result<Option<Session>, TransferError> {
+    pub async fn open_recovery_session(&self, epoch: EpochId) -> Result<Option<Session>, ShareTransferError> {
         let node = self.client.ephemeral_keys(&self.account).await?.node;
         Ok(node.map(|k| k.session).filter(|s| s.kind == SessionKind::Recovery && s.epoch_id == epoch))
     }
@@ -112,7 +120,7 @@ impl Transfers {
         node: SocketAddr,
         payload: &SharesPayload,
         session: Option<Session>,
-    ) -> Result<Delivered, TransferError> {
+    ) -> Result<Delivered, ShareTransferError> {
         match self.transport {
             Transport::Mtls => {
                 let authority = Arc::new(RecoveringNode::new(self.client.clone(), self.account.clone()));
@@ -121,7 +129,7 @@ impl Transfers {
                 Ok(Delivered { epoch_id: receipt.epoch_id, domains: receipt.domains, session: None })
             }
             Transport::Web => {
-                let session = session.ok_or(TransferError::NoRecoverySession { epoch: payload.epoch_id })?;
+                let session = session.ok_or(ShareTransferError::NoRecoverySession { epoch: payload.epoch_id })?;
                 let client = BackupServiceClient::new(node, self.identity.clone(), self.directory(), self.web.clone());
                 let ack = client.deliver_recovery(session, payload).await?;
                 Ok(Delivered { epoch_id: ack.epoch_id, domains: ack.domains, session: Some(session) })
@@ -130,48 +138,6 @@ impl Transfers {
     }
 }
 
-/// A backup session newer than anything published before, so neither the
-/// contract nor the node (which refuses sessions that are not newer than the
-/// last it accepted) sees a replay: the wall clock in milliseconds, or one
-/// past the last published nonce of this epoch if the clock is behind it.
-pub fn next_backup_session(epoch: EpochId, published: Option<PublishedKey>, now_ms: u64) -> Session {
-    let after_published = published
-        .map(|p| p.session)
-        .filter(|s| s.kind == SessionKind::Backup && s.epoch_id == epoch)
-        .map_or(0, |s| s.nonce.saturating_add(1));
-    Session { kind: SessionKind::Backup, epoch_id: epoch, nonce: now_ms.max(after_published) }
-}
-
 fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
-#[cfg(test)]
-#[allow(non_snake_case)]
-mod tests {
-    use super::*;
-    use mpc_interface::keys::X25519PublicKey;
-
-    fn published(kind: SessionKind, epoch: u64, nonce: u64) -> Option<PublishedKey> {
-        Some(PublishedKey {
-            session: Session { kind, epoch_id: EpochId(epoch), nonce },
-            public_key: X25519PublicKey([1; 32]),
-        })
-    }
-
-    #[test]
-    fn next_backup_session__should_always_supersede_what_was_published() {
-        let s = next_backup_session(EpochId(3), None, 1000);
-        assert_eq!(s, Session { kind: SessionKind::Backup, epoch_id: EpochId(3), nonce: 1000 });
-        // The clock went backwards (or another instance ran ahead): one past the published nonce.
-        let s = next_backup_session(EpochId(3), published(SessionKind::Backup, 3, 5000), 1000);
-        assert_eq!(s.nonce, 5001);
-        // Another epoch or kind does not constrain the nonce.
-        assert_eq!(next_backup_session(EpochId(3), published(SessionKind::Backup, 2, 9000), 1000).nonce, 1000);
-        assert_eq!(next_backup_session(EpochId(3), published(SessionKind::Recovery, 3, 9000), 1000).nonce, 1000);
-        for prior in [published(SessionKind::Backup, 3, 5000), published(SessionKind::Backup, 3, 10)] {
-            let next = next_backup_session(EpochId(3), prior, 1000);
-            assert!(next.supersedes(&prior.unwrap().session));
-        }
-    }
 }

@@ -117,7 +117,8 @@ fn run__should_refuse_key_files_other_users_can_read() {
     let out = run(&["run", "--home", &home, "--contract", "mpc.near", "--rpc-url", "http://127.0.0.1:1"]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains(&format!("{} is readable or writable by other users (mode 644)", identity.display())));
+    let refused = format!("{} is accessible by group or others (mode 0644)", identity.display());
+    assert!(stderr.contains(&refused), "{stderr}");
     assert!(stderr.contains("chmod 600"), "{stderr}");
 }
 
@@ -251,4 +252,24 @@ fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> std::p
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn run__should_take_durations_with_a_unit_and_refuse_the_old_seconds_flag() {
+    let (_dir, home) = home_with_keys();
+    let base = ["run", "--home", &home, "--contract", "v1.signer", "--rpc-url", "http://127.0.0.1:9"];
+
+    let out = run(&[&base[..], &["--poll-interval", "5"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("`5` has no unit"), "{}", text(&out.stderr));
+
+    let out = bin().args(base).env("BACKUP_SERVICE_POLL_INTERVAL", "0s").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("must be more than zero"), "{}", text(&out.stderr));
+
+    // An old setting is refused with the new spelling rather than ignored.
+    let out = bin().args(base).env("BACKUP_SERVICE_POLL_INTERVAL_SECS", "10").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("replaced by --poll-interval"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("use `10s`"), "{}", text(&out.stderr));
 }

@@ -63,10 +63,7 @@ fn settings(args: &Args) -> Result<Settings> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MPC_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    cli_common::init_logging("warn");
     let args = Args::parse();
     let settings = match settings(&args) {
         Ok(s) => s,

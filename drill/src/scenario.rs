@@ -6,7 +6,7 @@ use crate::network::{account, new_access_key, Machine, Network, CONTRACT, POLL};
 use crate::threshold::{deal, reconstruct_public_key, SharedKey};
 use crate::timeline::Timeline;
 use anyhow::{anyhow, bail, ensure, Context, Result};
-use backup_service::{ServiceKeys, StorageKey};
+use backup_service::{BackupEncryptionKey, ServiceKeys};
 use contract_client::MpcContract;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::{self, Role};
@@ -288,7 +288,7 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
         let node_key = network.new_role_key(&account, &operator_key, Role::Node)?;
         let machine = network.start_machine(&account, &home.join("machine-0"), node_key, Some(&shares)).await?;
         let service_keys =
-            ServiceKeys { identity: Arc::new(Identity::generate()), storage_key: StorageKey::generate() };
+            ServiceKeys { identity: Arc::new(Identity::generate()), storage_key: BackupEncryptionKey::generate() };
         let service_key = network.new_role_key(&account, &operator_key, Role::BackupService)?;
         let info = BackupServiceInfo { public_key: service_keys.identity.public_key(), signer_public_key: service_key };
         let service_cancel = CancellationToken::new();

@@ -7,8 +7,9 @@
 //! - [`store`]: the node's shares of the current keyset on disk, and the
 //!   import check against the contract's keyset.
 //! - [`transfer`]: the node's share-transfer endpoint over either transport
-//!   (`mtls` or `web`), with the contract as the source of identity
-//!   (`share_transfer::contract`).
+//!   (`transfer/mtls.rs` or `transfer/web.rs`), with the contract as the
+//!   source of identity (`share_transfer::contract`); shares to back up are
+//!   read from the store when a request comes.
 //!
 //! The `node-agent` binary runs the driver for one node.
 
@@ -21,13 +22,9 @@ pub mod decide;
 pub mod driver;
 pub mod metrics;
 pub use share_transfer::endpoint;
-mod mtls_node;
-pub mod private_file;
-pub mod stand_in;
 pub mod store;
 pub mod tls_key;
 pub mod transfer;
-mod web_node;
 
 pub use alarm::NodeMetrics;
 pub use decide::{decide, Decision, LocalShares, NodeDeliveryState, NodeIdentity, Seat, ShutDownCause, WaitCause};

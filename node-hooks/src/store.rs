@@ -6,8 +6,8 @@
 //! catches a corrupted share that would still decode (a flipped bit in the
 //! secret), which borsh alone cannot.
 
-use crate::private_file::{self, PrivateFileError};
 use borsh::{BorshDeserialize, BorshSerialize};
+use secret_file::SecretFileError;
 use sha2::{Digest, Sha256};
 use share_transfer::{Expected, PayloadError, SharesPayload};
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ const CHECKSUM_LEN: usize = 32;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
-    File(#[from] PrivateFileError),
+    File(#[from] SecretFileError),
     #[error("{} is not a share file (it does not start with the share-file magic)", path.display())]
     NotAShareFile { path: PathBuf },
     #[error("{} has share-file format version {found}; this node reads version {FORMAT_VERSION}", path.display())]
@@ -143,20 +143,20 @@ fn encode(shares: &SharesPayload) -> Zeroizing<Vec<u8>> {
 
 impl ShareStore for FileShareStore {
     fn load(&self) -> Result<Option<SharesPayload>, StoreError> {
-        match private_file::read(&self.path)? {
+        match secret_file::read(&self.path)? {
             None => Ok(None),
             Some(bytes) => self.decode(&bytes).map(Some),
         }
     }
 
     fn write(&self, shares: &SharesPayload) -> Result<(), StoreError> {
-        private_file::write_atomically(&self.path, &encode(shares))?;
+        secret_file::write_atomically(&self.path, &encode(shares))?;
         tracing::info!(path = %self.path.display(), epoch = %shares.epoch_id, domains = ?shares.domain_ids(), "shares stored");
         Ok(())
     }
 
     fn destroy(&self) -> Result<(), StoreError> {
-        if private_file::shred(&self.path)? {
+        if secret_file::shred(&self.path)? {
             tracing::warn!(path = %self.path.display(), "share file overwritten and removed");
         }
         Ok(())

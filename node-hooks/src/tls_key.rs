@@ -4,10 +4,10 @@
 //! `ed25519:<base58 of the 32-byte seed followed by the 32-byte public key>`,
 //! mode 0600; the public half is checked against the seed on every load.
 
-use crate::private_file::{self, PrivateFileError};
 use ed25519_dalek::SigningKey;
 use mpc_interface::keys::Ed25519PublicKey;
 use rand_core::{OsRng, RngCore};
+use secret_file::SecretFileError;
 use share_transfer::Identity;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -19,7 +19,7 @@ const PREFIX: &str = "ed25519:";
 #[derive(Debug, thiserror::Error)]
 pub enum TlsKeyError {
     #[error(transparent)]
-    File(#[from] PrivateFileError),
+    File(#[from] SecretFileError),
     #[error("{} is not an Ed25519 secret key: {reason}", path.display())]
     Malformed { path: PathBuf, reason: &'static str },
     #[error("{} is corrupt: its public half is {stored}, but its seed derives {derived}", path.display())]
@@ -42,7 +42,7 @@ pub fn load_or_generate(home: &Path) -> Result<(Identity, bool), TlsKeyError> {
     let text = Zeroizing::new(format!("{PREFIX}{}\n", bs58::encode(keypair.as_ref()).into_string()));
     // Created, never overwritten: two agents starting at once cannot end up
     // with different keys; the loser reads the winner's.
-    match private_file::create_atomically(&path, text.as_bytes()) {
+    match secret_file::create_atomically(&path, text.as_bytes()) {
         Ok(()) => Ok((Identity::from_seed(&seed), true)),
         Err(e) => match load(&path)? {
             Some(identity) => Ok((identity, false)),
@@ -53,7 +53,7 @@ pub fn load_or_generate(home: &Path) -> Result<(Identity, bool), TlsKeyError> {
 
 /// Loads the key at `path`, if there is one.
 pub fn load(path: &Path) -> Result<Option<Identity>, TlsKeyError> {
-    let Some(bytes) = private_file::read(path)? else {
+    let Some(bytes) = secret_file::read(path)? else {
         return Ok(None);
     };
     let malformed = |reason| TlsKeyError::Malformed { path: path.to_owned(), reason };
@@ -100,21 +100,21 @@ mod tests {
         let path = home.path().join(TLS_KEY_FILE);
 
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(load(&path), Err(TlsKeyError::File(PrivateFileError::TooOpen { .. }))));
+        assert!(matches!(load(&path), Err(TlsKeyError::File(SecretFileError::TooOpen { .. }))));
 
         // Same seed, wrong public half.
         let text = fs::read_to_string(&path).unwrap();
         let mut bytes = bs58::decode(text.trim().strip_prefix(PREFIX).unwrap()).into_vec().unwrap();
         bytes[40] ^= 1;
         fs::remove_file(&path).unwrap();
-        private_file::write_atomically(&path, format!("{PREFIX}{}", bs58::encode(&bytes).into_string()).as_bytes())
+        secret_file::write_atomically(&path, format!("{PREFIX}{}", bs58::encode(&bytes).into_string()).as_bytes())
             .unwrap();
         match load(&path) {
             Err(TlsKeyError::Corrupt { derived, .. }) => assert_eq!(derived, identity.public_key()),
             other => panic!("expected a corrupt key, got {other:?}"),
         }
 
-        private_file::write_atomically(&path, b"ed25519:not-base58-0OIl").unwrap();
+        secret_file::write_atomically(&path, b"ed25519:not-base58-0OIl").unwrap();
         assert!(matches!(load(&path), Err(TlsKeyError::Malformed { .. })));
     }
 }

@@ -59,9 +59,14 @@ fn node_agent__should_exit_2_on_an_unknown_transport() {
 #[test]
 fn node_agent__should_exit_2_on_a_bad_poll_interval() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, stderr) = run(agent(&dir.path().join("home"), &credentials(dir.path())).args(["--poll-interval", "2h"]));
+    let (code, stderr) =
+        run(agent(&dir.path().join("home"), &credentials(dir.path())).args(["--poll-interval", "2 parsecs"]));
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("unknown unit `h`"), "{stderr}");
+    assert!(stderr.contains("`2 parsecs` is not a duration like `500ms`, `2s` or `5m`"), "{stderr}");
+    // One syntax for every binary: a bare number is refused, not taken as seconds.
+    let (code, stderr) = run(agent(&dir.path().join("home"), &credentials(dir.path())).args(["--poll-interval", "2"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`2` has no unit"), "{stderr}");
 }
 
 #[test]

@@ -15,11 +15,11 @@ use mpc_interface::primitives::{EpochId, ParticipantInfo};
 use mpc_interface::recovery::{RecoveryStatus, Session, SessionKind};
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::driver::{DriverError, Exit};
-use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore};
 use node_hooks::transfer::Transport;
 use node_hooks::{Decision, ShutDownCause};
 use serde_json::json;
+use share_transfer::test_doubles::shares_for;
 use share_transfer::Expected;
 use share_transfer::Identity;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -81,21 +81,36 @@ async fn state(contract: &InProcessContract) -> ProtocolStateView {
 
 /// Backup, loss of the machine, recovery onto a new one, conclusion; the old
 /// machine (still running) shuts itself down.
+/// A seated node running with `shares` in its store, its operator's backup service registered.
+struct Seated {
+    contract: InProcessContract,
+    backup_id: Arc<Identity>,
+    addr: std::net::SocketAddr,
+    home: tempfile::TempDir,
+    node: RunningDriver,
+}
+
+async fn seated(transport: Transport, shares: &share_transfer::SharesPayload) -> Seated {
+    let id = Identity::generate();
+    let (listener, addr, url) = listener().await;
+    let contract = network(id.public_key(), &url);
+    let backup_id = Arc::new(Identity::generate());
+    register_backup_service(&contract, &backup_id).await;
+    let home = tempfile::tempdir().unwrap();
+    FileShareStore::in_home(home.path()).import(shares, &Expected::from(&keyset())).unwrap();
+    let mut node = start(old_node_client(&contract), id, &url, listener, home.path(), config(transport));
+    node.decision(Decision::Refresh).await;
+    Seated { contract, backup_id, addr, home, node }
+}
+
 async fn lose_and_recover_machine(transport: Transport) {
     let logs = captured_logs();
     let keyset = keyset();
     let shares = shares_for(&keyset);
 
     // The old machine, seated and holding its shares; a registered backup service.
-    let old_id = Identity::generate();
-    let (old_listener, old_addr, old_url) = listener().await;
-    let contract = network(old_id.public_key(), &old_url);
-    let backup_id = Arc::new(Identity::generate());
-    register_backup_service(&contract, &backup_id).await;
-    let old_home = tempfile::tempdir().unwrap();
-    FileShareStore::in_home(old_home.path()).import(&shares, &Expected::from(&keyset)).unwrap();
-    let mut old = start(old_node_client(&contract), old_id, &old_url, old_listener, old_home.path(), config(transport));
-    old.decision(Decision::Refresh).await;
+    let Seated { contract, backup_id, addr: old_addr, home: old_home, node: mut old } =
+        seated(transport, &shares).await;
 
     // The backup service takes its copy.
     let copy = match transport {
@@ -353,5 +368,24 @@ async fn driver__should_take_part_with_shares_that_match_its_verifying_shares() 
 
     let mut node = start(old_node_client(&contract), id, &url, listener, home.path(), config(Transport::Mtls));
     node.decision(Decision::Refresh).await;
+    assert_eq!(node.stop().await, Exit::Cancelled);
+}
+
+/// The node's own new output, written to its store while it runs (as the MPC
+/// node writes the shares it generates), is what the backup service gets at
+/// its next request: the endpoint reads the store then, not a copy made when
+/// the driver started or at its last poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn driver__should_serve_backups_from_what_the_store_holds_when_the_request_comes() {
+    let keyset = keyset();
+    let first = shares_for(&keyset);
+    let Seated { contract, backup_id, addr, home, node } = seated(Transport::Mtls, &first).await;
+    let backup = backup_mtls(&contract, &backup_id);
+    assert_eq!(backup.fetch_backup(addr, &keyset).await.unwrap(), first);
+
+    let rewritten = shares_for(&keyset);
+    FileShareStore::in_home(home.path()).write(&rewritten).unwrap();
+
+    assert_eq!(backup.fetch_backup(addr, &keyset).await.unwrap(), rewritten);
     assert_eq!(node.stop().await, Exit::Cancelled);
 }

@@ -13,11 +13,11 @@ use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::Keyset;
 use mpc_interface::recovery::{Session, SessionKind};
 use mpc_interface::state::ProtocolStateView;
-use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore, StoreError};
 use node_hooks::transfer::Transport;
 use node_hooks::{Decision, Exit, NodeDeliveryState};
 use serde_json::json;
+use share_transfer::test_doubles::shares_for;
 use share_transfer::{Identity, SharesPayload};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -254,4 +254,54 @@ async fn mtls_recovery__should_refuse_a_redelivery_that_differs_from_the_stored_
     let refused = r.deliver(Transport::Mtls, &other, None).await.1.unwrap_err();
     assert!(refused.contains("differs from the verified shares already stored"), "{refused}");
     assert_eq!(r.file().load().unwrap(), Some(shares));
+}
+
+/// A share file whose writes take `delay`, as a slow or loaded disk would.
+struct SlowStore {
+    inner: FileShareStore,
+    delay: std::time::Duration,
+}
+
+impl ShareStore for SlowStore {
+    fn load(&self) -> Result<Option<SharesPayload>, StoreError> {
+        self.inner.load()
+    }
+    fn write(&self, shares: &SharesPayload) -> Result<(), StoreError> {
+        std::thread::sleep(self.delay);
+        self.inner.write(shares)
+    }
+    fn destroy(&self) -> Result<(), StoreError> {
+        self.inner.destroy()
+    }
+}
+
+/// Storing the shares takes longer than the web session-renewal time: the
+/// node does not replace the session that is storing them (which would drop
+/// the delivery half-stored and refuse it with "the node stopped before
+/// storing the shares"); the delivery is stored and acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_recovery__should_not_renew_a_session_while_its_shares_are_being_stored() {
+    let (r, listener) = setup().await;
+    let shares = shares_for(&keyset());
+    let store = Arc::new(SlowStore { inner: r.file(), delay: std::time::Duration::from_millis(1500) });
+    let mut slow = config(Transport::Web);
+    slow.session_renewal = std::time::Duration::from_millis(300);
+    let identity = Identity::from_seed(&r.seed);
+    let mut node = start_with_store(new_node_client(&r.contract), identity, &r.url, listener, store, slow);
+    approve(&r.contract, &mut node).await;
+
+    // An unused session is still renewed, so a delivery may meet a newer one
+    // (409): the backup service then delivers again, as it does in production.
+    let mut last = None;
+    let outcome = loop {
+        let (session, outcome) = r.deliver(Transport::Web, &shares, last).await;
+        match outcome {
+            Err(e) if e.contains("this node is waiting for the recovery session") => last = session,
+            other => break other,
+        }
+    };
+
+    outcome.expect("shares stored more slowly than the renewal time are still acknowledged");
+    assert_eq!(r.file().load().unwrap(), Some(shares));
+    assert_eq!(node.stop().await, Exit::Cancelled);
 }

@@ -6,9 +6,9 @@ use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::primitives::{
     DomainId, DomainPublicKey, EpochId, KeyForDomain, Keyset, ParticipantId, SignatureScheme,
 };
-use node_hooks::private_file::{is_temp_name, PrivateFileError};
-use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore, StoreError, SHARES_FILE};
+use secret_file::{is_temp_name, SecretFileError};
+use share_transfer::test_doubles::shares_for;
 use share_transfer::Expected;
 use share_transfer::PayloadError;
 use std::fs;
@@ -91,7 +91,7 @@ fn file_store__should_refuse_a_file_readable_by_others() {
 
     let err = store.load().unwrap_err();
 
-    assert!(matches!(err, StoreError::File(PrivateFileError::TooOpen { mode: 0o644, .. })), "{err}");
+    assert!(matches!(err, StoreError::File(SecretFileError::TooOpen { mode: 0o644, .. })), "{err}");
     assert!(err.to_string().contains("accessible by group or others (mode 0644)"), "{err}");
 }
 

@@ -11,10 +11,10 @@ use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::methods::Role;
 use mpc_interface::primitives::{DomainPublicKey, EpochId, Keyset, ParticipantInfo};
 use mpc_interface::recovery::{Session, SessionKind};
-use node_hooks::stand_in::shares_for;
 use node_hooks::store::{FileShareStore, ShareStore};
 use node_hooks::transfer::{EndpointParts, Mode, TransferEndpoint, TransferEvent, Transport};
 use share_transfer::mtls::{Frame, MtlsConfig, MtlsError};
+use share_transfer::test_doubles::shares_for;
 use share_transfer::web::{WebConfig, WebError};
 use share_transfer::{Identity, SharesPayload};
 use std::net::SocketAddr;
@@ -85,8 +85,28 @@ async fn serving(transport: Transport) -> (InProcessContract, Node, Arc<Identity
     register_backup_service(&contract, &backup_id).await;
     let mut node = start_node(transport, node_id, old_node_client(&contract), listener).await;
     let shares = shares_for(&keyset());
-    node.endpoint.apply(Mode::ServeBackups(shares.clone())).await;
+    node.store.write(&shares).unwrap();
+    node.endpoint.apply(Mode::ServeBackups { epoch_id: shares.epoch_id }).await;
     (contract, node, backup_id, shares)
+}
+
+/// The node's shares as the registered backup service fetches them.
+async fn fetch(
+    transport: Transport,
+    contract: &InProcessContract,
+    node: &Node,
+    backup_id: &Arc<Identity>,
+    nonce: u64,
+) -> Result<SharesPayload, String> {
+    match transport {
+        Transport::Mtls => {
+            backup_mtls(contract, backup_id).fetch_backup(node.addr, &keyset()).await.map_err(|e| e.to_string())
+        }
+        Transport::Web => backup_web(contract, backup_id, node.addr)
+            .fetch_backup(backup_session(nonce), &keyset())
+            .await
+            .map_err(|e| e.to_string()),
+    }
 }
 
 fn backup_session(nonce: u64) -> Session {
@@ -192,6 +212,62 @@ async fn web_backup__should_reach_the_registered_backup_service() {
     let keys = backup_client(&contract).ephemeral_keys(&account()).await.unwrap();
     assert_eq!(keys.node.unwrap().session, backup_session(1));
     assert_eq!(keys.backup_service.unwrap().session, backup_session(1));
+}
+
+/// The shares handed out are read from the store when the request comes:
+/// shares the node writes while it serves (its own new output) are the ones
+/// backed up, never a copy made at an earlier poll.
+async fn backup_serves_what_the_store_holds_now(transport: Transport) {
+    let (contract, node, backup_id, first) = serving(transport).await;
+    assert_eq!(fetch(transport, &contract, &node, &backup_id, 1).await.unwrap(), first);
+
+    let rewritten = shares_for(&keyset());
+    node.store.write(&rewritten).unwrap();
+
+    assert_eq!(fetch(transport, &contract, &node, &backup_id, 2).await.unwrap(), rewritten);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_backup__should_hand_out_the_shares_the_store_holds_when_the_request_comes() {
+    backup_serves_what_the_store_holds_now(Transport::Mtls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_backup__should_hand_out_the_shares_the_store_holds_when_the_request_comes() {
+    backup_serves_what_the_store_holds_now(Transport::Web).await;
+}
+
+/// Shares that vanished from the store, or are of another epoch, are not
+/// served; the node says why (over mTLS in its events, as the connection is
+/// just closed; over the web in the refusal).
+async fn backup_refuses_without_stored_shares(transport: Transport) {
+    let (contract, mut node, backup_id, _) = serving(transport).await;
+    node.store.destroy().unwrap();
+    let none = fetch(transport, &contract, &node, &backup_id, 1).await.unwrap_err();
+    node.store.write(&shares_for(&other_epoch(&keyset()))).unwrap();
+    let other = fetch(transport, &contract, &node, &backup_id, 2).await.unwrap_err();
+    match transport {
+        Transport::Mtls => {
+            let (what, error) = failed(node.next_event().await);
+            assert_eq!((what, error.as_str()), ("backup", "no shares are stored"));
+            let (_, error) = failed(node.next_event().await);
+            assert!(error.contains("shares are of epoch 1, but the node serves backups of epoch 0"), "{error}");
+        }
+        Transport::Web => {
+            assert!(none.contains("no shares to back up"), "{none}");
+            assert!(other.contains("epoch 1"), "{other}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtls_backup__should_refuse_when_the_store_holds_no_shares_of_the_epoch() {
+    backup_refuses_without_stored_shares(Transport::Mtls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_backup__should_refuse_when_the_store_holds_no_shares_of_the_epoch() {
+    backup_refuses_without_stored_shares(Transport::Web).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,16 +28,20 @@ pub mod endpoint;
 pub mod expected;
 pub mod gate;
 pub mod identity;
+#[cfg(feature = "test-doubles")]
 pub mod memory;
 pub mod mtls;
 pub mod payload;
 pub mod session;
+#[cfg(any(test, feature = "test-doubles"))]
+pub mod test_doubles;
 pub mod transport;
 pub mod verifying;
 pub mod web;
 
 pub use authority::{AuthorityError, EphemeralKeyDirectory, PeerAuthority};
 pub use identity::Identity;
+#[cfg(feature = "test-doubles")]
 pub use memory::{InMemoryAuthority, InMemoryDirectory, PartyDirectory};
 pub use payload::{DomainShare, Expected, PayloadError, SecretShare, SharesPayload};
 pub use session::{Party, Session, SessionKind};

@@ -202,6 +202,7 @@ impl SharesPayload {
 #[allow(non_snake_case)]
 mod tests {
     use super::*;
+    use crate::test_doubles::shares_for;
     use crate::verifying::verifying_share;
     use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
     use mpc_interface::primitives::KeyForDomain;
@@ -223,31 +224,16 @@ mod tests {
         }
     }
 
-    fn payload_for(keyset: &Keyset) -> SharesPayload {
-        SharesPayload {
-            epoch_id: keyset.epoch_id,
-            shares: keyset
-                .domains
-                .iter()
-                .map(|d| DomainShare {
-                    domain_id: d.domain_id,
-                    public_key: d.public_key,
-                    secret_share: SecretShare::new(vec![0xAB; 32]),
-                })
-                .collect(),
-        }
-    }
-
     #[test]
     fn check_against__should_accept_matching_payload() {
         let keyset = keyset();
-        assert_eq!(payload_for(&keyset).check_against(&keyset.clone().into()), Ok(()));
+        assert_eq!(shares_for(&keyset).check_against(&keyset.clone().into()), Ok(()));
     }
 
     #[test]
     fn check_against__should_name_both_epochs_when_epoch_differs() {
         let keyset = keyset();
-        let mut payload = payload_for(&keyset);
+        let mut payload = shares_for(&keyset);
         payload.epoch_id = EpochId(3);
         let err = payload.check_against(&keyset.clone().into()).unwrap_err();
         assert_eq!(err.to_string(), "wrong epoch: payload has 3, contract has 4");
@@ -256,7 +242,7 @@ mod tests {
     #[test]
     fn check_against__should_name_both_keys_when_public_key_differs() {
         let keyset = keyset();
-        let mut payload = payload_for(&keyset);
+        let mut payload = shares_for(&keyset);
         let wrong = Ed25519PublicKey([9; 32]);
         payload.shares[1].public_key = DomainPublicKey::Ed25519(wrong);
         let err = payload.check_against(&keyset.clone().into()).unwrap_err();
@@ -269,7 +255,7 @@ mod tests {
     #[test]
     fn check_against__should_refuse_missing_extra_duplicate_and_reordered_domains() {
         let keyset = keyset();
-        let good = payload_for(&keyset);
+        let good = shares_for(&keyset);
 
         let mut missing = good.clone();
         missing.shares.pop();
@@ -305,7 +291,7 @@ mod tests {
     #[test]
     fn check_against__should_refuse_empty_share() {
         let keyset = keyset();
-        let mut payload = payload_for(&keyset);
+        let mut payload = shares_for(&keyset);
         payload.shares[0].secret_share = SecretShare::new(vec![]);
         assert_eq!(
             payload.check_against(&keyset.clone().into()),
@@ -316,7 +302,7 @@ mod tests {
     /// Shares that are valid scalars of both curves, and the verifying shares
     /// of participant 2 computed from them.
     fn verified(keyset: &Keyset) -> (SharesPayload, Expected) {
-        let mut payload = payload_for(keyset);
+        let mut payload = shares_for(keyset);
         for (i, share) in payload.shares.iter_mut().enumerate() {
             share.secret_share = SecretShare::new(vec![i as u8 + 1; 32]);
         }
@@ -389,7 +375,7 @@ mod tests {
     #[test]
     fn secret_share__should_compare_by_content_and_round_trip_through_borsh() {
         let keyset = keyset();
-        let payload = payload_for(&keyset);
+        let payload = shares_for(&keyset);
         let bytes = borsh::to_vec(&payload).unwrap();
         let back: SharesPayload = borsh::from_slice(&bytes).unwrap();
         assert_eq!(back, payload);

@@ -21,13 +21,6 @@ pub fn describe(session: &Session) -> String {
     format!("{} session (epoch {}, nonce {})", kind_name(session.kind), session.epoch_id, session.nonce)
 }
 
-/// Whether `session` is newer than `last` of the same kind: a later epoch, or
-/// the same epoch and a higher nonce (the contract's order, see
-/// `Session::supersedes`).
-pub fn is_newer(session: &Session, last: &Session) -> bool {
-    (session.epoch_id, session.nonce) > (last.epoch_id, last.nonce)
-}
-
 /// The two parties. The contract only lets each publish its own ephemeral
 /// keys, which is what makes a published key evidence of who made it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, BorshSerialize, BorshDeserialize)]
@@ -65,13 +58,7 @@ mod tests {
     }
 
     #[test]
-    fn is_newer__should_order_by_epoch_then_nonce() {
-        assert!(is_newer(&s(4, 2), &s(4, 1)));
-        assert!(!is_newer(&s(4, 1), &s(4, 1)));
-        assert!(!is_newer(&s(4, 0), &s(4, 1)));
-        // A new epoch may start its nonces again, as the contract allows.
-        assert!(is_newer(&s(5, 0), &s(4, 9)));
-        assert!(!is_newer(&s(3, 99), &s(4, 0)));
+    fn describe__should_name_kind_epoch_and_nonce() {
         assert_eq!(describe(&s(4, 2)), "backup session (epoch 4, nonce 2)");
     }
 }

@@ -8,7 +8,7 @@ use share_transfer::{Identity, InMemoryAuthority, Party, PayloadError, SessionKi
 use std::sync::Arc;
 use std::time::Duration;
 use support::proxy::{self, Tamper};
-use support::{fast_mtls, keyset, listener, shares_for};
+use support::{fast_mtls, keyset, listener, shares_for, shares_of_len};
 
 /// A node and its backup service, each with the contract's view of the other.
 struct Setup {
@@ -37,7 +37,7 @@ fn setup() -> Setup {
 async fn mtls_backup__should_deliver_node_shares_to_registered_backup_service() {
     let s = setup();
     let keyset = keyset(4);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     let (listener, addr) = listener().await;
 
     let (served, fetched) = tokio::join!(s.node.serve_backup(&listener, &shares), s.backup.fetch_backup(addr, &keyset));
@@ -53,7 +53,7 @@ async fn mtls_backup__should_deliver_node_shares_to_registered_backup_service() 
 async fn mtls_recovery__should_deliver_shares_to_registered_replacement_node() {
     let s = setup();
     let keyset = keyset(7);
-    let shares = shares_for(&keyset, 48);
+    let shares = shares_of_len(&keyset, 48);
     let (listener, addr) = listener().await;
 
     let (received, delivered) =
@@ -69,7 +69,7 @@ async fn mtls_recovery__should_deliver_shares_to_registered_replacement_node() {
 async fn mtls_backup__should_refuse_unregistered_peer_key() {
     let s = setup();
     let keyset = keyset(4);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     let registered = Identity::generate().public_key();
     s.backup_registration.set(Some(registered));
     let (listener, addr) = listener().await;
@@ -94,7 +94,7 @@ async fn mtls_backup__should_name_both_keys_when_refusing() {
     s.backup_registration.set(Some(registered));
     let (listener, addr) = listener().await;
     let keyset = keyset(1);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
 
     let (served, _) = tokio::join!(s.node.serve_backup(&listener, &shares), s.backup.fetch_backup(addr, &keyset));
 
@@ -109,7 +109,7 @@ async fn mtls_backup__should_refuse_peer_when_no_key_is_registered() {
     let s = setup();
     s.backup_registration.set(None);
     let keyset = keyset(4);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     let (listener, addr) = listener().await;
 
     let (served, fetched) = tokio::join!(s.node.serve_backup(&listener, &shares), s.backup.fetch_backup(addr, &keyset));
@@ -124,7 +124,7 @@ async fn mtls_backup__should_refuse_peer_when_no_key_is_registered() {
 async fn mtls_recovery__should_refuse_impostor_node_before_sending_shares() {
     let s = setup();
     let keyset = keyset(4);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     // An impostor listens where the node should be, with its own key.
     let impostor_id = Identity::generate();
     let impostor = MtlsEndpoint::new(
@@ -157,7 +157,7 @@ async fn mtls_recovery__should_refuse_impostor_node_before_sending_shares() {
 async fn mtls_backup__should_drop_connection_when_registration_changes_mid_connection() {
     let Setup { node, backup, backup_registration, backup_id, .. } = setup();
     let keyset = keyset(4);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     let (listener, addr) = listener().await;
     let serving = tokio::spawn(async move { node.serve_backup(&listener, &shares).await });
 
@@ -188,7 +188,7 @@ async fn mtls_backup__should_drop_connection_when_registration_changes_mid_conne
 async fn mtls_recovery__should_not_confirm_delivery_when_node_registration_changes_before_ack() {
     let Setup { node, backup, node_registration, .. } = setup();
     let keyset = keyset(4);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     let (listener, addr) = listener().await;
     let delivering = tokio::spawn(async move { backup.deliver_recovery(addr, &shares).await });
 
@@ -211,7 +211,7 @@ async fn mtls_recovery__should_not_confirm_delivery_when_node_registration_chang
 async fn mtls_backup__should_refuse_shares_of_wrong_epoch() {
     let s = setup();
     let contract = keyset(4);
-    let stale = shares_for(&keyset(3), 32);
+    let stale = shares_for(&keyset(3));
     let (listener, addr) = listener().await;
 
     let (served, fetched) =
@@ -230,7 +230,7 @@ async fn mtls_backup__should_refuse_shares_of_wrong_epoch() {
 async fn mtls_recovery__should_refuse_wrong_public_key_and_accept_nothing() {
     let s = setup();
     let contract = keyset(4);
-    let mut wrong: SharesPayload = shares_for(&contract, 32);
+    let mut wrong: SharesPayload = shares_for(&contract);
     wrong.shares[1].public_key = keyset(4).domains[0].public_key;
     let (listener, addr) = listener().await;
 
@@ -253,7 +253,7 @@ async fn mtls_recovery__should_refuse_tampered_payload() {
     let s = setup();
     let keyset = keyset(4);
     // Large shares so the record carrying them is the biggest on the wire.
-    let shares = shares_for(&keyset, 4000);
+    let shares = shares_of_len(&keyset, 4000);
     let (listener, addr) = listener().await;
     let mitm = proxy::spawn(addr, Tamper::LargeClientTlsRecord { min_len: 6000 }).await;
 
@@ -292,7 +292,7 @@ async fn mtls__should_refuse_peer_without_ed25519_certificate() {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     let s = setup();
     let (listener, addr) = listener().await;
-    let shares = shares_for(&keyset(1), 32);
+    let shares = shares_for(&keyset(1));
     let serving = tokio::spawn(async move { s.node.serve_backup(&listener, &shares).await });
 
     // A client with an ECDSA P-256 certificate instead of Ed25519.

@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use support::proxy::{self, Tamper};
-use support::{keyset, listener, raw_request, shares_for, text};
+use support::{keyset, listener, raw_request, shares_for, shares_of_len, text};
 
 struct Setup {
     backup_id: Arc<Identity>,
@@ -67,7 +67,7 @@ fn refused(result: Result<impl std::fmt::Debug, WebError>) -> (u16, String) {
 async fn web_backup__should_deliver_sealed_shares_to_registered_backup_service() {
     let s = setup().await;
     let keyset = keyset(4);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     s.node.set_backup_shares(Some(shares.clone()));
     let session = session(SessionKind::Backup, 4, 1);
 
@@ -84,7 +84,7 @@ async fn web_backup__should_deliver_sealed_shares_to_registered_backup_service()
 async fn web_recovery__should_deliver_shares_to_replacement_node() {
     let s = setup().await;
     let keyset = keyset(9);
-    let shares = shares_for(&keyset, 48);
+    let shares = shares_of_len(&keyset, 48);
     let session = session(SessionKind::Recovery, 9, 1);
     let handle = s.node.begin_recovery(session, keyset.clone()).await.unwrap();
 
@@ -100,7 +100,7 @@ async fn web_recovery__should_deliver_shares_to_replacement_node() {
 async fn web_backup__should_refuse_unregistered_identity_key() {
     let s = setup().await;
     let keyset = keyset(4);
-    s.node.set_backup_shares(Some(shares_for(&keyset, 32)));
+    s.node.set_backup_shares(Some(shares_for(&keyset)));
     let registered = Identity::generate().public_key();
     s.registration.set(Some(registered));
 
@@ -120,7 +120,7 @@ async fn web_backup__should_refuse_unregistered_identity_key() {
 async fn web_backup__should_refuse_when_no_identity_is_registered() {
     let s = setup().await;
     let keyset = keyset(4);
-    s.node.set_backup_shares(Some(shares_for(&keyset, 32)));
+    s.node.set_backup_shares(Some(shares_for(&keyset)));
     s.registration.set(None);
 
     let (status, message) = refused(s.client.fetch_backup(session(SessionKind::Backup, 4, 1), &keyset).await);
@@ -135,7 +135,7 @@ async fn web_recovery__should_refuse_request_after_registration_changes_mid_sess
     let keyset = keyset(4);
     let session = session(SessionKind::Recovery, 4, 1);
     let handle = s.node.begin_recovery(session, keyset.clone()).await.unwrap();
-    let request = s.client.prepare_recovery(session, &shares_for(&keyset, 32)).await.unwrap();
+    let request = s.client.prepare_recovery(session, &shares_for(&keyset)).await.unwrap();
 
     // The backup service's identity is rotated after the session began.
     let rotated = Identity::generate().public_key();
@@ -152,7 +152,7 @@ async fn web_recovery__should_refuse_request_after_registration_changes_mid_sess
 async fn web_backup__should_drop_keep_alive_connection_when_registration_changes() {
     let s = setup().await;
     let keyset = keyset(4);
-    s.node.set_backup_shares(Some(shares_for(&keyset, 32)));
+    s.node.set_backup_shares(Some(shares_for(&keyset)));
     let tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.unwrap();
     let connection = tokio::spawn(conn);
@@ -187,7 +187,7 @@ async fn web_backup__should_drop_keep_alive_connection_when_registration_changes
 async fn web_backup__should_refuse_replayed_request() {
     let s = setup().await;
     let keyset = keyset(4);
-    s.node.set_backup_shares(Some(shares_for(&keyset, 32)));
+    s.node.set_backup_shares(Some(shares_for(&keyset)));
     let session = session(SessionKind::Backup, 4, 1);
     let ephemeral = EphemeralKeyPair::generate();
     s.directory.set(session, Party::BackupService, ephemeral.public_key());
@@ -208,7 +208,7 @@ async fn web_recovery__should_refuse_replayed_request() {
     let keyset = keyset(4);
     let session = session(SessionKind::Recovery, 4, 1);
     let handle = s.node.begin_recovery(session, keyset.clone()).await.unwrap();
-    let request = s.client.prepare_recovery(session, &shares_for(&keyset, 32)).await.unwrap();
+    let request = s.client.prepare_recovery(session, &shares_for(&keyset)).await.unwrap();
     let auth =
         RequestAuth::sign(&s.backup_id, "POST", RECOVER_PATH, session, request.ephemeral_key, now_ms(), &request.body);
     let headers = auth.to_headers();
@@ -230,7 +230,7 @@ async fn web_recovery__should_refuse_replayed_request() {
 async fn web_backup__should_refuse_session_nonce_that_is_not_newer() {
     let s = setup().await;
     let keyset = keyset(4);
-    s.node.set_backup_shares(Some(shares_for(&keyset, 32)));
+    s.node.set_backup_shares(Some(shares_for(&keyset)));
 
     s.client.fetch_backup(session(SessionKind::Backup, 4, 5), &keyset).await.unwrap();
     let same = s.client.fetch_backup(session(SessionKind::Backup, 4, 5), &keyset).await;
@@ -251,7 +251,7 @@ async fn web_recovery__should_refuse_stale_ephemeral_key() {
     let keyset = keyset(4);
     let session = session(SessionKind::Recovery, 4, 1);
     let _handle = s.node.begin_recovery(session, keyset.clone()).await.unwrap();
-    let request = s.client.prepare_recovery(session, &shares_for(&keyset, 32)).await.unwrap();
+    let request = s.client.prepare_recovery(session, &shares_for(&keyset)).await.unwrap();
     // The backup service published a newer key since; the old one is stale.
     let newer = EphemeralKeyPair::generate().public_key();
     s.directory.set(session, Party::BackupService, newer);
@@ -296,7 +296,7 @@ async fn web_backup__should_refuse_shares_from_node_whose_ephemeral_key_is_not_p
         Arc::new(ImpostorDirectory { contract: s.directory.clone(), rejected_writes: InMemoryDirectory::new() }),
         WebConfig::default(),
     );
-    impostor.set_backup_shares(Some(shares_for(&keyset, 32)));
+    impostor.set_backup_shares(Some(shares_for(&keyset)));
     let (listener, addr) = listener().await;
     let server = impostor.clone();
     tokio::spawn(async move { server.serve(listener).await });
@@ -314,7 +314,7 @@ async fn web_backup__should_refuse_shares_from_node_whose_ephemeral_key_is_not_p
 async fn web_backup__should_refuse_tampered_response() {
     let s = setup().await;
     let keyset = keyset(4);
-    s.node.set_backup_shares(Some(shares_for(&keyset, 32)));
+    s.node.set_backup_shares(Some(shares_for(&keyset)));
     let mitm = proxy::spawn(s.addr, Tamper::LastResponseByte).await;
     let client = client_to(mitm.addr, &s.backup_id, &s.directory);
 
@@ -332,7 +332,7 @@ async fn web_recovery__should_refuse_tampered_ciphertext_and_accept_nothing() {
     let keyset = keyset(4);
     let session = session(SessionKind::Recovery, 4, 1);
     let handle = s.node.begin_recovery(session, keyset.clone()).await.unwrap();
-    let mut request = s.client.prepare_recovery(session, &shares_for(&keyset, 32)).await.unwrap();
+    let mut request = s.client.prepare_recovery(session, &shares_for(&keyset)).await.unwrap();
     // Corrupt the ciphertext, then sign it: only the AEAD can catch this.
     let mut sealed: Sealed = borsh::from_slice(&request.body).unwrap();
     sealed.ciphertext[3] ^= 0x80;
@@ -351,7 +351,7 @@ async fn web_recovery__should_refuse_body_altered_after_signing() {
     let keyset = keyset(4);
     let session = session(SessionKind::Recovery, 4, 1);
     let _handle = s.node.begin_recovery(session, keyset.clone()).await.unwrap();
-    let request = s.client.prepare_recovery(session, &shares_for(&keyset, 32)).await.unwrap();
+    let request = s.client.prepare_recovery(session, &shares_for(&keyset)).await.unwrap();
     let auth =
         RequestAuth::sign(&s.backup_id, "POST", RECOVER_PATH, session, request.ephemeral_key, now_ms(), &request.body);
     let mut altered = request.body.clone();
@@ -367,7 +367,7 @@ async fn web_recovery__should_refuse_body_altered_after_signing() {
 async fn web_backup__should_refuse_shares_of_wrong_epoch() {
     let s = setup().await;
     // The node still holds epoch-3 shares; the contract is at epoch 4.
-    s.node.set_backup_shares(Some(shares_for(&keyset(3), 32)));
+    s.node.set_backup_shares(Some(shares_for(&keyset(3))));
 
     let result = s.client.fetch_backup(session(SessionKind::Backup, 3, 1), &keyset(4)).await;
 
@@ -383,7 +383,7 @@ async fn web_recovery__should_refuse_shares_of_wrong_epoch_and_accept_nothing() 
     let session = session(SessionKind::Recovery, 4, 1);
     let handle = s.node.begin_recovery(session, contract).await.unwrap();
 
-    let result = s.client.deliver_recovery(session, &shares_for(&keyset(3), 32)).await;
+    let result = s.client.deliver_recovery(session, &shares_for(&keyset(3))).await;
 
     assert_eq!(refused(result), (422, "shares refused: wrong epoch: payload has 3, contract has 4".into()));
     assert!(matches!(handle.wait().await, Err(WebError::Payload(PayloadError::WrongEpoch { .. }))));
@@ -395,7 +395,7 @@ async fn web_recovery__should_refuse_wrong_public_key_and_accept_nothing() {
     let contract = keyset(4);
     let session = session(SessionKind::Recovery, 4, 1);
     let handle = s.node.begin_recovery(session, contract.clone()).await.unwrap();
-    let mut wrong = shares_for(&contract, 32);
+    let mut wrong = shares_for(&contract);
     let bogus = keyset(4).domains[0].public_key;
     wrong.shares[1].public_key = bogus;
 
@@ -422,7 +422,7 @@ async fn web_recovery__should_refuse_request_for_another_session() {
     let other = session(SessionKind::Recovery, 4, 1);
     s.directory.set(other, Party::Node, s.directory.published(pending, Party::Node).unwrap());
 
-    let (status, message) = refused(s.client.deliver_recovery(other, &shares_for(&keyset, 32)).await);
+    let (status, message) = refused(s.client.deliver_recovery(other, &shares_for(&keyset)).await);
 
     assert_eq!(status, 409);
     assert!(message.starts_with("this node is waiting for the recovery session (epoch 4, nonce 2)"), "{message}");
@@ -432,7 +432,7 @@ async fn web_recovery__should_refuse_request_for_another_session() {
 async fn web__should_refuse_request_outside_clock_window() {
     let s = setup().await;
     let keyset = keyset(4);
-    s.node.set_backup_shares(Some(shares_for(&keyset, 32)));
+    s.node.set_backup_shares(Some(shares_for(&keyset)));
     let session = session(SessionKind::Backup, 4, 1);
     let ephemeral = EphemeralKeyPair::generate().public_key();
     s.directory.set(session, Party::BackupService, ephemeral);

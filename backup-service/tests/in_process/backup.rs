@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use backup_service::status::{self, RegistrationCheck, Verdict};
-use backup_service::{Outcome, Transport};
+use backup_service::{RoundOutcome, Transport};
 use contract_client::MpcContract;
 use contract_tests::scenario::node_key;
 use mpc_interface::keys::AccessPublicKey;
@@ -17,7 +17,7 @@ async fn mtls_backup__should_fetch_check_and_store_the_nodes_shares() {
     let node = world.node_mtls(&world.node_identity);
     let service = world.service(Transport::Mtls);
     let (served, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
-    assert_eq!(outcome.unwrap(), Outcome::BackedUp { epoch: EpochId(0) });
+    assert_eq!(outcome.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(0) });
     assert_eq!(served.unwrap().peer_key, world.service_identity.public_key());
     assert_eq!(service.storage().load(EpochId(0)).unwrap(), world.shares);
     assert_eq!(service.metrics().last_backup_epoch(), Some(EpochId(0)));
@@ -33,7 +33,7 @@ async fn web_backup__should_fetch_check_and_store_the_nodes_shares() {
     node.set_backup_shares(Some(world.shares.clone()));
     tokio::spawn(async move { node.serve(listener).await });
     let service = world.service(Transport::Web);
-    assert_eq!(service.run_once().await.unwrap(), Outcome::BackedUp { epoch: EpochId(2) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(2) });
     assert_eq!(service.storage().load(EpochId(2)).unwrap(), world.shares);
     let published = world.client(node_key(ACCOUNT)).ephemeral_keys(&account()).await.unwrap();
     let session = published.backup_service.expect("the service published its session key").session;
@@ -47,11 +47,11 @@ async fn backup__should_leave_the_node_alone_while_the_stored_copy_is_current() 
     let node = world.node_mtls(&world.node_identity);
     let service = world.service(Transport::Mtls);
     let (_, first) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
-    assert_eq!(first.unwrap(), Outcome::BackedUp { epoch: EpochId(0) });
+    assert_eq!(first.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(0) });
     // Nobody serves any more: a second fetch would fail.
     drop(listener);
-    assert_eq!(service.run_once().await.unwrap(), Outcome::UpToDate { epoch: EpochId(0) });
-    assert_eq!(service.run_once().await.unwrap(), Outcome::UpToDate { epoch: EpochId(0) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::UpToDate { epoch: EpochId(0) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::UpToDate { epoch: EpochId(0) });
 }
 
 #[tokio::test]
@@ -63,13 +63,13 @@ async fn web_backup__should_fetch_again_with_a_fresh_session_when_the_epoch_adva
     let server = node.clone();
     tokio::spawn(async move { server.serve(listener).await });
     let service = world.service(Transport::Web);
-    assert_eq!(service.run_once().await.unwrap(), Outcome::BackedUp { epoch: EpochId(0) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(0) });
     let reader = world.client(node_key(ACCOUNT));
     let first = reader.ephemeral_keys(&account()).await.unwrap().backup_service.unwrap().session;
 
     world.reshare().await;
     node.set_backup_shares(Some(world.shares.clone()));
-    assert_eq!(service.run_once().await.unwrap(), Outcome::BackedUp { epoch: EpochId(1) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(1) });
     let second = reader.ephemeral_keys(&account()).await.unwrap().backup_service.unwrap().session;
     assert!(second.supersedes(&first) && second.epoch_id == EpochId(1), "{first:?} then {second:?}");
     assert_eq!(service.storage().load(EpochId(1)).unwrap(), world.shares);
@@ -92,7 +92,7 @@ async fn backup__should_detect_a_corrupted_copy_report_it_and_fetch_a_good_one()
     assert!(service.storage().load(EpochId(0)).unwrap_err().is_corruption());
 
     let (_, again) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
-    assert_eq!(again.unwrap(), Outcome::BackedUp { epoch: EpochId(0) });
+    assert_eq!(again.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(0) });
     assert_eq!(service.metrics().errors("storage_corrupt"), 1);
     assert_eq!(service.storage().load(EpochId(0)).unwrap(), world.shares);
 }
@@ -164,6 +164,6 @@ async fn web_backup__should_refuse_to_store_a_share_with_one_bit_flipped_despite
     assert!(err.contains("does not match participant 0's verifying share on the contract"), "{err}");
     assert_eq!(service.storage().epochs().unwrap(), Vec::<EpochId>::new(), "nothing stored");
     node.set_backup_shares(Some(world.shares.clone()));
-    assert_eq!(service.run_once().await.unwrap(), Outcome::BackedUp { epoch: EpochId(1) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(1) });
     assert_eq!(service.storage().load(EpochId(1)).unwrap(), world.shares);
 }

@@ -4,7 +4,7 @@
 use crate::proxy::{Mode, Proxy};
 use crate::support::*;
 use async_trait::async_trait;
-use backup_service::{Outcome, Transport};
+use backup_service::{RoundOutcome, Transport};
 use contract_client::{CallOutcome, ClientError, ContractClient, Signer};
 use contract_tests::scenario::node_key;
 use mpc_interface::constants::Gas;
@@ -146,12 +146,7 @@ async fn mtls_backup__should_refuse_a_node_presenting_a_key_that_is_not_its_regi
 
 #[tokio::test]
 async fn mtls_recovery__should_refuse_a_machine_that_is_not_the_recoverys_and_not_confirm() {
-    let mut world = World::new(0).await;
-    let listener = world.take_node_listener();
-    let node = world.node_mtls(&world.node_identity);
-    let service = world.service(Transport::Mtls);
-    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
-    outcome.unwrap();
+    let (world, service) = backed_up(0, Transport::Mtls).await;
     let (new_identity, new_listener, _) = world.enter_recovery().await;
     world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
@@ -183,7 +178,7 @@ async fn mtls_backup__should_refuse_shares_that_do_not_match_the_keyset() {
 }
 
 /// The node offers shares of `offered` while the contract is at epoch 1.
-async fn mtls_node_offering(offered: u64) -> (Result<Outcome, backup_service::ServiceError>, usize) {
+async fn mtls_node_offering(offered: u64) -> (Result<RoundOutcome, backup_service::ServiceError>, usize) {
     let mut world = World::new(1).await;
     let listener = world.take_node_listener();
     let node = world.node_mtls(&world.node_identity);
@@ -198,7 +193,7 @@ async fn mtls_node_offering(offered: u64) -> (Result<Outcome, backup_service::Se
 async fn mtls_backup__should_refuse_and_wait_for_a_node_still_serving_an_older_epoch() {
     // Not an error: the node has not taken up the contract's keyset yet.
     let (outcome, stored) = mtls_node_offering(0).await;
-    assert_eq!(outcome.unwrap(), Outcome::NodeNotServingYet { epoch: EpochId(1) });
+    assert_eq!(outcome.unwrap(), RoundOutcome::NodeNotServingYet { epoch: EpochId(1) });
     assert_eq!(stored, 0, "nothing stored");
 }
 
@@ -221,7 +216,7 @@ async fn web_backup__should_refuse_and_wait_for_a_node_still_holding_an_older_ep
     tokio::spawn(async move { node.serve(listener).await });
     let service = world.service(Transport::Web);
     // The node refuses the session ("holds shares of epoch 0"): not serving epoch 1 yet.
-    assert_eq!(service.run_once().await.unwrap(), Outcome::NodeNotServingYet { epoch: EpochId(1) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::NodeNotServingYet { epoch: EpochId(1) });
     assert_eq!(service.metrics().total_errors(), 0);
     assert!(service.storage().epochs().unwrap().is_empty());
 }
@@ -250,7 +245,7 @@ async fn web_backup__should_refuse_a_tampered_response() {
     assert!(service.storage().epochs().unwrap().is_empty());
 
     proxy.set_mode(Mode::Record);
-    assert_eq!(service.run_once().await.unwrap(), Outcome::BackedUp { epoch: EpochId(0) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(0) });
 }
 
 #[tokio::test]
@@ -259,7 +254,7 @@ async fn web_backup__should_refuse_a_response_replayed_from_an_earlier_session()
     let mut config = world.config(Transport::Web);
     config.node_address = Some(proxy.addr.to_string());
     let service = world.service_with(config, world.service_client());
-    assert_eq!(service.run_once().await.unwrap(), Outcome::BackedUp { epoch: EpochId(0) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(0) });
 
     // The network moves on; an attacker answers the next backup with the old answer.
     world.reshare().await;
@@ -271,18 +266,13 @@ async fn web_backup__should_refuse_a_response_replayed_from_an_earlier_session()
     assert_eq!(service.storage().epochs().unwrap(), vec![EpochId(0)], "accepted a replayed answer");
 
     proxy.set_mode(Mode::Record);
-    assert_eq!(service.run_once().await.unwrap(), Outcome::BackedUp { epoch: EpochId(1) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(1) });
     assert_eq!(service.storage().load(EpochId(1)).unwrap(), world.shares);
 }
 
 #[tokio::test]
 async fn mtls_recovery__should_confirm_after_a_restart_without_delivering_again() {
-    let mut world = World::new(0).await;
-    let listener = world.take_node_listener();
-    let node = world.node_mtls(&world.node_identity);
-    let service = world.service(Transport::Mtls);
-    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), service.run_once());
-    outcome.unwrap();
+    let (world, _backed_up) = backed_up(0, Transport::Mtls).await;
     let (new_identity, new_listener, _) = world.enter_recovery().await;
     world.approve_recovery(&new_identity).await;
     let keyset = world.keyset().await;
@@ -305,12 +295,12 @@ async fn mtls_recovery__should_confirm_after_a_restart_without_delivering_again(
 
     // Restarted: it confirms without sending the shares again.
     let restarted = world.service(Transport::Mtls);
-    assert_eq!(restarted.run_once().await.unwrap(), Outcome::Delivered { epoch: EpochId(0) });
+    assert_eq!(restarted.run_once().await.unwrap(), RoundOutcome::Delivered { epoch: EpochId(0) });
     assert_eq!(restarted.metrics().deliveries(), 0);
     let contacted = tokio::time::timeout(Duration::from_millis(200), new_listener.accept()).await;
     assert!(contacted.is_err(), "delivered twice");
     world.conclude_recovery(&keyset).await.unwrap();
-    assert_eq!(restarted.run_once().await.unwrap(), Outcome::UpToDate { epoch: EpochId(0) });
+    assert_eq!(restarted.run_once().await.unwrap(), RoundOutcome::UpToDate { epoch: EpochId(0) });
     assert!(
         !world.home.path().join(backup_service::handoff::HANDOFF_FILE).exists(),
         "the record outlived the recovery"

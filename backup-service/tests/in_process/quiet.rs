@@ -3,7 +3,7 @@
 //! WARN and never counted as an error.
 
 use crate::support::*;
-use backup_service::{Outcome, Transport};
+use backup_service::{RoundOutcome, Transport};
 use contract_tests::scenario::node_key;
 use mpc_interface::primitives::EpochId;
 use std::time::Duration;
@@ -14,7 +14,7 @@ async fn backup__should_wait_without_an_error_while_the_node_is_idle() {
     let mut world = World::new(0).await;
     idle_node(world.take_node_listener());
     let service = world.service(Transport::Mtls);
-    assert_eq!(service.run_once().await.unwrap(), Outcome::NodeNotServingYet { epoch: EpochId(0) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::NodeNotServingYet { epoch: EpochId(0) });
     assert_eq!(service.metrics().total_errors(), 0);
     assert!(!service.metrics().copy_current());
 }
@@ -27,7 +27,7 @@ async fn web_backup__should_wait_without_an_error_while_the_node_has_no_shares()
     node.set_backup_shares(None);
     tokio::spawn(async move { node.serve(listener).await });
     let service = world.service(Transport::Web);
-    assert_eq!(service.run_once().await.unwrap(), Outcome::NodeNotServingYet { epoch: EpochId(2) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::NodeNotServingYet { epoch: EpochId(2) });
     assert_eq!(service.metrics().total_errors(), 0);
 }
 

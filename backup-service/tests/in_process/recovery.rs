@@ -2,23 +2,11 @@
 //! confirms on chain, and the new machine concludes.
 
 use crate::support::*;
-use backup_service::{BackupService, Outcome, ServiceError, Transport};
+use backup_service::{RoundOutcome, ServiceError, Transport};
 use contract_tests::scenario::new_node_key;
 use mpc_interface::primitives::EpochId;
 use mpc_interface::recovery::RecoveryStatus;
 use std::time::Duration;
-
-/// A world at `epoch` whose service already holds a backup (over mTLS).
-async fn backed_up(epoch: u64, transport: Transport) -> (World, BackupService) {
-    let mut world = World::new(epoch).await;
-    let listener = world.take_node_listener();
-    let node = world.node_mtls(&world.node_identity);
-    let service = world.service(transport);
-    let backup = world.service(Transport::Mtls);
-    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), backup.run_once());
-    assert_eq!(outcome.unwrap(), Outcome::BackedUp { epoch: EpochId(epoch) });
-    (world, service)
-}
 
 #[tokio::test]
 async fn mtls_recovery__should_wait_without_an_error_while_the_new_machine_is_not_receiving_yet() {
@@ -26,7 +14,7 @@ async fn mtls_recovery__should_wait_without_an_error_while_the_new_machine_is_no
     let (machine, listener, _) = world.enter_recovery().await;
     world.approve_recovery(&machine).await;
     idle_node(listener);
-    assert_eq!(service.run_once().await.unwrap(), Outcome::NodeNotReceivingYet { epoch: EpochId(0) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::NodeNotReceivingYet { epoch: EpochId(0) });
     assert_eq!(service.metrics().total_errors(), 0);
     assert_eq!(world.recovery_status().await, Some(RecoveryStatus::Approved), "nothing delivered");
 }
@@ -40,7 +28,7 @@ async fn mtls_recovery__should_deliver_to_the_approved_machine_confirm_and_let_i
     let new_node = world.node_mtls(&new_identity);
 
     let (received, outcome) = tokio::join!(new_node.receive_recovery(&listener, &keyset), service.run_once());
-    assert_eq!(outcome.unwrap(), Outcome::Delivered { epoch: EpochId(0) });
+    assert_eq!(outcome.unwrap(), RoundOutcome::Delivered { epoch: EpochId(0) });
     assert_eq!(received.unwrap(), world.shares);
     assert_eq!(world.recovery_status().await, Some(RecoveryStatus::Delivered));
     assert_eq!(service.metrics().deliveries(), 1);
@@ -58,12 +46,12 @@ async fn web_recovery__should_deliver_to_the_approved_machine_confirm_and_let_it
     let new_node = world.web_node(new_node_key(ACCOUNT));
     let server = new_node.clone();
     tokio::spawn(async move { server.serve(listener).await });
-    assert_eq!(service.run_once().await.unwrap(), Outcome::AwaitingNodeSession { epoch: EpochId(3) });
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::AwaitingNodeSession { epoch: EpochId(3) });
 
     let handle = new_node.begin_recovery(recovery_session(EpochId(3), 1), keyset.clone()).await.unwrap();
     // The node acknowledges once it has the shares (here: as soon as they arrive).
     let (outcome, received) = tokio::join!(service.run_once(), handle.wait());
-    assert_eq!(outcome.unwrap(), Outcome::Delivered { epoch: EpochId(3) });
+    assert_eq!(outcome.unwrap(), RoundOutcome::Delivered { epoch: EpochId(3) });
     assert_eq!(received.unwrap(), world.shares);
     assert_eq!(world.recovery_status().await, Some(RecoveryStatus::Delivered));
     world.conclude_recovery(&keyset).await.unwrap();
@@ -74,7 +62,7 @@ async fn recovery__should_send_nothing_while_the_recovery_awaits_approval() {
     let (world, service) = backed_up(0, Transport::Mtls).await;
     let (new_identity, listener, _) = world.enter_recovery().await;
     assert_eq!(world.recovery_status().await, Some(RecoveryStatus::PendingApproval));
-    assert_eq!(service.run_once().await.unwrap(), Outcome::AwaitingApproval);
+    assert_eq!(service.run_once().await.unwrap(), RoundOutcome::AwaitingApproval);
     let contacted = tokio::time::timeout(Duration::from_millis(300), listener.accept()).await;
     assert!(contacted.is_err(), "the service connected to an unapproved machine");
     assert!(world.conclude_recovery(&world.keyset().await).await.is_err(), "nothing was confirmed");
@@ -83,7 +71,7 @@ async fn recovery__should_send_nothing_while_the_recovery_awaits_approval() {
     let keyset = world.keyset().await;
     let new_node = world.node_mtls(&new_identity);
     let (received, outcome) = tokio::join!(new_node.receive_recovery(&listener, &keyset), service.run_once());
-    assert_eq!(outcome.unwrap(), Outcome::Delivered { epoch: EpochId(0) });
+    assert_eq!(outcome.unwrap(), RoundOutcome::Delivered { epoch: EpochId(0) });
     assert_eq!(received.unwrap(), world.shares);
 }
 
@@ -97,7 +85,7 @@ async fn recovery__should_not_deliver_again_once_the_contract_records_the_delive
     let (_, outcome) = tokio::join!(new_node.receive_recovery(&listener, &keyset), service.run_once());
     outcome.unwrap();
     for _ in 0..3 {
-        assert_eq!(service.run_once().await.unwrap(), Outcome::AlreadyDelivered);
+        assert_eq!(service.run_once().await.unwrap(), RoundOutcome::AlreadyDelivered);
     }
     let contacted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
     assert!(contacted.is_err(), "delivered twice");
@@ -154,12 +142,12 @@ async fn web_recovery__should_never_reuse_a_session_and_deliver_in_the_next_one(
     assert_eq!(err.kind(), "transfer", "{err}");
     assert!(first.wait().await.is_err());
     for _ in 0..2 {
-        assert_eq!(service.run_once().await.unwrap(), Outcome::AwaitingNodeSession { epoch: EpochId(0) });
+        assert_eq!(service.run_once().await.unwrap(), RoundOutcome::AwaitingNodeSession { epoch: EpochId(0) });
     }
 
     let second = new_node.begin_recovery(recovery_session(EpochId(0), 2), keyset.clone()).await.unwrap();
     let (outcome, received) = tokio::join!(service.run_once(), second.wait());
-    assert_eq!(outcome.unwrap(), Outcome::Delivered { epoch: EpochId(0) });
+    assert_eq!(outcome.unwrap(), RoundOutcome::Delivered { epoch: EpochId(0) });
     assert_eq!(received.unwrap(), world.shares);
     world.conclude_recovery(&keyset).await.unwrap();
 }

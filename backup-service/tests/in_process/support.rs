@@ -5,7 +5,7 @@
 //! authorities.
 
 use async_trait::async_trait;
-use backup_service::{BackupService, ServiceConfig, ServiceKeys, StorageKey, Transport};
+use backup_service::{BackupEncryptionKey, BackupService, RoundOutcome, ServiceConfig, ServiceKeys, Transport};
 use contract_client::{Backoff, ContractClient, MpcContract};
 use contract_tests::in_process::{InProcessClient, InProcessContract};
 use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, TestNetwork, OutcomeExt};
@@ -19,11 +19,10 @@ use mpc_interface::AccountId;
 use rand_core::{OsRng, RngCore};
 use serde_json::json;
 use share_transfer::mtls::{MtlsConfig, MtlsEndpoint};
+pub use share_transfer::test_doubles::shares_for;
 use share_transfer::verifying::verifying_share;
 use share_transfer::web::{WebConfig, WebNode};
-use share_transfer::{
-    AuthorityError, DomainShare, EphemeralKeyDirectory, Identity, Party, PeerAuthority, SecretShare, SharesPayload,
-};
+use share_transfer::{AuthorityError, EphemeralKeyDirectory, Identity, Party, PeerAuthority, SharesPayload};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +55,7 @@ pub struct World {
     /// Bound at node0's participant URL; take it to play the node.
     pub node_listener: Option<TcpListener>,
     pub service_identity: Arc<Identity>,
-    pub storage_key: StorageKey,
+    pub storage_key: BackupEncryptionKey,
     pub home: tempfile::TempDir,
     /// The node's shares of the current keyset (what a backup must copy).
     pub shares: SharesPayload,
@@ -92,7 +91,7 @@ impl World {
             node_addr,
             node_listener: Some(node_listener),
             service_identity,
-            storage_key: StorageKey::from_bytes(seed),
+            storage_key: BackupEncryptionKey::from_bytes(seed),
             home: tempfile::tempdir().unwrap(),
             shares: shares_for(&keyset),
         }
@@ -222,25 +221,6 @@ pub fn recovery_session(epoch: EpochId, nonce: u64) -> Session {
     Session { kind: SessionKind::Recovery, epoch_id: epoch, nonce }
 }
 
-/// Random shares of every domain of `keyset`: valid scalars of either curve
-/// (below 2^252 in both byte orders).
-pub fn shares_for(keyset: &Keyset) -> SharesPayload {
-    SharesPayload {
-        epoch_id: keyset.epoch_id,
-        shares: keyset
-            .domains
-            .iter()
-            .map(|d| {
-                let mut secret = vec![0u8; 32];
-                OsRng.fill_bytes(&mut secret);
-                secret[0] &= 0x0f;
-                secret[31] &= 0x0f;
-                DomainShare { domain_id: d.domain_id, public_key: d.public_key, secret_share: SecretShare::new(secret) }
-            })
-            .collect(),
-    }
-}
-
 pub fn quick_mtls() -> MtlsConfig {
     MtlsConfig {
         handshake_timeout: Duration::from_secs(5),
@@ -318,4 +298,16 @@ pub fn idle_node(listener: TcpListener) {
             drop(socket);
         }
     });
+}
+
+/// A world at `epoch` whose service already holds a backup (over mTLS).
+pub async fn backed_up(epoch: u64, transport: Transport) -> (World, BackupService) {
+    let mut world = World::new(epoch).await;
+    let listener = world.take_node_listener();
+    let node = world.node_mtls(&world.node_identity);
+    let service = world.service(transport);
+    let backup = world.service(Transport::Mtls);
+    let (_, outcome) = tokio::join!(node.serve_backup(&listener, &world.shares), backup.run_once());
+    assert_eq!(outcome.unwrap(), RoundOutcome::BackedUp { epoch: EpochId(epoch) });
+    (world, service)
 }

@@ -1,4 +1,6 @@
-use super::guards::{node_signer, operator_signer, page, StorageMeter};
+use super::guards::{
+    ephemeral_key_publisher, node_caller, operator_caller, page, participant, participant_or_candidate, StorageMeter,
+};
 use crate::errors::Error;
 use crate::state::{backup, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -15,13 +17,14 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn register_backup_service(&mut self, info: BackupServiceInfo) -> Result<(), Error> {
-        let signer = operator_signer(REGISTER_BACKUP_SERVICE)?;
+        let caller = operator_caller(REGISTER_BACKUP_SERVICE)?;
         if let ProtocolState::NotInitialized = self.protocol {
             return Err(self.protocol.wrong(REGISTER_BACKUP_SERVICE, "an initialized contract"));
         }
+        participant_or_candidate(&self.registry, &caller.account_id)?;
         let meter = StorageMeter::start();
-        let step = backup::register(&self.registry, &mut self.services, &signer, info)?;
-        self.charge_storage(&signer.account_id, &meter, None)?;
+        let step = backup::register(&mut self.services, &caller, info)?;
+        self.charge_storage(&caller.account_id, &meter, None)?;
         self.apply(step);
         Ok(())
     }
@@ -31,8 +34,11 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn publish_backup_ephemeral_key(&mut self, session: Session, public_key: X25519PublicKey) -> Result<(), Error> {
-        let signer = node_signer(PUBLISH_BACKUP_EPHEMERAL_KEY)?;
-        let step = backup::publish(&self.protocol, &self.registry, &mut self.services, &signer, session, public_key)?;
+        let caller = node_caller(PUBLISH_BACKUP_EPHEMERAL_KEY)?;
+        participant(&self.registry, &caller.account_id)?;
+        let recovery = backup::session_scope(&self.protocol, &caller.account_id, &session)?;
+        let by_backup_service = ephemeral_key_publisher(&self.registry, &self.services, &caller, recovery)?;
+        let step = backup::publish(&mut self.services, &caller.account_id, session, public_key, by_backup_service)?;
         self.apply(step);
         Ok(())
     }

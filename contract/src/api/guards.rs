@@ -2,13 +2,18 @@
 //! storage metering that makes non-participants pay for their bytes.
 
 use crate::errors::{CallerError, Error, RecoveryError, StorageDepositError};
-use crate::state::Signer;
+use crate::state::recovery::{Canceller, Entrant};
+use crate::state::Caller;
+use crate::state::RecoveryState;
 use crate::storage::ledger::{StorageAccount, StorageLedger};
 use crate::storage::raw::RawIterableMap;
 use crate::storage::registry::Registry;
+use crate::storage::services::ServiceRegistry;
 use mpc_interface::keys::AccessPublicKey;
-use mpc_interface::methods::OPERATOR_DEPOSIT;
-use mpc_interface::primitives::EpochId;
+use mpc_interface::methods::{
+    CANCEL_RECOVERY, CONCLUDE_RECOVERY, OPERATOR_DEPOSIT, PUBLISH_BACKUP_EPHEMERAL_KEY, SUBMIT_PARTICIPANT_INFO,
+};
+use mpc_interface::primitives::{EpochId, Participant, ThresholdParameters};
 use mpc_interface::storage::MAX_PAGE_LIMIT;
 use near_sdk::{env, AccountId};
 
@@ -23,29 +28,34 @@ pub fn direct_caller() -> Result<AccountId, Error> {
 }
 
 /// The direct caller with the key it signed with and what it attached.
-pub fn signer() -> Result<Signer, Error> {
+pub fn caller() -> Result<Caller, Error> {
     let account_id = direct_caller()?;
     let public_key = AccessPublicKey::from_runtime_bytes(env::signer_account_pk().as_bytes())
         .ok_or(RecoveryError::UnreadableSignerKey)?;
-    Ok(Signer { account_id, public_key, deposit: env::attached_deposit().as_yoctonear() })
+    Ok(Caller { account_id, public_key, deposit: env::attached_deposit().as_yoctonear() })
+}
+
+/// A deposit of at least 1 yoctoNEAR: only a full-access key can attach one.
+fn is_operator(caller: &Caller) -> bool {
+    caller.deposit >= 1
 }
 
 /// A method only a function-call key calls: refuses a deposit.
-pub fn node_signer(method: &'static str) -> Result<Signer, Error> {
-    let signer = signer()?;
-    if signer.deposit != 0 {
-        return Err(CallerError::DepositNotAccepted { method, attached: signer.deposit }.into());
+pub fn node_caller(method: &'static str) -> Result<Caller, Error> {
+    let caller = caller()?;
+    if caller.deposit != 0 {
+        return Err(CallerError::DepositNotAccepted { method, attached: caller.deposit }.into());
     }
-    Ok(signer)
+    Ok(caller)
 }
 
 /// A method only a full-access key calls: requires a deposit.
-pub fn operator_signer(method: &'static str) -> Result<Signer, Error> {
-    let signer = signer()?;
-    if !signer.is_operator() {
+pub fn operator_caller(method: &'static str) -> Result<Caller, Error> {
+    let caller = caller()?;
+    if !is_operator(&caller) {
         return Err(CallerError::DepositRequired { method }.into());
     }
-    Ok(signer)
+    Ok(caller)
 }
 
 /// A method a node's function-call key or its operator's full-access key
@@ -142,10 +152,182 @@ pub fn ledger_record_bytes(account_id: &AccountId) -> u64 {
     RECORD_OVERHEAD + 1 + 4 + account_id.len() as u64 + value
 }
 
-/// A vote from a node: as `node_signer`, and signed with the node key the
+/// A vote from a node: as `node_caller`, and signed with the node key the
 /// contract recorded for the account, if one is recorded.
 pub fn node_voter(registry: &Registry, method: &'static str) -> Result<AccountId, Error> {
-    let signer = node_signer(method)?;
-    registry.node_keys.ensure(method, &signer.account_id, &signer.public_key)?;
-    Ok(signer.account_id)
+    let caller = node_caller(method)?;
+    registry.node_keys.ensure(method, &caller.account_id, &caller.public_key)?;
+    Ok(caller.account_id)
 }
+
+/// A member of the participant set in charge: `vote_pk`,
+/// `vote_cancel_resharing`, `publish_backup_ephemeral_key`.
+pub fn participant(registry: &Registry, account_id: &AccountId) -> Result<(), Error> {
+    if !registry.participants.contains(account_id) {
+        return Err(CallerError::NotParticipant { account_id: account_id.clone() }.into());
+    }
+    Ok(())
+}
+
+/// `vote_reshared`: a member of the set a running resharing moves to, which
+/// is returned.
+pub fn proposal_participant(registry: &Registry, account_id: &AccountId) -> Result<ThresholdParameters, Error> {
+    let proposal = registry.pending_parameters.get(&()).expect("resharing keeps its proposal");
+    if proposal.participant(account_id).is_none() {
+        return Err(CallerError::NotInProposal { account_id: account_id.clone() }.into());
+    }
+    Ok(proposal)
+}
+
+/// `register_backup_service`: a participant or a candidate.
+pub fn participant_or_candidate(registry: &Registry, account_id: &AccountId) -> Result<(), Error> {
+    if !registry.participants.contains(account_id) && !registry.candidates.contains_key(account_id) {
+        return Err(RecoveryError::NotParticipantOrCandidate { account_id: account_id.clone() }.into());
+    }
+    Ok(())
+}
+
+/// `submit_participant_info` from a participant: signed with its recorded
+/// node key, if one is recorded. Returns the participant; none for anyone
+/// else (a candidate's or newcomer's signing key becomes its node key).
+pub fn refreshing_participant(registry: &Registry, caller: &Caller) -> Result<Option<Participant>, Error> {
+    let Some(participant) = registry.participants.get(&caller.account_id) else {
+        return Ok(None);
+    };
+    registry.node_keys.ensure(SUBMIT_PARTICIPANT_INFO, &caller.account_id, &caller.public_key)?;
+    Ok(Some(participant))
+}
+
+/// `submit_participant_recovery_info`: a participant. Its operator (a
+/// deposit, so a full-access key) must name the new node's access key and the
+/// recovery is approved at entry; its node (no deposit) is the new node: its
+/// signing key acts for the new machine (`named` may repeat it, not replace it).
+pub fn recovery_entrant(
+    registry: &Registry,
+    caller: &Caller,
+    named: Option<AccessPublicKey>,
+) -> Result<Entrant, Error> {
+    let account_id = &caller.account_id;
+    let participant = registry
+        .participants
+        .get(account_id)
+        .ok_or_else(|| CallerError::NotParticipant { account_id: account_id.clone() })?;
+    let approved = is_operator(caller);
+    let new_signer = match (approved, named) {
+        (true, Some(key)) => key,
+        (true, None) => return Err(RecoveryError::NodeKeyRequired.into()),
+        (false, Some(given)) if given != caller.public_key => {
+            return Err(RecoveryError::NodeKeyNotSigner { given, signer: caller.public_key }.into())
+        }
+        (false, _) => caller.public_key,
+    };
+    Ok(Entrant {
+        account_id: account_id.clone(),
+        tls_public_key: participant.info.tls_public_key,
+        new_signer,
+        approved,
+    })
+}
+
+/// `cancel_recovery`: the recovering account may cancel only from its
+/// operator's full-access key (a deposit); any other caller is a participant
+/// voting with its recorded node key.
+pub fn recovery_canceller(registry: &Registry, caller: &Caller, recovering: &AccountId) -> Result<Canceller, Error> {
+    let account_id = &caller.account_id;
+    if account_id == recovering {
+        if !is_operator(caller) {
+            return Err(CallerError::DepositRequired { method: CANCEL_RECOVERY }.into());
+        }
+        return Ok(Canceller::Operator);
+    }
+    participant(registry, account_id)?;
+    registry.node_keys.ensure(CANCEL_RECOVERY, account_id, &caller.public_key)?;
+    Ok(Canceller::Voter(account_id.clone()))
+}
+
+/// `approve_recovery`: only the recovering account (its operator: the entry
+/// point takes `operator_caller`).
+pub fn recovery_approver(recovery: &RecoveryState, caller: &Caller) -> Result<(), Error> {
+    recovering_account(recovery, &caller.account_id, "approve")
+}
+
+/// `confirm_recovery_delivery`: only the recovering account's backup service,
+/// signing with the key it registered.
+pub fn recovery_backup_service(
+    recovery: &RecoveryState,
+    services: &ServiceRegistry,
+    caller: &Caller,
+) -> Result<(), Error> {
+    let account_id = &caller.account_id;
+    recovering_account(recovery, account_id, "confirm delivery for")?;
+    let service = services
+        .backup_services
+        .get(account_id)
+        .ok_or_else(|| RecoveryError::NoBackupService { account_id: account_id.clone() })?;
+    if service.signer_public_key != caller.public_key {
+        return Err(
+            RecoveryError::NotBackupService { account_id: account_id.clone(), actual: caller.public_key }.into()
+        );
+    }
+    Ok(())
+}
+
+/// `conclude_recovery`: only the recovering account's new node, signing with
+/// the key the recovery named.
+pub fn recovery_new_node(recovery: &RecoveryState, caller: &Caller) -> Result<(), Error> {
+    recovering_account(recovery, &caller.account_id, "conclude")?;
+    if caller.public_key != recovery.new_signer {
+        return Err(RecoveryError::WrongSignerKey {
+            method: CONCLUDE_RECOVERY,
+            expected: recovery.new_signer,
+            actual: caller.public_key,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn recovering_account(recovery: &RecoveryState, caller: &AccountId, action: &'static str) -> Result<(), Error> {
+    if caller != &recovery.account_id {
+        return Err(RecoveryError::NotRecoveringAccount {
+            recovering: recovery.account_id.clone(),
+            caller: caller.clone(),
+            action,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// `publish_backup_ephemeral_key`: which side publishes, told by the signing
+/// key: the backup service's registered key (true), or the node (false): its
+/// recorded node key for a backup session, the recovery's new node key for a
+/// recovery session (`recovery`). Any other key of the account is refused.
+pub fn ephemeral_key_publisher(
+    registry: &Registry,
+    services: &ServiceRegistry,
+    caller: &Caller,
+    recovery: Option<&RecoveryState>,
+) -> Result<bool, Error> {
+    let account_id = &caller.account_id;
+    if services.backup_services.get(account_id).is_some_and(|s| s.signer_public_key == caller.public_key) {
+        return Ok(true);
+    }
+    match recovery {
+        None => registry.node_keys.require(PUBLISH_BACKUP_EPHEMERAL_KEY, account_id, &caller.public_key)?,
+        Some(recovery) if caller.public_key != recovery.new_signer => {
+            return Err(RecoveryError::WrongSignerKey {
+                method: PUBLISH_BACKUP_EPHEMERAL_KEY,
+                expected: recovery.new_signer,
+                actual: caller.public_key,
+            }
+            .into())
+        }
+        Some(_) => {}
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+#[path = "tests/guards.rs"]
+mod tests;

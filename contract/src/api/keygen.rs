@@ -1,4 +1,4 @@
-use super::guards::node_voter;
+use super::guards::{node_voter, participant};
 use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
@@ -23,6 +23,7 @@ impl MpcContract {
         let voter = node_voter(&self.registry, VOTE_PK)?;
         let step = match &mut self.protocol {
             ProtocolState::Initializing(s) => {
+                participant(&self.registry, &voter)?;
                 s.vote_pk(&mut self.registry, &voter, key_event_id, public_key, verifying_shares)?
             }
             other => return Err(other.wrong(VOTE_PK, "Initializing")),

@@ -1,6 +1,7 @@
-use super::guards::{no_arguments, node_or_operator_caller, node_signer};
+use super::guards::{no_arguments, node_caller, node_or_operator_caller, refreshing_participant};
 use crate::errors::Error;
 use crate::state::candidates;
+use crate::state::validation::check_info;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::methods::{SUBMIT_PARTICIPANT_INFO, WITHDRAW_CANDIDATE_INFO};
 use mpc_interface::primitives::ParticipantInfo;
@@ -15,14 +16,16 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn submit_participant_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
-        let signer = node_signer(SUBMIT_PARTICIPANT_INFO)?;
+        let caller = node_caller(SUBMIT_PARTICIPANT_INFO)?;
         let epoch = self
             .protocol
             .epoch()
             .ok_or_else(|| self.protocol.wrong(SUBMIT_PARTICIPANT_INFO, "an initialized contract"))?;
+        check_info(&caller.account_id, &info)?;
+        let participant = refreshing_participant(&self.registry, &caller)?;
         let meter = super::guards::StorageMeter::start();
-        let step = candidates::submit_participant_info(&mut self.registry, &signer, info)?;
-        self.charge_storage(&signer.account_id, &meter, Some(epoch))?;
+        let step = candidates::submit_participant_info(&mut self.registry, &caller, participant, info)?;
+        self.charge_storage(&caller.account_id, &meter, Some(epoch))?;
         self.apply(step);
         Ok(())
     }

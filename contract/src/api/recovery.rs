@@ -1,4 +1,7 @@
-use super::guards::{no_arguments, node_signer, operator_signer, signer};
+use super::guards::{
+    caller, no_arguments, node_caller, operator_caller, recovery_approver, recovery_backup_service, recovery_canceller,
+    recovery_entrant, recovery_new_node,
+};
 use crate::errors::{Error, RecoveryError};
 use crate::state::{recovery, ProtocolState};
 use crate::{MpcContract, MpcContractExt};
@@ -26,10 +29,11 @@ impl MpcContract {
         info: ParticipantInfo,
         node_public_key: Option<AccessPublicKey>,
     ) -> Result<(), Error> {
-        let signer = signer()?;
+        let caller = caller()?;
         let step = match &self.protocol {
             ProtocolState::Running(running) => {
-                recovery::enter(running, &mut self.registry, &signer, info, node_public_key)?
+                let entrant = recovery_entrant(&self.registry, &caller, node_public_key)?;
+                recovery::enter(running, &mut self.registry, entrant, info)?
             }
             ProtocolState::Recovery(open) => {
                 return Err(RecoveryError::AlreadyOpen { account_id: open.account_id.clone() }.into())
@@ -46,8 +50,10 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn approve_recovery(&mut self, tls_public_key: Ed25519PublicKey) -> Result<(), Error> {
-        let signer = operator_signer(APPROVE_RECOVERY)?;
-        let step = self.recovery_mut(APPROVE_RECOVERY)?.approve(&signer, &tls_public_key)?;
+        let caller = operator_caller(APPROVE_RECOVERY)?;
+        let recovery = self.recovery_mut(APPROVE_RECOVERY)?;
+        recovery_approver(recovery, &caller)?;
+        let step = recovery.approve(&tls_public_key)?;
         self.apply(step);
         Ok(())
     }
@@ -57,10 +63,13 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn confirm_recovery_delivery(&mut self, keyset: Keyset) -> Result<(), Error> {
-        let signer = node_signer(CONFIRM_RECOVERY_DELIVERY)?;
+        let caller = node_caller(CONFIRM_RECOVERY_DELIVERY)?;
         let services = &self.services;
         let step = match &mut self.protocol {
-            ProtocolState::Recovery(r) => r.confirm_delivery(services, &signer, &keyset)?,
+            ProtocolState::Recovery(r) => {
+                recovery_backup_service(r, services, &caller)?;
+                r.confirm_delivery(&keyset)?
+            }
             other => return Err(other.wrong(CONFIRM_RECOVERY_DELIVERY, "Recovery")),
         };
         self.apply(step);
@@ -72,9 +81,12 @@ impl MpcContract {
     #[handle_result]
     #[deny_unknown_arguments]
     pub fn conclude_recovery(&mut self, keyset: Keyset) -> Result<(), Error> {
-        let signer = node_signer(CONCLUDE_RECOVERY)?;
+        let caller = node_caller(CONCLUDE_RECOVERY)?;
         let step = match &mut self.protocol {
-            ProtocolState::Recovery(r) => r.conclude(&mut self.registry, &mut self.services, &signer, &keyset)?,
+            ProtocolState::Recovery(r) => {
+                recovery_new_node(r, &caller)?;
+                r.conclude(&mut self.registry, &mut self.services, &keyset)?
+            }
             other => return Err(other.wrong(CONCLUDE_RECOVERY, "Recovery")),
         };
         self.apply(step);
@@ -87,9 +99,12 @@ impl MpcContract {
     #[handle_result]
     pub fn cancel_recovery(&mut self) -> Result<(), Error> {
         no_arguments(CANCEL_RECOVERY)?;
-        let signer = signer()?;
+        let caller = caller()?;
         let step = match &mut self.protocol {
-            ProtocolState::Recovery(r) => r.cancel(&mut self.registry, &mut self.services, &signer)?,
+            ProtocolState::Recovery(r) => {
+                let canceller = recovery_canceller(&self.registry, &caller, &r.account_id)?;
+                r.cancel(&mut self.registry, &mut self.services, canceller)?
+            }
             other => return Err(other.wrong(CANCEL_RECOVERY, "Recovery")),
         };
         self.apply(step);

@@ -1,4 +1,4 @@
-use super::guards::{no_arguments, node_voter};
+use super::guards::{no_arguments, node_voter, participant, proposal_participant};
 use crate::errors::Error;
 use crate::state::ProtocolState;
 use crate::{MpcContract, MpcContractExt};
@@ -40,7 +40,8 @@ impl MpcContract {
         let voter = node_voter(&self.registry, VOTE_RESHARED)?;
         let step = match &mut self.protocol {
             ProtocolState::Resharing(s) => {
-                s.vote_reshared(&mut self.registry, &voter, key_event_id, verifying_shares)?
+                let proposal = proposal_participant(&self.registry, &voter)?;
+                s.vote_reshared(&mut self.registry, &voter, proposal, key_event_id, verifying_shares)?
             }
             other => return Err(other.wrong(VOTE_RESHARED, "Resharing")),
         };
@@ -55,7 +56,10 @@ impl MpcContract {
         no_arguments(VOTE_CANCEL_RESHARING)?;
         let voter = node_voter(&self.registry, VOTE_CANCEL_RESHARING)?;
         let step = match &mut self.protocol {
-            ProtocolState::Resharing(s) => s.vote_cancel(&mut self.registry, &voter)?,
+            ProtocolState::Resharing(s) => {
+                participant(&self.registry, &voter)?;
+                s.vote_cancel(&mut self.registry, &voter)?
+            }
             other => return Err(other.wrong(VOTE_CANCEL_RESHARING, "Resharing")),
         };
         self.apply(step);

@@ -3,7 +3,7 @@
 
 use super::validation::{check_domains, check_shape};
 use super::{ProtocolState, RunningState, Step};
-use crate::errors::{CallerError, Error, ParametersError, StateError};
+use crate::errors::{Error, ParametersError, StateError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
@@ -48,7 +48,8 @@ impl InitializingState {
         KeyEventId { epoch_id: self.epoch_id, domain_id: self.domains[self.generated.len()].id }
     }
 
-    /// `vote_pk`: a participant's vote for the current domain's public key.
+    /// `vote_pk`: a participant's (checked by `api/guards.rs`) vote for the
+    /// current domain's public key.
     pub fn vote_pk(
         &mut self,
         registry: &mut Registry,
@@ -57,9 +58,6 @@ impl InitializingState {
         public_key: DomainPublicKey,
         verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<Step, Error> {
-        if !registry.participants.contains(voter) {
-            return Err(CallerError::NotParticipant { account_id: voter.clone() }.into());
-        }
         let current = self.current_event();
         if key_event_id != current {
             return Err(StateError::WrongKeyEvent { given: key_event_id, current }.into());
@@ -108,3 +106,7 @@ impl InitializingState {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/initializing.rs"]
+mod tests;

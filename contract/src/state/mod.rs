@@ -8,6 +8,8 @@ pub mod initializing;
 pub mod recovery;
 pub mod resharing;
 pub mod running;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod validation;
 
 use crate::errors::{Error, StateError};
@@ -35,19 +37,14 @@ pub enum ProtocolState {
     Recovery(RecoveryState),
 }
 
-/// Who signs a call: the account, the access key it signs with, and the
-/// deposit (at least 1 yoctoNEAR proves a full-access key).
+/// Who makes a call: the account, the access key it signs with, and the
+/// deposit (at least 1 yoctoNEAR proves a full-access key). Built and checked
+/// by `api/guards.rs`; the state machine reads only the account and the key.
 #[derive(Debug, Clone)]
-pub struct Signer {
+pub struct Caller {
     pub account_id: AccountId,
     pub public_key: AccessPublicKey,
     pub deposit: u128,
-}
-
-impl Signer {
-    pub fn is_operator(&self) -> bool {
-        self.deposit >= 1
-    }
 }
 
 /// What a transition did.

@@ -9,14 +9,13 @@
 //! service before approval.
 
 use super::running::RunningState;
-use super::{ProtocolState, Signer, Step};
-use crate::errors::{CallerError, Error, RecoveryError};
+use super::{ProtocolState, Step};
+use crate::errors::{Error, RecoveryError};
 use crate::events::{Event, RecoveryCancelledBy};
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
-use mpc_interface::methods::CANCEL_RECOVERY;
 use mpc_interface::primitives::{EpochId, Keyset, ParticipantInfo, ThresholdParameters};
 use mpc_interface::recovery::{RecoveryStateView, RecoveryStatus, RecoveryView};
 use near_sdk::{near, AccountId};
@@ -37,17 +36,24 @@ pub struct RecoveryState {
     pub cancel_round: u64,
 }
 
-/// The key that acts for the new machine: the one the operator names, or the
-/// node's own signing key (which it may repeat, but not replace).
-fn new_node_key(signer: &Signer, named: Option<AccessPublicKey>) -> Result<AccessPublicKey, Error> {
-    match (signer.is_operator(), named) {
-        (true, Some(key)) => Ok(key),
-        (true, None) => Err(RecoveryError::NodeKeyRequired.into()),
-        (false, Some(given)) if given != signer.public_key => {
-            Err(RecoveryError::NodeKeyNotSigner { given, signer: signer.public_key }.into())
-        }
-        (false, _) => Ok(signer.public_key),
-    }
+/// A participant admitted to enter a recovery (`api/guards.rs` checks the
+/// caller and its deposit): its TLS key now, the access key that will act for
+/// the new machine, and whether its operator entered it (approved at entry).
+#[derive(Debug, Clone)]
+pub struct Entrant {
+    pub account_id: AccountId,
+    pub tls_public_key: Ed25519PublicKey,
+    pub new_signer: AccessPublicKey,
+    pub approved: bool,
+}
+
+/// Who cancels a recovery, as `api/guards.rs` admitted it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Canceller {
+    /// The recovering account's operator: the recovery ends at once.
+    Operator,
+    /// Another participant's node: a vote.
+    Voter(AccountId),
 }
 
 /// `submit_participant_recovery_info` from Running: a participant whose
@@ -57,24 +63,17 @@ fn new_node_key(signer: &Signer, named: Option<AccessPublicKey>) -> Result<Acces
 pub fn enter(
     running: &RunningState,
     registry: &mut Registry,
-    signer: &Signer,
+    entrant: Entrant,
     new_info: ParticipantInfo,
-    node_public_key: Option<AccessPublicKey>,
 ) -> Result<Step, Error> {
-    let account_id = &signer.account_id;
-    let participant = registry
-        .participants
-        .get(account_id)
-        .ok_or_else(|| CallerError::NotParticipant { account_id: account_id.clone() })?;
-    let new_signer = new_node_key(signer, node_public_key)?;
-    if participant.info.tls_public_key == new_info.tls_public_key {
-        return Err(RecoveryError::SameTlsKey { account_id: account_id.clone(), key: new_info.tls_public_key }.into());
+    let Entrant { account_id, tls_public_key, new_signer, approved } = entrant;
+    if tls_public_key == new_info.tls_public_key {
+        return Err(RecoveryError::SameTlsKey { account_id, key: new_info.tls_public_key }.into());
     }
-    super::validation::check_info(account_id, &new_info)?;
-    registry.ensure_tls_key_free_for(&new_info.tls_public_key, account_id)?;
+    super::validation::check_info(&account_id, &new_info)?;
+    registry.ensure_tls_key_free_for(&new_info.tls_public_key, &account_id)?;
     // Reserve the new key so no one else can claim it while the recovery runs.
     registry.tls_owners.insert(new_info.tls_public_key, account_id.clone());
-    let approved = signer.is_operator();
     let event = Event::RecoveryStarted {
         account_id: account_id.clone(),
         new_tls_public_key: new_info.tls_public_key,
@@ -82,7 +81,7 @@ pub fn enter(
     };
     let recovery = RecoveryState {
         previous: running.clone(),
-        account_id: account_id.clone(),
+        account_id,
         new_info,
         new_signer,
         status: if approved { RecoveryStatus::Approved } else { RecoveryStatus::PendingApproval },
@@ -92,18 +91,6 @@ pub fn enter(
 }
 
 impl RecoveryState {
-    fn ensure_recovering(&self, caller: &AccountId, action: &'static str) -> Result<(), Error> {
-        if caller != &self.account_id {
-            return Err(RecoveryError::NotRecoveringAccount {
-                recovering: self.account_id.clone(),
-                caller: caller.clone(),
-                action,
-            }
-            .into());
-        }
-        Ok(())
-    }
-
     fn ensure_keyset(&self, keyset: &Keyset) -> Result<(), Error> {
         if keyset != &self.previous.keyset {
             return Err(RecoveryError::StaleKeyset { current: self.previous.keyset.epoch_id }.into());
@@ -111,10 +98,10 @@ impl RecoveryState {
         Ok(())
     }
 
-    /// `approve_recovery`: the operator lets the shares move to the machine
-    /// with `tls_public_key`, which must be the one the recovery is for.
-    pub fn approve(&mut self, signer: &Signer, tls_public_key: &Ed25519PublicKey) -> Result<Step, Error> {
-        self.ensure_recovering(&signer.account_id, "approve")?;
+    /// `approve_recovery`: the operator (`api/guards.rs` checks it is the
+    /// recovering account's) lets the shares move to the machine with
+    /// `tls_public_key`, which must be the one the recovery is for.
+    pub fn approve(&mut self, tls_public_key: &Ed25519PublicKey) -> Result<Step, Error> {
         if *tls_public_key != self.new_info.tls_public_key {
             return Err(RecoveryError::OtherMachine {
                 account_id: self.account_id.clone(),
@@ -130,26 +117,9 @@ impl RecoveryState {
         Ok(Step::stay(vec![Event::RecoveryApproved { account_id: self.account_id.clone() }]))
     }
 
-    /// `confirm_recovery_delivery`: the operator's backup service handed the
-    /// shares of exactly `keyset` to the new machine.
-    pub fn confirm_delivery(
-        &mut self,
-        services: &ServiceRegistry,
-        signer: &Signer,
-        keyset: &Keyset,
-    ) -> Result<Step, Error> {
-        self.ensure_recovering(&signer.account_id, "confirm delivery for")?;
-        let service = services
-            .backup_services
-            .get(&signer.account_id)
-            .ok_or_else(|| RecoveryError::NoBackupService { account_id: signer.account_id.clone() })?;
-        if service.signer_public_key != signer.public_key {
-            return Err(RecoveryError::NotBackupService {
-                account_id: signer.account_id.clone(),
-                actual: signer.public_key,
-            }
-            .into());
-        }
+    /// `confirm_recovery_delivery`: the operator's backup service (checked
+    /// by `api/guards.rs`) handed the shares of exactly `keyset` to the new machine.
+    pub fn confirm_delivery(&mut self, keyset: &Keyset) -> Result<Step, Error> {
         if self.status == RecoveryStatus::PendingApproval {
             return Err(RecoveryError::NotApproved { account_id: self.account_id.clone() }.into());
         }
@@ -161,23 +131,14 @@ impl RecoveryState {
         }]))
     }
 
-    /// `conclude_recovery`: the new node, holding its shares, takes its place.
+    /// `conclude_recovery`: the new node (signing with the key the recovery
+    /// named, checked by `api/guards.rs`), holding its shares, takes its place.
     pub fn conclude(
         &mut self,
         registry: &mut Registry,
         services: &mut ServiceRegistry,
-        signer: &Signer,
         keyset: &Keyset,
     ) -> Result<Step, Error> {
-        self.ensure_recovering(&signer.account_id, "conclude")?;
-        if signer.public_key != self.new_signer {
-            return Err(RecoveryError::WrongSignerKey {
-                method: mpc_interface::methods::CONCLUDE_RECOVERY,
-                expected: self.new_signer,
-                actual: signer.public_key,
-            }
-            .into());
-        }
         match self.status {
             RecoveryStatus::PendingApproval => {
                 return Err(RecoveryError::NotApproved { account_id: self.account_id.clone() }.into())
@@ -208,35 +169,25 @@ impl RecoveryState {
     /// `cancel_recovery`: at once from the recovering operator's full-access
     /// key; from other participants' nodes a vote that takes effect at
     /// min(threshold, n - 1) votes (with threshold = n the others are n - 1).
+    /// `api/guards.rs` tells which of the two the caller is.
     pub fn cancel(
         &mut self,
         registry: &mut Registry,
         services: &mut ServiceRegistry,
-        signer: &Signer,
+        canceller: Canceller,
     ) -> Result<Step, Error> {
-        let by = if signer.account_id == self.account_id {
-            if !signer.is_operator() {
-                return Err(CallerError::DepositRequired { method: CANCEL_RECOVERY }.into());
+        let by = match canceller {
+            Canceller::Operator => RecoveryCancelledBy::Operator,
+            Canceller::Voter(voter) => {
+                let choice = VoteBook::choice(self.cancel_round, CANCEL);
+                let cast =
+                    registry.votes.cast(BallotKind::Cancel, &voter, self.cancel_round, choice, Weight::PARTICIPANT);
+                let needed = registry.participants.threshold().min(u64::from(registry.participants.len()) - 1);
+                if u64::from(cast.tally.current) < needed {
+                    return Ok(Step::stay(Vec::new()));
+                }
+                RecoveryCancelledBy::ParticipantVote
             }
-            RecoveryCancelledBy::Operator
-        } else {
-            if !registry.participants.contains(&signer.account_id) {
-                return Err(CallerError::NotParticipant { account_id: signer.account_id.clone() }.into());
-            }
-            registry.node_keys.ensure(CANCEL_RECOVERY, &signer.account_id, &signer.public_key)?;
-            let choice = VoteBook::choice(self.cancel_round, CANCEL);
-            let cast = registry.votes.cast(
-                BallotKind::Cancel,
-                &signer.account_id,
-                self.cancel_round,
-                choice,
-                Weight::PARTICIPANT,
-            );
-            let needed = registry.participants.threshold().min(u64::from(registry.participants.len()) - 1);
-            if u64::from(cast.tally.current) < needed {
-                return Ok(Step::stay(Vec::new()));
-            }
-            RecoveryCancelledBy::ParticipantVote
         };
         self.release_new_key(registry);
         self.finish(registry, services);
@@ -303,3 +254,7 @@ impl RecoveryState {
         RecoveryStateView { previous: self.previous.view(current), recovery: self.recovery_view(registry) }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/recovery.rs"]
+mod tests;

@@ -2,7 +2,7 @@
 //! shares of the unchanged keys; a threshold of the old ones may cancel.
 
 use super::{ProtocolState, RunningState, Step};
-use crate::errors::{CallerError, Error, StateError};
+use crate::errors::{Error, StateError};
 use crate::events::Event;
 use crate::storage::registry::Registry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
@@ -48,18 +48,16 @@ impl ResharingState {
         KeyEventId { epoch_id: self.epoch_id, domain_id: self.previous.domains[self.reshared as usize].id }
     }
 
-    /// `vote_reshared`: a new participant confirms the current domain.
+    /// `vote_reshared`: a participant of `proposal`, the set being reshared
+    /// to (`api/guards.rs` checks it and reads the set), confirms the current domain.
     pub fn vote_reshared(
         &mut self,
         registry: &mut Registry,
         voter: &AccountId,
+        proposal: ThresholdParameters,
         key_event_id: KeyEventId,
         verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<Step, Error> {
-        let proposal = registry.pending_parameters.get(&()).expect("resharing keeps its proposal");
-        if proposal.participant(voter).is_none() {
-            return Err(CallerError::NotInProposal { account_id: voter.clone() }.into());
-        }
         let current = self.current_event();
         if key_event_id != current {
             return Err(StateError::WrongKeyEvent { given: key_event_id, current }.into());
@@ -90,12 +88,10 @@ impl ResharingState {
         Ok(Step::to(ProtocolState::Running(running), events))
     }
 
-    /// `vote_cancel_resharing`: an old participant's vote to abandon the
-    /// resharing; at the old threshold the network runs on as before.
+    /// `vote_cancel_resharing`: an old participant's (checked by
+    /// `api/guards.rs`) vote to abandon the resharing; at the old threshold
+    /// the network runs on as before.
     pub fn vote_cancel(&mut self, registry: &mut Registry, voter: &AccountId) -> Result<Step, Error> {
-        if !registry.participants.contains(voter) {
-            return Err(CallerError::NotParticipant { account_id: voter.clone() }.into());
-        }
         let choice = VoteBook::choice(self.cancel_round, CANCEL);
         let cast = registry.votes.cast(BallotKind::Cancel, voter, self.cancel_round, choice, Weight::PARTICIPANT);
         if u64::from(cast.tally.current) < registry.participants.threshold() {
@@ -122,3 +118,7 @@ impl ResharingState {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/resharing.rs"]
+mod tests;

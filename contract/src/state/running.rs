@@ -96,3 +96,7 @@ impl RunningState {
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+#[path = "tests/running.rs"]
+mod tests;

@@ -115,3 +115,7 @@ pub fn check_keyset(domains: &[DomainConfig], keyset: &Keyset) -> Result<(), Par
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "tests/validation.rs"]
+mod tests;

@@ -13,15 +13,13 @@ use node_hooks::endpoint::{transfer_address, EndpointError};
 use node_hooks::store::FileShareStore;
 use node_hooks::tls_key::{self, TlsKeyError};
 use node_hooks::transfer::Transport;
-use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tracing_subscriber::EnvFilter;
 
 /// Exit code when the contract says this machine is decommissioned (never
 /// while a recovery onto another machine only waits for approval).
@@ -72,20 +70,22 @@ struct Args {
     #[arg(long, env = "NODE_AGENT_TRANSPORT", default_value = "mtls")]
     transport: Transport,
     /// How often to read the contract, e.g. `500ms`, `2s`, `1m`.
-    #[arg(long, env = "NODE_AGENT_POLL_INTERVAL", default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, env = "NODE_AGENT_POLL_INTERVAL", default_value = "2s", value_parser = cli_common::parse_duration)]
     poll_interval: Duration,
     /// Where to serve Prometheus metrics (`/metrics`), e.g. 127.0.0.1:9465 [default: not served].
     #[arg(long, env = "NODE_AGENT_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
-    /// Drills only: make random stand-in shares for the running keyset when this node has none.
+    /// Drills only: make random stand-in shares for the running keyset when this node has none
+    /// (only in a build with the `test-doubles` feature).
+    #[cfg(feature = "test-doubles")]
     #[arg(long, env = "NODE_AGENT_STAND_IN_SHARES")]
     stand_in_shares: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 enum AgentError {
-    #[error("home directory {}: {reason}", path.display())]
-    Home { path: PathBuf, reason: String },
+    #[error("home directory: {0}")]
+    Home(#[source] secret_file::SecretFileError),
     #[error("TLS key: {0}")]
     TlsKey(#[from] TlsKeyError),
     #[error("--url: {0}")]
@@ -118,19 +118,10 @@ impl AgentError {
     }
 }
 
-/// Logs go to stderr, coloured only on a terminal; `MPC_LOG` filters them.
-fn init_logging() {
-    let filter = EnvFilter::try_from_env("MPC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
-    init_logging();
+    // Logs go to stderr, coloured only on a terminal; `MPC_LOG` filters them.
+    cli_common::init_logging("info");
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -167,7 +158,8 @@ async fn run(args: Args) -> Result<Exit, AgentError> {
             expected: args.account.clone(),
         });
     }
-    prepare_home(&args.home)?;
+    // Created 0700 (an existing one is tightened to 0700); a file in its place is refused.
+    secret_file::create_private_dir(&args.home).map_err(AgentError::Home)?;
     let (identity, generated) = tls_key::load_or_generate(&args.home)?;
     if generated {
         tracing::info!(tls_key = %identity.public_key(), "generated this machine's TLS key");
@@ -176,12 +168,16 @@ async fn run(args: Args) -> Result<Exit, AgentError> {
         TcpListener::bind(&listen).await.map_err(|source| AgentError::Listen { address: listen.clone(), source })?;
     let mut config = DriverConfig::new(args.transport);
     config.poll_interval = args.poll_interval;
-    config.stand_in_shares = args.stand_in_shares;
+    #[cfg(feature = "test-doubles")]
+    {
+        config.stand_in_shares = args.stand_in_shares;
+    }
     let store = Arc::new(FileShareStore::in_home(&args.home));
     let driver = Driver::new(client, store, identity, args.url.clone(), config);
 
     let cancel = CancellationToken::new();
-    spawn_signal_handler(cancel.clone())?;
+    // SIGINT or SIGTERM cancels the driver, which stops cleanly.
+    cli_common::cancel_on_signals(cancel.clone()).map_err(AgentError::Signals)?;
     if let Some(address) = args.metrics_listen {
         let listener = TcpListener::bind(address).await.map_err(|source| AgentError::Metrics { address, source })?;
         tracing::info!(%address, "serving metrics at /metrics");
@@ -196,56 +192,4 @@ fn build_client(args: &Args) -> Result<Arc<dyn ContractClient>, AgentError> {
     let credentials = Credentials::from_near_cli_file(&args.credentials)?;
     let config = RpcConfig::new(args.rpc_url.clone(), args.contract.clone());
     Ok(Arc::new(RpcClient::new(config, credentials)?))
-}
-
-/// Creates the home directory (0700) if needed; refuses a path that is not a directory.
-fn prepare_home(home: &Path) -> Result<(), AgentError> {
-    use std::os::unix::fs::DirBuilderExt;
-    let err = |reason: String| AgentError::Home { path: home.to_owned(), reason };
-    match std::fs::metadata(home) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(err("exists but is not a directory".to_owned())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(home)
-            .map_err(|e| err(format!("cannot create it: {e}"))),
-        Err(e) => Err(err(format!("cannot read it: {e}"))),
-    }
-}
-
-/// SIGINT or SIGTERM cancels the driver, which stops cleanly.
-fn spawn_signal_handler(cancel: CancellationToken) -> Result<(), AgentError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(AgentError::Signals)?;
-    let mut terminate = signal(SignalKind::terminate()).map_err(AgentError::Signals)?;
-    tokio::spawn(async move {
-        let name = tokio::select! {
-            _ = interrupt.recv() => "SIGINT",
-            _ = terminate.recv() => "SIGTERM",
-        };
-        tracing::info!(signal = name, "stopping");
-        cancel.cancel();
-    });
-    Ok(())
-}
-
-/// `500ms`, `2s`, `1m`, or a bare number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let value: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like `500ms`, `2s` or `1m`"))?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(value),
-        "s" => Duration::from_secs(value),
-        "m" => Duration::from_secs(value * 60),
-        _ => return Err(format!("`{text}` has unknown unit `{unit}`: use ms, s or m")),
-    };
-    if duration.is_zero() {
-        return Err("the poll interval must be more than zero".to_owned());
-    }
-    Ok(duration)
 }

@@ -2,7 +2,7 @@
 
 use crate::decide::{Decision, NodeDeliveryState, ShutDownCause};
 use crate::store::StoreError;
-use crate::transfer::{TransferError, Transport};
+use crate::transfer::{EndpointStartError, Transport};
 use contract_client::Backoff;
 use mpc_interface::primitives::{EpochId, ThresholdParameters};
 use share_transfer::mtls::MtlsConfig;
@@ -20,7 +20,8 @@ pub struct DriverConfig {
     /// method is sent again (the next decision may make it moot).
     pub refusal_cooldown: Duration,
     /// Drills only: a participant without shares of the running keyset makes
-    /// random stand-in shares (see [`crate::stand_in`]).
+    /// random stand-in shares (`share_transfer::test_doubles::shares_for`).
+    #[cfg(feature = "test-doubles")]
     pub stand_in_shares: bool,
     /// Web: a recovery session nobody used for this long is replaced.
     pub session_renewal: Duration,
@@ -35,6 +36,7 @@ impl DriverConfig {
             poll_interval: Duration::from_secs(2),
             backoff: Backoff::default(),
             refusal_cooldown: Duration::from_secs(30),
+            #[cfg(feature = "test-doubles")]
             stand_in_shares: false,
             session_renewal: Duration::from_secs(30),
             mtls: MtlsConfig::default(),
@@ -77,7 +79,7 @@ pub enum DriverError {
     #[error("share store: {0}")]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Transfer(#[from] TransferError),
+    EndpointStart(#[from] EndpointStartError),
     #[error("a share-store task failed: {0}")]
     Task(String),
     #[error("this node's own shares do not match the contract ({0}); refusing to take part with them")]

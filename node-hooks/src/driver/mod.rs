@@ -8,7 +8,6 @@ use crate::decide::{
     current_keyset, decide, local_shares, serves_backups, wrong_shares, Decision, LocalShares, NodeDeliveryState,
     NodeIdentity, Seat,
 };
-use crate::stand_in;
 use crate::store::ShareStore;
 use crate::transfer::{EndpointParts, Mode, TransferEndpoint, TransferEvent};
 use contract_client::{with_backoff, ClientError, ContractClient, MpcContract};
@@ -172,6 +171,7 @@ impl Driver {
         let Ok((candidacy, expected)) = views else { return Ok(None) };
         wrong_shares(memory.held.as_ref(), expected.as_ref()).map_err(DriverError::WrongShare)?;
         memory.expected = expected;
+        #[cfg(feature = "test-doubles")]
         self.stand_in_if_enabled(&state, memory).await?;
         let local = local_shares(memory.held.as_ref(), memory.expected.as_ref());
         let decision = decide(&self.me, &state, candidacy.as_ref(), local);
@@ -218,7 +218,9 @@ impl Driver {
             (Decision::AwaitShares { approved: true } | Decision::AwaitDeliveryConfirmation, Some(expected), _) => {
                 Mode::ReceiveRecovery(expected.clone())
             }
-            (_, _, Some(held)) if serves_backups(&self.me, state, local) => Mode::ServeBackups(held.clone()),
+            (_, _, Some(held)) if serves_backups(&self.me, state, local) => {
+                Mode::ServeBackups { epoch_id: held.epoch_id }
+            }
             _ => Mode::Idle,
         }
     }
@@ -353,6 +355,9 @@ impl Driver {
         });
     }
 
+    /// Drills and tests only (the `test-doubles` feature): random shares for
+    /// the running keyset when this participant has none.
+    #[cfg(feature = "test-doubles")]
     async fn stand_in_if_enabled(&self, state: &ProtocolStateView, memory: &mut Memory) -> Result<(), DriverError> {
         if !self.config.stand_in_shares {
             return Ok(());
@@ -363,7 +368,7 @@ impl Driver {
         {
             return Ok(());
         }
-        let shares = stand_in::shares_for(&running.keyset);
+        let shares = share_transfer::test_doubles::shares_for(&running.keyset);
         let expected = memory.expected.clone().unwrap_or_else(|| running.keyset.clone().into());
         let (store, copy) = (self.store.clone(), shares.clone());
         tokio::task::spawn_blocking(move || store.import(&copy, &expected))

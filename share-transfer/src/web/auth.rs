@@ -9,7 +9,7 @@
 
 use super::WebError;
 use crate::identity::{verify_ed25519, Identity};
-use crate::session::{is_newer, kind_name, Session, SessionKind};
+use crate::session::{kind_name, Session, SessionKind};
 use axum::http::HeaderMap;
 use borsh::BorshSerialize;
 use mpc_interface::keys::{Ed25519PublicKey, X25519PublicKey};
@@ -169,7 +169,7 @@ impl ReplayGuard {
             return Err(WebError::ReplayedRequest { session: auth.session });
         }
         if let Some(last) = self.last.get(&auth.session.kind) {
-            if !is_newer(&auth.session, last) {
+            if !auth.session.is_newer_than(last) {
                 return Err(WebError::StaleSession { session: auth.session, last: *last });
             }
         }

@@ -23,7 +23,7 @@ pub mod crypto;
 mod node;
 
 pub use client::{decode_ack, BackupServiceClient, PreparedRequest};
-pub use node::{Delivery, RecoveryHandle, WebNode};
+pub use node::{BackupShares, Delivery, RecoveryHandle, WebNode};
 
 use crate::authority::AuthorityError;
 use crate::payload::PayloadError;
@@ -107,6 +107,8 @@ pub enum WebError {
     WrongKind { path: &'static str, expected: SessionKind, got: SessionKind },
     #[error("this node has no shares to back up")]
     NoShares,
+    #[error("this node cannot read its shares to back them up: {0}")]
+    SharesUnreadable(String),
     #[error("the session is for epoch {session_epoch}, but this node holds shares of epoch {held}")]
     EpochMismatch { session_epoch: EpochId, held: EpochId },
     #[error("the shares were verified but could not be stored: {0}")]
@@ -153,7 +155,7 @@ impl WebError {
             | NoRecoveryPending
             | SessionMismatch { .. } => StatusCode::CONFLICT,
             Payload(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            NoShares | NotStored(_) | Authority(_) => StatusCode::SERVICE_UNAVAILABLE,
+            NoShares | SharesUnreadable(_) | NotStored(_) | Authority(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -23,12 +23,30 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use zeroize::Zeroizing;
 
-type Outcome = Result<SharesPayload, WebError>;
+/// What a recovery session ended with: the verified shares, or why they were refused.
+type RecoveryResult = Result<SharesPayload, WebError>;
+
+/// Where `GET /shares_backup` takes the node's shares from, asked at each
+/// request (so a node hands out what it holds then, not a copy made earlier).
+#[async_trait::async_trait]
+pub trait BackupShares: Send + Sync {
+    /// The shares to hand out; None if the node has none to back up now.
+    /// An error says why they could not be read.
+    async fn backup_shares(&self) -> Result<Option<SharesPayload>, String>;
+}
+
+/// Fixed shares, for tests and examples.
+#[async_trait::async_trait]
+impl BackupShares for SharesPayload {
+    async fn backup_shares(&self) -> Result<Option<SharesPayload>, String> {
+        Ok(Some(self.clone()))
+    }
+}
 
 /// What a recovery session ended with, and (for verified shares) where the
 /// node says whether it stored them: the request is answered only then.
 struct Arrival {
-    outcome: Outcome,
+    outcome: RecoveryResult,
     stored: Option<oneshot::Sender<Result<(), String>>>,
 }
 
@@ -44,7 +62,7 @@ struct NodeState {
     authority: Arc<dyn PeerAuthority>,
     directory: Arc<dyn EphemeralKeyDirectory>,
     config: WebConfig,
-    shares: Mutex<Option<SharesPayload>>,
+    shares: Mutex<Option<Arc<dyn BackupShares>>>,
     recovery: Mutex<Option<PendingRecovery>>,
     replay: Mutex<ReplayGuard>,
 }
@@ -87,7 +105,7 @@ impl RecoveryHandle {
     /// The verified shares, acknowledged at once (the caller stores them
     /// afterwards); a node that acknowledges only what it stored uses
     /// [`RecoveryHandle::delivery`].
-    pub async fn wait(self) -> Outcome {
+    pub async fn wait(self) -> RecoveryResult {
         self.delivery().await.map(|d| {
             let payload = d.payload.clone();
             d.stored();
@@ -126,7 +144,13 @@ impl WebNode {
 
     /// The shares `GET /shares_backup` hands out (None: refuse backups).
     pub fn set_backup_shares(&self, shares: Option<SharesPayload>) {
-        *self.state.shares.lock().expect("shares lock") = shares;
+        self.set_backup_source(shares.map(|s| Arc::new(s) as Arc<dyn BackupShares>));
+    }
+
+    /// Where `GET /shares_backup` reads the shares it hands out, at each
+    /// request (None: refuse backups).
+    pub fn set_backup_source(&self, source: Option<Arc<dyn BackupShares>>) {
+        *self.state.shares.lock().expect("shares lock") = source;
     }
 
     /// Starts a recovery session: publishes a fresh node key for it and waits
@@ -253,7 +277,8 @@ impl WebNode {
 
     async fn backup(&self, headers: &HeaderMap) -> Result<Vec<u8>, WebError> {
         let auth = self.authenticate("GET", BACKUP_PATH, SessionKind::Backup, headers, &[]).await?;
-        let shares = self.state.shares.lock().expect("shares lock").clone().ok_or(WebError::NoShares)?;
+        let source = self.state.shares.lock().expect("shares lock").clone().ok_or(WebError::NoShares)?;
+        let shares = source.backup_shares().await.map_err(WebError::SharesUnreadable)?.ok_or(WebError::NoShares)?;
         if shares.epoch_id != auth.session.epoch_id {
             return Err(WebError::EpochMismatch { session_epoch: auth.session.epoch_id, held: shares.epoch_id });
         }

@@ -10,9 +10,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use mpc_interface::keys::{Ed25519PublicKey, Secp256k1PublicKey};
 use mpc_interface::primitives::{DomainId, DomainPublicKey, EpochId, KeyForDomain, Keyset};
-use rand_core::{OsRng, RngCore};
 use share_transfer::mtls::MtlsConfig;
-use share_transfer::{DomainShare, SecretShare, SharesPayload};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -31,21 +29,7 @@ pub fn keyset(epoch: u64) -> Keyset {
     }
 }
 
-/// Random shares matching `keyset`, each `share_len` bytes.
-pub fn shares_for(keyset: &Keyset, share_len: usize) -> SharesPayload {
-    SharesPayload {
-        epoch_id: keyset.epoch_id,
-        shares: keyset
-            .domains
-            .iter()
-            .map(|d| {
-                let mut bytes = vec![0u8; share_len];
-                OsRng.fill_bytes(&mut bytes);
-                DomainShare { domain_id: d.domain_id, public_key: d.public_key, secret_share: SecretShare::new(bytes) }
-            })
-            .collect(),
-    }
-}
+pub use share_transfer::test_doubles::{shares_for, shares_of_len};
 
 /// Re-checks often so mid-connection changes are seen quickly.
 pub fn fast_mtls() -> MtlsConfig {

@@ -6,8 +6,8 @@
 //! a mode change abandons it (its purpose is gone) and the backup service
 //! retries on its next round.
 
+use super::common::{import, stored_shares, BackupSharesError, Mode, TransferEvent};
 use crate::store::ShareStore;
-use crate::transfer::{import, Mode, TransferEvent};
 use share_transfer::gate::ConnectionGate;
 use share_transfer::mtls::{MtlsEndpoint, MtlsError, SecureChannel};
 use share_transfer::SharesPayload;
@@ -17,6 +17,15 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+/// Why one connection transferred nothing.
+#[derive(Debug, thiserror::Error)]
+enum ConnectionError {
+    #[error(transparent)]
+    Mtls(#[from] MtlsError),
+    #[error(transparent)]
+    Shares(#[from] BackupSharesError),
+}
 
 struct Shared {
     endpoint: MtlsEndpoint,
@@ -84,11 +93,11 @@ async fn one_connection(
     drop(ticket);
     let mode = modes.borrow_and_update().clone();
     let what = match &mode {
-        Mode::ServeBackups(_) => "backup",
+        Mode::ServeBackups { .. } => "backup",
         _ => "recovery",
     };
     let outcome = match channel {
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
         Ok(channel) => tokio::select! {
             _ = modes.changed() => return,
             outcome = transfer(shared, channel, mode) => outcome,
@@ -100,10 +109,12 @@ async fn one_connection(
     }
 }
 
-async fn transfer(shared: &Shared, channel: SecureChannel, mode: Mode) -> Result<(), MtlsError> {
+async fn transfer(shared: &Shared, channel: SecureChannel, mode: Mode) -> Result<(), ConnectionError> {
     match mode {
         Mode::Idle => Ok(()),
-        Mode::ServeBackups(shares) => {
+        Mode::ServeBackups { epoch_id } => {
+            // Read now, for this request: what the store holds, never an older copy.
+            let shares = stored_shares(&shared.store, epoch_id).await?;
             let receipt = shared.endpoint.serve_backup_on(channel, &shares).await?;
             tracing::info!(epoch = %receipt.epoch_id, domains = receipt.domains, backup_service = %receipt.peer_key, "backup served");
             let _ = shared
@@ -116,7 +127,7 @@ async fn transfer(shared: &Shared, channel: SecureChannel, mode: Mode) -> Result
                 let _one_at_a_time = shared.importing.lock().await;
                 import(&shared.store, payload.clone(), expected.clone(), &shared.events).await
             };
-            shared.endpoint.receive_recovery_on(channel, &expected, store).await.map(|_| ())
+            Ok(shared.endpoint.receive_recovery_on(channel, &expected, store).await.map(|_| ())?)
         }
     }
 }

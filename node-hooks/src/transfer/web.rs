@@ -8,16 +8,17 @@
 //! (the acknowledgement may have been lost, and the backup service must then
 //! deliver again), and it replaces a session nobody used within
 //! `session_renewal` (the backup service may have spent it on a request that
-//! never arrived).
+//! never arrived), but never one whose shares arrived and are being stored.
 
+use super::common::{import, stored_shares, BackupSharesError, EndpointParts, Mode, TransferEvent};
 use crate::store::ShareStore;
-use crate::transfer::{import, EndpointParts, Mode, TransferEvent};
 use contract_client::{ContractClient, MpcContract};
-use mpc_interface::primitives::Keyset;
-use mpc_interface::recovery::{EphemeralKeys, Session, SessionKind};
+use mpc_interface::primitives::EpochId;
+use mpc_interface::recovery::{Session, SessionKind};
 use mpc_interface::AccountId;
-use share_transfer::web::WebNode;
+use share_transfer::web::{BackupShares, WebNode};
 use share_transfer::Expected;
+use share_transfer::SharesPayload;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,6 +43,9 @@ struct OpenRecovery {
     /// Boxed: it keeps the endpoint's variants of similar size.
     expected: Box<Expected>,
     waiter: JoinHandle<()>,
+    /// Set once verified shares arrived: from then on the session is storing
+    /// them and is never renewed (that would drop the delivery half-stored).
+    arrived: Arc<AtomicBool>,
     /// Set once the shares were imported: the session did its job, and the
     /// poll that runs right after the import (before the backup service could
     /// confirm) must not open another one yet.
@@ -58,7 +62,7 @@ impl OpenRecovery {
             return false;
         }
         if !self.waiter.is_finished() {
-            return self.opened.elapsed() < renewal;
+            return self.arrived.load(Ordering::SeqCst) || self.opened.elapsed() < renewal;
         }
         if self.imported.load(Ordering::SeqCst) && !self.import_seen {
             self.import_seen = true;
@@ -104,8 +108,11 @@ impl WebSide {
             tracing::info!(transport = "web", mode = mode.name(), "share-transfer endpoint");
         }
         match &mode {
-            Mode::ServeBackups(shares) => {
-                self.node.set_backup_shares(Some(shares.clone()));
+            Mode::ServeBackups { epoch_id } => {
+                if mode != self.mode {
+                    let source = StoreSource { store: self.store.clone(), epoch_id: *epoch_id };
+                    self.node.set_backup_source(Some(Arc::new(source)));
+                }
                 self.recovery = None;
             }
             Mode::Idle => {
@@ -135,7 +142,9 @@ impl WebSide {
                 return None;
             }
         };
-        let session = next_recovery_session(&published, &expected.keyset);
+        // Newer than any recovery session the node already published for this epoch.
+        let last = published.node.map(|p| p.session);
+        let session = Session::next(SessionKind::Recovery, expected.keyset.epoch_id, last, 1);
         let handle = match self.node.begin_recovery(session, &expected).await {
             Ok(handle) => handle,
             Err(e) => {
@@ -145,10 +154,12 @@ impl WebSide {
             }
         };
         let (store, events, wanted) = (self.store.clone(), self.events.clone(), expected.clone());
-        let imported = Arc::new(AtomicBool::new(false));
-        let done = imported.clone();
+        let (arrived, imported) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let (storing, done) = (arrived.clone(), imported.clone());
         let waiter = tokio::spawn(async move {
-            match handle.delivery().await {
+            let delivery = handle.delivery().await;
+            storing.store(delivery.is_ok(), Ordering::SeqCst);
+            match delivery {
                 Ok(delivery) => match import(&store, delivery.payload.clone(), wanted, &events).await {
                     Ok(()) => {
                         done.store(true, Ordering::SeqCst);
@@ -165,6 +176,7 @@ impl WebSide {
         Some(OpenRecovery {
             expected: Box::new(expected),
             waiter,
+            arrived,
             imported,
             import_seen: false,
             opened: Instant::now(),
@@ -172,41 +184,19 @@ impl WebSide {
     }
 }
 
-/// A recovery session the contract accepts from the node: newer than any
-/// recovery session the node already published for this epoch.
-pub(crate) fn next_recovery_session(published: &EphemeralKeys, keyset: &Keyset) -> Session {
-    let nonce = match published.node {
-        Some(p) if p.session.kind == SessionKind::Recovery && p.session.epoch_id == keyset.epoch_id => {
-            p.session.nonce + 1
-        }
-        _ => 1,
-    };
-    Session { kind: SessionKind::Recovery, epoch_id: keyset.epoch_id, nonce }
+/// The node's shares of one epoch, read from its store at each backup request.
+struct StoreSource {
+    store: Arc<dyn ShareStore>,
+    epoch_id: EpochId,
 }
 
-#[cfg(test)]
-#[allow(non_snake_case)]
-mod tests {
-    use super::*;
-    use mpc_interface::keys::X25519PublicKey;
-    use mpc_interface::primitives::EpochId;
-    use mpc_interface::recovery::PublishedKey;
-
-    #[test]
-    fn next_recovery_session__should_supersede_the_nodes_last_recovery_session() {
-        let keyset = Keyset { epoch_id: EpochId(3), domains: vec![] };
-        let published = |kind, epoch, nonce| EphemeralKeys {
-            node: Some(PublishedKey {
-                session: Session { kind, epoch_id: EpochId(epoch), nonce },
-                public_key: X25519PublicKey([1; 32]),
-            }),
-            backup_service: None,
-        };
-        assert_eq!(next_recovery_session(&EphemeralKeys::default(), &keyset).nonce, 1);
-        assert_eq!(next_recovery_session(&published(SessionKind::Backup, 3, 9), &keyset).nonce, 1);
-        assert_eq!(next_recovery_session(&published(SessionKind::Recovery, 3, 4), &keyset).nonce, 5);
-        assert_eq!(next_recovery_session(&published(SessionKind::Recovery, 2, 4), &keyset).nonce, 1);
-        let next = next_recovery_session(&published(SessionKind::Recovery, 3, 4), &keyset);
-        assert!(next.supersedes(&published(SessionKind::Recovery, 3, 4).node.unwrap().session));
+#[async_trait::async_trait]
+impl BackupShares for StoreSource {
+    async fn backup_shares(&self) -> Result<Option<SharesPayload>, String> {
+        match stored_shares(&self.store, self.epoch_id).await {
+            Ok(shares) => Ok(Some(shares)),
+            Err(BackupSharesError::NoneStored) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
     }
 }
