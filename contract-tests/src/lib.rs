@@ -27,7 +27,7 @@ pub mod test_network;
 pub mod wasm;
 
 pub use local_chain::{
-    protocol_version, runtime_config, Call, CreatedReceipt, ExecutionOutcome, Failure, Harness, MockAction,
+    protocol_version, runtime_config, ContractCall, CreatedReceipt, ExecutionOutcome, Failure, Harness, MockAction,
     PromiseResult, SignerPk, YieldInfo, BLOCK_TIME_NS, DEFAULT_BALANCE, DEFAULT_CALLER, DEFAULT_GAS, GENESIS_HEIGHT,
     GENESIS_TIMESTAMP_NS, ONE_NEAR, TGAS,
 };

@@ -3,7 +3,7 @@
 //! `verify_quote` arguments built from them.
 
 use crate::wasm::{verifier_wasm, workspace_root};
-use local_chain::{Call, ExecutionOutcome, Harness};
+use local_chain::{ContractCall, ExecutionOutcome, Harness};
 use mpc_interface::attestation::{Base64Bytes, QuoteCollateral, VerifyQuoteArgs, VERIFY_QUOTE, VERIFY_QUOTE_GAS};
 use std::fs;
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ pub fn verifier_at(unix_secs: u64) -> Harness {
 
 /// `verify_quote` with raw argument bytes and `VERIFY_QUOTE_GAS` attached.
 pub fn verify_raw(h: &mut Harness, input: &[u8]) -> ExecutionOutcome {
-    h.call(Call::new(VERIFY_QUOTE).args_raw(input.to_vec()).gas(VERIFY_QUOTE_GAS.as_gas()))
+    h.call(ContractCall::new(VERIFY_QUOTE).args_raw(input.to_vec()).gas(VERIFY_QUOTE_GAS.as_gas()))
 }
 
 /// `verify_quote` with JSON arguments and `VERIFY_QUOTE_GAS` attached.

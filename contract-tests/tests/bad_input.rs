@@ -4,7 +4,7 @@
 
 use contract_tests::scenario::*;
 use contract_tests::wasm::contract_wasm;
-use local_chain::{Call, ExecutionOutcome};
+use local_chain::{ContractCall, ExecutionOutcome};
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
 use serde_json::{json, Value};
@@ -145,7 +145,7 @@ fn vote_pk__should_reject_bad_votes() {
         n.operator_call(&account(0), VOTE_PK, pk_vote(0, key))
     });
     refused(&mut net, "Unauthorized", "predecessor relay.near differs from signer node0.near", |n| {
-        n.harness_mut().call(Call::new(VOTE_PK).args(pk_vote(0, key)).by("relay.near").signer(&account(0)))
+        n.harness_mut().call(ContractCall::new(VOTE_PK).args(pk_vote(0, key)).by("relay.near").signer(&account(0)))
     });
     // Malformed key: the JSON decoder names what is wrong with it.
     let before = net.observable();

@@ -39,7 +39,7 @@ fn relay_verify(chain: &mut LocalChain, sample: &Sample) -> local_chain::Transac
     input.extend_from_slice(VERIFIER_ACCOUNT.as_bytes());
     input.extend_from_slice(VERIFY_QUOTE.as_bytes());
     input.extend_from_slice(&args);
-    let tx = Transaction::new(ALICE, alice(), RELAY).action(local_chain::Action::FunctionCall {
+    let tx = Transaction::new(ALICE, alice(), RELAY).action(local_chain::ChainAction::FunctionCall {
         method: "relay".into(),
         args: input,
         gas: 300 * TGAS,

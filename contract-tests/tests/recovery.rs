@@ -271,7 +271,7 @@ fn recovery_steps__should_refuse_the_wrong_caller_key_deposit_or_keyset() {
     refused(&mut net, "InvalidArgument", "not the current one", |n| conclude(n, json!(stale)));
     refused(&mut net, "Unauthorized", "predecessor relay.near differs from signer node1.near", |n| {
         n.harness_mut().call(
-            local_chain::Call::new(CONCLUDE_RECOVERY)
+            local_chain::ContractCall::new(CONCLUDE_RECOVERY)
                 .args(json!({"keyset": keyset(0)}))
                 .by("relay.near")
                 .signer(&lost())

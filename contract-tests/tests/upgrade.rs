@@ -5,7 +5,7 @@
 
 use contract_tests::scenario::*;
 use contract_tests::wasm::{contract_wasm, pre_recovery_wasm};
-use local_chain::Call;
+use local_chain::ContractCall;
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{EpochId, Participant, ParticipantId, ThresholdParameters};
 use mpc_interface::state::ProtocolStateView;
@@ -103,7 +103,7 @@ fn migrated_contract__should_run_a_full_recovery() {
     net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset})).expect_ok();
     net.harness_mut()
         .call(
-            Call::new(CONCLUDE_RECOVERY)
+            ContractCall::new(CONCLUDE_RECOVERY)
                 .args(json!({"keyset": keyset}))
                 .by(&lost)
                 .signer_pk(key_bytes(&new_node_key(&lost))),

@@ -3,7 +3,7 @@
 //! one receiver, attaches no deposit, and spends an allowance on gas.
 
 use crate::errors::TransactionError;
-use crate::transaction::{Action, Transaction};
+use crate::transaction::{ChainAction, Transaction};
 use crate::GAS_PRICE;
 
 /// Newly added keys start at `(block height - 1) * ACCESS_KEY_NONCE_RANGE_MULTIPLIER`, and a
@@ -69,8 +69,8 @@ pub fn transaction_cost(tx: &Transaction) -> u128 {
     tx.actions
         .iter()
         .map(|action| match action {
-            Action::FunctionCall { gas, deposit, .. } => u128::from(*gas) * GAS_PRICE + deposit,
-            Action::Transfer { deposit } => *deposit,
+            ChainAction::FunctionCall { gas, deposit, .. } => u128::from(*gas) * GAS_PRICE + deposit,
+            ChainAction::Transfer { deposit } => *deposit,
             _ => 0,
         })
         .sum()
@@ -91,10 +91,10 @@ pub fn check_permission(key: &AccessKey, tx: &Transaction) -> Result<Option<u128
         })?),
         None => None,
     };
-    let [Action::FunctionCall { method, deposit, .. }] = tx.actions.as_slice() else {
+    let [ChainAction::FunctionCall { method, deposit, .. }] = tx.actions.as_slice() else {
         return Err(TransactionError::RequiresFullAccess {
             public_key: tx.public_key.to_string(),
-            actions: tx.actions.iter().map(Action::kind).collect::<Vec<_>>().join(", "),
+            actions: tx.actions.iter().map(ChainAction::kind).collect::<Vec<_>>().join(", "),
         });
     };
     if *deposit > 0 {

@@ -10,7 +10,7 @@ use crate::harness::Harness;
 use crate::keys::SignerPk;
 use crate::outcome::{ExecutionOutcome, TransactionOutcome};
 use crate::receipts::ReceiptToRun;
-use crate::transaction::{Action, Transaction};
+use crate::transaction::{ChainAction, Transaction};
 
 /// One account: its balance (held by its contract when it has one), its access keys and its
 /// contract.
@@ -228,7 +228,7 @@ impl LocalChain {
             return Err(TransactionError::NoActions);
         }
         check_permission(key, tx)?;
-        let deposits: u128 = tx.actions.iter().map(Action::deposit).sum();
+        let deposits: u128 = tx.actions.iter().map(ChainAction::deposit).sum();
         if account.balance() < deposits {
             return Err(TransactionError::NotEnoughBalance {
                 account: tx.signer_id.clone(),

@@ -12,11 +12,13 @@ use near_vm_runner::ContractRuntimeCache;
 pub const ONE_NEAR: u128 = 1_000_000_000_000_000_000_000_000;
 /// One teragas.
 pub const TGAS: u64 = 1_000_000_000_000;
-/// Prepaid gas of a [`Call`](crate::Call) unless [`Call::gas`](crate::Call::gas) says otherwise.
+/// Prepaid gas of a [`ContractCall`](crate::ContractCall) unless
+/// [`ContractCall::gas`](crate::ContractCall::gas) says otherwise.
 pub const DEFAULT_GAS: u64 = 300 * TGAS;
 /// Balance a fresh [`Harness`](crate::Harness) gives the contract account (deposits not included).
 pub const DEFAULT_BALANCE: u128 = 1_000 * ONE_NEAR;
-/// Predecessor (and signer) of a [`Call`](crate::Call) that does not say [`Call::by`](crate::Call::by).
+/// Predecessor (and signer) of a [`ContractCall`](crate::ContractCall) that does not say
+/// [`ContractCall::by`](crate::ContractCall::by).
 pub const DEFAULT_CALLER: &str = "caller.near";
 /// Block height of a fresh chain.
 pub const GENESIS_HEIGHT: u64 = 100;

@@ -17,7 +17,7 @@ use near_vm_runner::logic::VMContext;
 use near_vm_runner::ContractCode;
 use sha2::{Digest, Sha256};
 
-use crate::call::{Call, PromiseResult};
+use crate::call::{ContractCall, PromiseResult};
 use crate::config::{
     runtime_config, BLOCK_TIME_NS, DEFAULT_BALANCE, EPOCH_LENGTH, GENESIS_HEIGHT, GENESIS_TIMESTAMP_NS,
     ZERO_BALANCE_ACCOUNT_STORAGE_LIMIT,
@@ -97,7 +97,7 @@ impl Harness {
 
     /// A mutating function call. On failure of any kind nothing it did is kept: storage,
     /// storage usage, balance and yields are exactly as before.
-    pub fn call(&mut self, call: Call) -> ExecutionOutcome {
+    pub fn call(&mut self, call: ContractCall) -> ExecutionOutcome {
         self.nonce += 1;
         let storage_before = if self.rollback { self.ext.fake_trie.clone() } else { Default::default() };
         // Only yields that can still be resumed are visible to the mock's resume lookup.
@@ -184,12 +184,12 @@ impl Harness {
     /// A view call (`is_view`): the VM refuses state-changing host functions, and nothing is
     /// kept either way.
     pub fn view(&self, method: &str, args: serde_json::Value) -> ExecutionOutcome {
-        self.view_call(Call::new(method).args(args))
+        self.view_call(ContractCall::new(method).args(args))
     }
 
-    /// A view call built as a [`Call`] (for raw arguments). Deposit and gas are ignored: views
+    /// A view call built as a [`ContractCall`] (for raw arguments). Deposit and gas are ignored: views
     /// run with no deposit and the view gas limit.
-    pub fn view_call(&self, call: Call) -> ExecutionOutcome {
+    pub fn view_call(&self, call: ContractCall) -> ExecutionOutcome {
         let mut ext = self.ext.clone();
         ext.action_log.clear();
         let max_gas = runtime_config().wasm_config.limit_config.max_gas_burnt;
@@ -291,11 +291,11 @@ impl Harness {
         self.code.code().len() as u64 + runtime_config().fees.storage_usage_config.num_bytes_account
     }
 
-    pub(crate) fn signer_pk_of(&self, call: &Call) -> Vec<u8> {
+    pub(crate) fn signer_pk_of(&self, call: &ContractCall) -> Vec<u8> {
         call.signer_pk.clone().unwrap_or_else(|| SignerPk::ed25519_from_seed(call.signer_account()).into())
     }
 
-    fn context(&self, call: &Call, view: Option<ViewConfig>) -> VMContext {
+    fn context(&self, call: &ContractCall, view: Option<ViewConfig>) -> VMContext {
         let predecessor = parse_account(&call.predecessor);
         let mut seed = Sha256::new();
         seed.update(self.block_height.to_le_bytes());

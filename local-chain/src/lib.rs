@@ -12,11 +12,11 @@
 //!   waited for; the [`TransactionOutcome`] lists every receipt with its logs and gas.
 //!
 //! ```ignore
-//! use local_chain::{Call, Harness};
+//! use local_chain::{ContractCall, Harness};
 //! use serde_json::json;
 //!
 //! let mut h = Harness::new(wasm, "mpc.near");
-//! h.call(Call::new("init").args(json!({ /* ... */ })).by("mpc.near")).assert_ok();
+//! h.call(ContractCall::new("init").args(json!({ /* ... */ })).by("mpc.near")).assert_ok();
 //! let state: serde_json::Value = h.view("state", json!({})).json();
 //! ```
 
@@ -34,7 +34,7 @@ mod vm;
 mod yields;
 
 pub use access::{AccessKey, AccessKeyPermission, FunctionCallPermission, ACCESS_KEY_NONCE_RANGE_MULTIPLIER};
-pub use call::{Call, PromiseResult};
+pub use call::{ContractCall, PromiseResult};
 pub use chain::LocalChain;
 pub use config::{
     protocol_version, runtime_config, BLOCK_TIME_NS, DEFAULT_BALANCE, DEFAULT_CALLER, DEFAULT_GAS, GAS_PRICE,
@@ -45,4 +45,4 @@ pub use harness::Harness;
 pub use keys::SignerPk;
 pub use near_vm_runner::logic::mocks::mock_external::MockAction;
 pub use outcome::{CreatedReceipt, ExecutionOutcome, Failure, ReceiptOutcome, TransactionOutcome, YieldInfo};
-pub use transaction::{Action, Transaction};
+pub use transaction::{ChainAction, Transaction};

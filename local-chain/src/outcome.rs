@@ -7,7 +7,7 @@ use near_vm_runner::logic::mocks::mock_external::MockAction;
 
 use crate::call::PromiseResult;
 use crate::errors::ActionError;
-use crate::transaction::Action;
+use crate::transaction::ChainAction;
 use serde::de::DeserializeOwned;
 
 /// Why a call failed, classified. [`ExecutionOutcome::result`] carries the same as a message.
@@ -226,7 +226,7 @@ impl ExecutionOutcome {
 pub struct ReceiptOutcome {
     pub predecessor_id: String,
     pub receiver_id: String,
-    pub actions: Vec<Action>,
+    pub actions: Vec<ChainAction>,
     /// For a callback: the results it was given (`env::promise_result`).
     pub promise_results: Vec<PromiseResult>,
     /// One per function-call action that ran, in order.
@@ -243,7 +243,7 @@ impl ReceiptOutcome {
     /// The first function call's method, if the receipt has one.
     pub fn method(&self) -> Option<&str> {
         self.actions.iter().find_map(|a| match a {
-            Action::FunctionCall { method, .. } => Some(method.as_str()),
+            ChainAction::FunctionCall { method, .. } => Some(method.as_str()),
             _ => None,
         })
     }

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use near_vm_runner::logic::mocks::mock_external::MockAction;
 
 use crate::access::AccessKey;
-use crate::call::{Call, PromiseResult};
+use crate::call::{ContractCall, PromiseResult};
 use crate::chain::{Account, LocalChain};
 use crate::errors::ActionError;
 use crate::harness::Harness;
 use crate::keys::SignerPk;
 use crate::outcome::{CreatedReceipt, ExecutionOutcome, ReceiptOutcome, TransactionOutcome};
-use crate::transaction::Action;
+use crate::transaction::ChainAction;
 
 /// A receipt waiting to run.
 #[derive(Clone, Debug)]
@@ -21,7 +21,7 @@ pub(crate) struct ReceiptToRun {
     pub(crate) receiver_id: String,
     pub(crate) signer_id: String,
     pub(crate) signer_pk: SignerPk,
-    pub(crate) actions: Vec<Action>,
+    pub(crate) actions: Vec<ChainAction>,
     /// For a callback: the results of the receipts it waited for.
     pub(crate) promise_results: Vec<PromiseResult>,
 }
@@ -104,15 +104,15 @@ impl LocalChain {
             .enumerate()
             .map(|(n, action)| match action {
                 MockAction::FunctionCallWeight { method_name, args, attached_deposit, prepaid_gas, .. } => {
-                    Action::FunctionCall {
+                    ChainAction::FunctionCall {
                         method: String::from_utf8_lossy(method_name).into_owned(),
                         args: args.clone(),
                         gas: prepaid_gas.as_gas() + gas_shares.get(&(created.index, n)).copied().unwrap_or(0),
                         deposit: attached_deposit.as_yoctonear(),
                     }
                 }
-                MockAction::Transfer { deposit, .. } => Action::Transfer { deposit: deposit.as_yoctonear() },
-                other => Action::Unsupported(mock_action_name(other)),
+                MockAction::Transfer { deposit, .. } => ChainAction::Transfer { deposit: deposit.as_yoctonear() },
+                other => ChainAction::Unsupported(mock_action_name(other)),
             })
             .collect();
         ReceiptToRun {
@@ -160,7 +160,7 @@ impl LocalChain {
     }
 
     fn refund(&mut self, receipt: &ReceiptToRun) {
-        let deposits: u128 = receipt.actions.iter().map(Action::deposit).sum();
+        let deposits: u128 = receipt.actions.iter().map(ChainAction::deposit).sum();
         if let Some(predecessor) = self.accounts.get_mut(&receipt.predecessor_id) {
             predecessor.credit(deposits);
         }
@@ -177,7 +177,7 @@ struct Block {
 fn apply_action(
     account: &mut Account,
     receipt: &ReceiptToRun,
-    action: &Action,
+    action: &ChainAction,
     block: &Block,
     calls: &mut Vec<ExecutionOutcome>,
     deployed: &mut bool,
@@ -194,7 +194,7 @@ fn apply_action(
         }
     };
     match action {
-        Action::DeployContract { code } => {
+        ChainAction::DeployContract { code } => {
             own("deploy a contract")?;
             match &mut account.contract {
                 Some(h) => h.replace_code(code.clone()),
@@ -207,12 +207,12 @@ fn apply_action(
                 }
             }
         }
-        Action::FunctionCall { method, args, gas, deposit } => {
+        ChainAction::FunctionCall { method, args, gas, deposit } => {
             let Some(contract) = &mut account.contract else {
                 return Err(ActionError::NoContract { account: receipt.receiver_id.clone(), method: method.clone() });
             };
             let outcome = contract.call(
-                Call::new(method)
+                ContractCall::new(method)
                     .args_raw(args.clone())
                     .by(&receipt.predecessor_id)
                     .signer(&receipt.signer_id)
@@ -227,8 +227,8 @@ fn apply_action(
                 return Err(ActionError::FunctionCall(message));
             }
         }
-        Action::Transfer { deposit } => account.credit(*deposit),
-        Action::AddKey { public_key, access_key } => {
+        ChainAction::Transfer { deposit } => account.credit(*deposit),
+        ChainAction::AddKey { public_key, access_key } => {
             own("add a key")?;
             if account.keys.contains_key(public_key) {
                 return Err(ActionError::AddKeyAlreadyExists {
@@ -239,7 +239,7 @@ fn apply_action(
             let key = AccessKey { nonce: block.new_key_nonce, permission: access_key.permission.clone() };
             account.keys.insert(public_key.clone(), key);
         }
-        Action::DeleteKey { public_key } => {
+        ChainAction::DeleteKey { public_key } => {
             own("delete a key")?;
             if account.keys.remove(public_key).is_none() {
                 return Err(ActionError::DeleteKeyDoesNotExist {
@@ -248,17 +248,17 @@ fn apply_action(
                 });
             }
         }
-        Action::Unsupported(kind) => return Err(ActionError::Unsupported(kind.clone())),
+        ChainAction::Unsupported(kind) => return Err(ActionError::Unsupported(kind.clone())),
     }
     Ok(())
 }
 
 /// The prepaid gas of each function-call action, in order.
-fn prepaid_gas(actions: &[Action]) -> Vec<u64> {
+fn prepaid_gas(actions: &[ChainAction]) -> Vec<u64> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::FunctionCall { gas, .. } => Some(*gas),
+            ChainAction::FunctionCall { gas, .. } => Some(*gas),
             _ => None,
         })
         .collect()

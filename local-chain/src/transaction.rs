@@ -7,7 +7,7 @@ use crate::keys::SignerPk;
 
 /// One action of a transaction (or of a receipt).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+pub enum ChainAction {
     /// Deploys (or replaces) the receiver's contract code.
     DeployContract {
         code: Vec<u8>,
@@ -33,10 +33,10 @@ pub enum Action {
     Unsupported(String),
 }
 
-impl Action {
+impl ChainAction {
     /// A function call with JSON arguments.
-    pub fn call(method: &str, args: &serde_json::Value, gas: u64, deposit: u128) -> Action {
-        Action::FunctionCall {
+    pub fn call(method: &str, args: &serde_json::Value, gas: u64, deposit: u128) -> ChainAction {
+        ChainAction::FunctionCall {
             method: method.to_owned(),
             args: serde_json::to_vec(args).expect("JSON arguments serialise"),
             gas,
@@ -47,19 +47,19 @@ impl Action {
     /// The action's name as NEAR spells it.
     pub fn kind(&self) -> &'static str {
         match self {
-            Action::DeployContract { .. } => "DeployContract",
-            Action::FunctionCall { .. } => "FunctionCall",
-            Action::Transfer { .. } => "Transfer",
-            Action::AddKey { .. } => "AddKey",
-            Action::DeleteKey { .. } => "DeleteKey",
-            Action::Unsupported(_) => "Unsupported",
+            ChainAction::DeployContract { .. } => "DeployContract",
+            ChainAction::FunctionCall { .. } => "FunctionCall",
+            ChainAction::Transfer { .. } => "Transfer",
+            ChainAction::AddKey { .. } => "AddKey",
+            ChainAction::DeleteKey { .. } => "DeleteKey",
+            ChainAction::Unsupported(_) => "Unsupported",
         }
     }
 
     /// yoctoNEAR the action moves to the receiver.
     pub fn deposit(&self) -> u128 {
         match self {
-            Action::FunctionCall { deposit, .. } | Action::Transfer { deposit } => *deposit,
+            ChainAction::FunctionCall { deposit, .. } | ChainAction::Transfer { deposit } => *deposit,
             _ => 0,
         }
     }
@@ -72,7 +72,7 @@ pub struct Transaction {
     /// Must be above the key's nonce (and below `block height * 10^6`).
     pub nonce: u64,
     pub receiver_id: String,
-    pub actions: Vec<Action>,
+    pub actions: Vec<ChainAction>,
 }
 
 impl Transaction {
@@ -93,29 +93,29 @@ impl Transaction {
         self
     }
 
-    pub fn action(mut self, action: Action) -> Transaction {
+    pub fn action(mut self, action: ChainAction) -> Transaction {
         self.actions.push(action);
         self
     }
 
     /// Appends a function call with JSON arguments.
     pub fn call(self, method: &str, args: &serde_json::Value, gas: u64, deposit: u128) -> Transaction {
-        self.action(Action::call(method, args, gas, deposit))
+        self.action(ChainAction::call(method, args, gas, deposit))
     }
 
     pub fn deploy(self, code: Vec<u8>) -> Transaction {
-        self.action(Action::DeployContract { code })
+        self.action(ChainAction::DeployContract { code })
     }
 
     pub fn add_key(self, public_key: impl Into<SignerPk>, access_key: AccessKey) -> Transaction {
-        self.action(Action::AddKey { public_key: public_key.into(), access_key })
+        self.action(ChainAction::AddKey { public_key: public_key.into(), access_key })
     }
 
     pub fn delete_key(self, public_key: impl Into<SignerPk>) -> Transaction {
-        self.action(Action::DeleteKey { public_key: public_key.into() })
+        self.action(ChainAction::DeleteKey { public_key: public_key.into() })
     }
 
     pub fn transfer(self, deposit: u128) -> Transaction {
-        self.action(Action::Transfer { deposit })
+        self.action(ChainAction::Transfer { deposit })
     }
 }

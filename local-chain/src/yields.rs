@@ -1,6 +1,6 @@
 //! Yielded promises (`promise_yield_create` / `promise_yield_resume`) and their callbacks.
 
-use crate::call::{Call, PromiseResult};
+use crate::call::{ContractCall, PromiseResult};
 use crate::config::runtime_config;
 use crate::harness::Harness;
 use crate::outcome::{ExecutionOutcome, YieldInfo};
@@ -49,7 +49,7 @@ impl Harness {
             if y.info.callback_gas_weight > 0 { y.info.callback_gas + y.leftover_gas } else { y.info.callback_gas };
         let account = self.account.to_string();
         self.call(
-            Call::new(&y.info.callback_method)
+            ContractCall::new(&y.info.callback_method)
                 .args_raw(y.info.callback_args.clone())
                 .by(&account)
                 .signer(&y.signer)

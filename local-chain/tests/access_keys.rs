@@ -3,8 +3,8 @@
 #![allow(non_snake_case)]
 
 use local_chain::{
-    AccessKey, AccessKeyPermission, Action, ActionError, Harness, LocalChain, SignerPk, Transaction, TransactionError,
-    ACCESS_KEY_NONCE_RANGE_MULTIPLIER, GAS_PRICE, ONE_NEAR, TGAS,
+    AccessKey, AccessKeyPermission, ActionError, ChainAction, Harness, LocalChain, SignerPk, Transaction,
+    TransactionError, ACCESS_KEY_NONCE_RANGE_MULTIPLIER, GAS_PRICE, ONE_NEAR, TGAS,
 };
 use serde_json::json;
 
@@ -38,7 +38,7 @@ fn app_key(allowance: Option<u128>) -> AccessKey {
 }
 
 fn put(signer: &SignerPk, value: &str) -> Transaction {
-    Transaction::new(ALICE, signer.clone(), APP).action(Action::FunctionCall {
+    Transaction::new(ALICE, signer.clone(), APP).action(ChainAction::FunctionCall {
         method: "put".into(),
         args: value.as_bytes().to_vec(),
         gas: 30 * TGAS,

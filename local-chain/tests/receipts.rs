@@ -37,7 +37,7 @@ fn relay_args(account: &str, method: &str, gas: u64, deposit: u128, args: &[u8])
 }
 
 fn relay(chain: &mut LocalChain, args: Vec<u8>, deposit: u128) -> local_chain::TransactionOutcome {
-    let tx = Transaction::new(ALICE, alice(), RELAY).action(local_chain::Action::FunctionCall {
+    let tx = Transaction::new(ALICE, alice(), RELAY).action(local_chain::ChainAction::FunctionCall {
         method: "relay".into(),
         args,
         gas: 200 * TGAS,
