@@ -1,8 +1,8 @@
 //! A network in `Hard` launch mode that accepts development attestations, for
 //! the off-chain parts' tests (node refusals, re-attestation).
 
-use crate::harness::{Call, Harness};
-use crate::scenario::{account, domains, info, key_bytes, node_key, parameters, Network, OutcomeExt};
+use local_chain::{ContractCall as Call, Harness};
+use crate::scenario::{account, domains, info, key_bytes, node_key, parameters, OutcomeExt, TestNetwork};
 use mpc_interface::attestation::HexArray;
 use mpc_interface::launch::{report_data_v1, Attestation, DevAttestation, LaunchMode, Measurements};
 use mpc_interface::methods;
@@ -20,8 +20,8 @@ pub const MEASUREMENTS: Measurements = Measurements {
 
 /// Deployed with `allow_dev_attestation`, through key generation with `n`
 /// participants (each node's key recorded by a refresh), still in `Soft` mode.
-pub fn dev_attesting_network(n: usize) -> Network {
-    let mut net = Network::deploy(crate::wasm::contract_wasm());
+pub fn dev_attesting_network(n: usize) -> TestNetwork {
+    let mut net = TestNetwork::deploy(crate::wasm::contract_wasm());
     let init = json!({"parameters": parameters(n), "domains": domains(), "allow_dev_attestation": true});
     net.contract_call(methods::INIT, init).expect_ok();
     net.complete_keygen(n);

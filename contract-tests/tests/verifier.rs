@@ -5,7 +5,7 @@
 
 use contract_tests::tdx::{verifier_at, verify, verify_raw, Sample};
 use contract_tests::wasm::verifier_wasm;
-use contract_tests::{Call, TGAS};
+use contract_tests::{ContractCall, TGAS};
 use mpc_interface::attestation::{TcbStatus, VerifiedQuote, VERIFY_QUOTE, VERIFY_QUOTE_GAS};
 use serde_json::json;
 
@@ -119,7 +119,7 @@ fn verifier__should_stay_within_its_gas_and_size_targets() {
     assert!(wasm.len() <= MAX_WASM_BYTES, "tee_verifier.wasm is {} bytes, over {MAX_WASM_BYTES}", wasm.len());
     let sample = Sample::up_to_date();
     let mut h = verifier_at(sample.valid_at);
-    let out = h.call(Call::new(VERIFY_QUOTE).args(sample.args_json()).tgas(300));
+    let out = h.call(ContractCall::new(VERIFY_QUOTE).args(sample.args_json()).tgas(300));
     out.assert_ok();
     assert!(
         out.gas_burnt <= MAX_TGAS * TGAS,

@@ -36,7 +36,7 @@ struct Hard {
 impl Hard {
     async fn new() -> Self {
         let net = dev_attesting_network(4);
-        let hard = Self { contract: InProcessContract::new(net.harness), service: Arc::new(Identity::generate()) };
+        let hard = Self { contract: net.into_contract(), service: Arc::new(Identity::generate()) };
         // Soft mode: registered without an attestation.
         let spec = methods::by_name(methods::REGISTER_BACKUP_SERVICE).unwrap();
         let args = json!({"info": hard.info()});
@@ -131,7 +131,7 @@ async fn mtls_backup__should_be_refused_by_the_node_while_the_service_attestatio
     let service_sees = Arc::new(InMemoryAuthority::new(Some(node_id.public_key())));
     let service = MtlsEndpoint::new(&hard.service, Party::Node, service_sees, fast_mtls()).unwrap();
     let keyset = support::keyset(0);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     let backup = || async {
         let (listener, addr) = listener().await;
         let both = async { tokio::join!(node.serve_backup(&listener, &shares), service.fetch_backup(addr, &keyset)) };
@@ -162,7 +162,7 @@ async fn web_recovery__should_be_refused_by_the_node_while_the_service_is_unatte
     tokio::spawn(async move { server.serve(listener).await });
     let service = BackupServiceClient::new(addr, hard.service.clone(), Arc::new(service_keys), WebConfig::default());
     let keyset = support::keyset(0);
-    let shares = shares_for(&keyset, 32);
+    let shares = shares_for(&keyset);
     let session = Session { kind: SessionKind::Recovery, epoch_id: keyset.epoch_id, nonce: 1 };
     let handle = node.begin_recovery(session, keyset.clone()).await.unwrap();
 

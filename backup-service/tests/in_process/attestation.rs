@@ -264,10 +264,10 @@ mod renewal_on_chain {
 
     fn registered() -> InProcessContract {
         let mut net = dev_attesting_network(4);
-        switch_to_hard(&mut net.harness, 4);
+        switch_to_hard(net.harness_mut(), 4);
         let args = serde_json::json!({"info": info(), "attestation": dev_attestation(&info())});
         net.operator_call(&account(1), REGISTER_BACKUP_SERVICE, args).expect_ok();
-        InProcessContract::new(net.harness)
+        net.into_contract()
     }
 
     fn attester(contract: &InProcessContract, source: Arc<dyn QuoteSource>) -> Attester {

@@ -29,6 +29,7 @@ pub fn keyset(epoch: u64) -> Keyset {
     }
 }
 
+#[allow(unused_imports)] // each test binary uses part of the support module
 pub use share_transfer::test_doubles::{shares_for, shares_of_len};
 
 /// Re-checks often so mid-connection changes are seen quickly.
