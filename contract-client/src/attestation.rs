@@ -5,10 +5,10 @@
 
 use crate::typed::call;
 use crate::{CallOutcome, ClientError, ContractClient};
+use async_trait::async_trait;
 use mpc_interface::args::{
     ReattestBackupServiceArgs, VoteAddMeasurementsArgs, VoteLaunchModeArgs, VoteRetireMeasurementsArgs,
 };
-use async_trait::async_trait;
 use mpc_interface::launch::{Attestation, BackupAttestationView, LaunchMode, Measurements};
 use mpc_interface::methods::{self, Role};
 use mpc_interface::AccountId;

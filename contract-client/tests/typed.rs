@@ -5,13 +5,13 @@
 //! of `mpc_interface::args`.
 
 use async_trait::async_trait;
+use contract_client::AttestationContract;
 use contract_client::{CallOutcome, ClientError, ContractClient, MpcContractApi, Signer};
 use mpc_interface::args::*;
-use mpc_interface::constants::{Gas, ONE_YOCTO};
-use contract_client::AttestationContract;
 use mpc_interface::attestation::HexArray;
-use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, Measurements};
+use mpc_interface::constants::{Gas, ONE_YOCTO};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
+use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, Measurements};
 use mpc_interface::methods::{self, Kind, Role};
 use mpc_interface::primitives::*;
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};

@@ -1,8 +1,8 @@
 //! A network in `Hard` launch mode that accepts development attestations, for
 //! the off-chain parts' tests (node refusals, re-attestation).
 
-use local_chain::{ContractCall as Call, Harness};
 use crate::scenario::{account, domains, info, key_bytes, node_key, parameters, OutcomeExt, TestNetwork};
+use local_chain::{ContractCall as Call, Harness};
 use mpc_interface::attestation::HexArray;
 use mpc_interface::launch::{report_data_v1, Attestation, DevAttestation, LaunchMode, Measurements};
 use mpc_interface::methods;

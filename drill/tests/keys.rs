@@ -18,6 +18,7 @@ const NEVER_IN_A_DRILL: &[(Role, &str, &str)] = &[
     (Role::Node, methods::VOTE_CANCEL_RESHARING, "the drill reshares nothing"),
     (Role::Node, methods::WITHDRAW_CANDIDATE_INFO, "the drill has no candidates"),
     (Role::Node, methods::CANCEL_RECOVERY, "the drill's recoveries all conclude"),
+    (Role::Node, methods::VOTE_RETIRE_MEASUREMENTS, "the hard drill retires no image (contract-tests cover it)"),
 ];
 
 /// The methods each role's keys called in a drill (and checks none was refused).
@@ -39,10 +40,16 @@ async fn methods_called(settings: Settings, transport: Transport) -> [BTreeSet<S
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn drill__should_use_exactly_the_methods_each_function_call_key_lists() {
-    let mut called =
-        methods_called(Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: false, hard: false }, Transport::Web).await;
-    let entered =
-        methods_called(Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: true, hard: false }, Transport::Mtls).await;
+    let mut called = methods_called(
+        Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: false, hard: false },
+        Transport::Web,
+    )
+    .await;
+    let entered = methods_called(
+        Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: true, hard: true },
+        Transport::Mtls,
+    )
+    .await;
     for (all, more) in called.iter_mut().zip(entered) {
         all.extend(more);
     }
@@ -70,7 +77,8 @@ async fn drill__should_fail_when_the_node_key_lacks_a_method_the_recovery_needs(
         }
         list
     };
-    let outcome = run(&network, &Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: false, hard: false }).await;
+    let outcome =
+        run(&network, &Settings { nodes: 3, threshold: 2, lose: 1, operator_enters: false, hard: false }).await;
     let Err(error) = outcome else { panic!("a recovery cannot conclude without `conclude_recovery` on the key") };
     let error = format!("{error:#}");
     assert!(error.contains("the network to run again"), "{error}");

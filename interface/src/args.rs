@@ -4,11 +4,11 @@
 //! method table, so a client takes name, gas and deposit from there.
 
 use crate::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
+use crate::launch::{Attestation, LaunchMode, Measurements};
 use crate::methods::{self, Method};
 use crate::primitives::{
     DomainConfig, DomainPublicKey, EpochId, KeyEventId, Keyset, ParticipantInfo, ThresholdParameters,
 };
-use crate::launch::{Attestation, LaunchMode, Measurements};
 use crate::recovery::{BackupServiceInfo, Session};
 use near_account_id::AccountId;
 use serde::{Deserialize, Serialize};

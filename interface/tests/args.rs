@@ -6,8 +6,8 @@
 
 use mpc_interface::args::*;
 use mpc_interface::attestation::HexArray;
-use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, Measurements};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
+use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, Measurements};
 use mpc_interface::methods::{self, Kind};
 use mpc_interface::primitives::*;
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use backup_service::{BackupEncryptionKey, BackupService, RoundOutcome, ServiceConfig, ServiceKeys, Transport};
 use contract_client::{Backoff, ContractClient, MpcContractApi};
 use contract_tests::in_process::{InProcessClient, InProcessContract};
-use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, TestNetwork, OutcomeExt};
+use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, OutcomeExt, TestNetwork};
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::keys::{Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::methods::{self, Role};

@@ -1,6 +1,6 @@
 use super::guards::{
-    block_seconds, caller, no_arguments, node_caller, operator_caller, recovery_approver, recovery_backup_service, recovery_canceller,
-    recovery_entrant, recovery_new_node,
+    block_seconds, caller, no_arguments, node_caller, operator_caller, recovery_approver, recovery_backup_service,
+    recovery_canceller, recovery_entrant, recovery_new_node,
 };
 use crate::errors::{Error, RecoveryError};
 use crate::state::{recovery, ProtocolState};
