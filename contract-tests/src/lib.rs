@@ -1,31 +1,34 @@
-//! Runs the compiled MPC contract wasm in-process under NEAR's own VM (`near-vm-runner`),
-//! with real gas metering, at the protocol version that crate is built for.
+//! The MPC contract wasm on the local chain (`local-chain`: NEAR's own VM, real gas, accounts,
+//! access keys, nonces, receipts).
 //!
 //! ```ignore
-//! use contract_tests::{contract_wasm, Call, Harness};
+//! use contract_tests::scenario::{account, OutcomeExt, TestNetwork};
 //! use serde_json::json;
 //!
-//! let mut h = Harness::new(contract_wasm(), "mpc.near");
-//! h.call(Call::new("init").args(json!({ /* ... */ })).by("mpc.near")).assert_ok();
-//! let state: serde_json::Value = h.view("state", json!({})).json();
-//! let err = h.call(Call::new("vote_pk").by("mallory.near")).unwrap_err().to_string();
+//! // Operators hold a full-access key; their node and backup-service keys are function-call
+//! // keys with the method lists `mpc-operator` prints, added on first use.
+//! let mut net = TestNetwork::running(contract_wasm(), 4);
+//! net.node_call(&account(0), "submit_participant_info", json!({ /* ... */ })).expect_ok();
+//! let state = net.state();
+//! // The contract itself, for receipts with any predecessor, raw storage, the clock:
+//! net.harness_mut().advance_blocks(10);
 //! ```
 //!
-//! See [`Harness`] for what is modelled (storage, balance, storage staking, block clock,
-//! yields) and [`Outcome`] for what a call reports.
+//! The chain's types are re-exported here.
 
-pub mod harness;
 pub mod in_process;
-/// Deterministic MPC networks on top of the harness (written with the contract).
+/// Deterministic MPC networks: accounts, keys, parameters (written with the contract).
 pub mod scenario;
 pub mod targets;
 /// Real TDX quotes with collateral, for the verifier contract.
 pub mod tdx;
+/// The contract on the local chain, its operators set up with their keys.
+pub mod test_network;
 pub mod wasm;
 
-pub use harness::{
-    base58, protocol_version, runtime_config, Call, Failure, Harness, MockAction, Outcome, PromiseResult, Receipt,
-    SignerPk, YieldInfo, BLOCK_TIME_NS, DEFAULT_BALANCE, DEFAULT_CALLER, DEFAULT_GAS, GENESIS_HEIGHT,
+pub use local_chain::{
+    protocol_version, runtime_config, Call, CreatedReceipt, ExecutionOutcome, Failure, Harness, MockAction,
+    PromiseResult, SignerPk, YieldInfo, BLOCK_TIME_NS, DEFAULT_BALANCE, DEFAULT_CALLER, DEFAULT_GAS, GENESIS_HEIGHT,
     GENESIS_TIMESTAMP_NS, ONE_NEAR, TGAS,
 };
 pub use wasm::{contract_wasm, pre_recovery_wasm, verifier_wasm, workspace_root};

@@ -1,16 +1,18 @@
-//! Deterministic networks for tests and benchmarks: accounts, keys, parameters,
-//! and a `Network` that drives the contract wasm through the harness.
+//! Deterministic networks for tests and benchmarks: accounts, keys, parameters; the
+//! [`TestNetwork`] that drives the contract wasm on the local chain is in `test_network`.
 
-use crate::harness::{Call, Harness, Outcome};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, Secp256k1PublicKey};
-use mpc_interface::methods;
+
 use mpc_interface::primitives::{
     DomainConfig, DomainId, DomainPublicKey, EpochId, KeyEventId, KeyForDomain, Keyset, Participant, ParticipantId,
     ParticipantInfo, SignatureScheme, ThresholdParameters,
 };
-use mpc_interface::state::ProtocolStateView;
-use serde_json::{json, Value};
+
 use sha2::{Digest, Sha256};
+
+pub use crate::test_network::{
+    key_bytes, provision, refused, refused_by_chain, role_key, Observable, OutcomeExt, TestNetwork, KEY_ALLOWANCE,
+};
 
 pub const CONTRACT: &str = "mpc-contract.near";
 
@@ -116,7 +118,7 @@ pub fn verifying_shares(
     ids.into_iter().map(|id| verifying_share(domain, epoch, id)).collect()
 }
 
-fn domain(id: u64) -> DomainConfig {
+pub(crate) fn domain(id: u64) -> DomainConfig {
     domains().into_iter().find(|d| d.id.0 == id).expect("a test domain")
 }
 
@@ -146,199 +148,5 @@ pub fn backup_info(account: &str) -> mpc_interface::recovery::BackupServiceInfo 
     mpc_interface::recovery::BackupServiceInfo {
         public_key: backup_identity(account),
         signer_public_key: backup_key(account),
-    }
-}
-
-/// A contract deployed in the harness, with helpers that call it as given accounts.
-pub struct Network {
-    pub harness: Harness,
-}
-
-impl Network {
-    pub fn deploy(wasm: Vec<u8>) -> Self {
-        Self { harness: Harness::new(wasm, CONTRACT) }
-    }
-
-    /// Deployed and initialised straight into Running at epoch 0 with `n` participants.
-    pub fn running(wasm: Vec<u8>, n: usize) -> Self {
-        let mut network = Self::deploy(wasm);
-        network
-            .contract_call(
-                methods::INIT_RUNNING,
-                json!({"parameters": parameters(n), "domains": domains(), "keyset": keyset(0)}),
-            )
-            .expect_ok();
-        network
-    }
-
-    /// Deployed, initialised, and through key generation at epoch 0 with `n`
-    /// participants: the keyset of [`keyset`]`(0)` with stand-in verifying shares.
-    pub fn generated(wasm: Vec<u8>, n: usize) -> Self {
-        let mut network = Self::deploy(wasm);
-        network.contract_call(methods::INIT, json!({"parameters": parameters(n), "domains": domains()})).expect_ok();
-        network.complete_keygen(n);
-        network
-    }
-
-    /// A call signed by the contract account itself (deploy-time methods).
-    pub fn contract_call(&mut self, method: &str, args: Value) -> Outcome {
-        self.harness
-            .call(Call::new(method).args(args).by(CONTRACT).signer_pk(key_bytes(&access_key(CONTRACT, "deploy"))))
-    }
-
-    /// A call signed by `account` with `key`, attaching `deposit` yocto.
-    pub fn signed_call(
-        &mut self,
-        account: &str,
-        key: &AccessPublicKey,
-        deposit: u128,
-        method: &str,
-        args: Value,
-    ) -> Outcome {
-        self.harness.call(Call::new(method).args(args).by(account).signer_pk(key_bytes(key)).deposit(deposit))
-    }
-
-    /// A call from `account`'s node key, no deposit.
-    pub fn node_call(&mut self, account: &str, method: &str, args: Value) -> Outcome {
-        self.harness.call(Call::new(method).args(args).by(account).signer_pk(key_bytes(&node_key(account))))
-    }
-
-    /// A call from `account`'s full-access key, with 1 yoctoNEAR attached.
-    pub fn operator_call(&mut self, account: &str, method: &str, args: Value) -> Outcome {
-        self.harness.call(
-            Call::new(method)
-                .args(args)
-                .by(account)
-                .signer_pk(key_bytes(&operator_key(account)))
-                .deposit(methods::OPERATOR_DEPOSIT),
-        )
-    }
-
-    /// `account`'s operator deposits `yocto` for `account`'s storage (NEP-145).
-    pub fn storage_deposit(&mut self, account: &str, yocto: u128) -> Outcome {
-        self.signed_call(account, &operator_key(account), yocto, methods::STORAGE_DEPOSIT, json!({}))
-    }
-
-    /// `account`'s storage balance as `(total, available)`, if it has one.
-    pub fn storage_balance(&self, account: &str) -> Option<(u128, u128)> {
-        let balance: Option<mpc_interface::storage::StorageBalance> =
-            self.harness.view(methods::STORAGE_BALANCE_OF, json!({"account_id": account})).json();
-        balance.map(|b| (b.total, b.available))
-    }
-
-    /// Account `i` becomes a candidate: its operator deposits
-    /// [`CANDIDATE_DEPOSIT`], then its node submits its info.
-    pub fn candidate(&mut self, i: usize) -> Outcome {
-        let account = account(i);
-        self.storage_deposit(&account, CANDIDATE_DEPOSIT).expect_ok();
-        self.node_call(&account, methods::SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account, 0)}))
-    }
-
-    pub fn state(&self) -> ProtocolStateView {
-        self.harness.view(methods::STATE, json!({})).json()
-    }
-
-    pub fn view_json(&self, method: &str, args: Value) -> Value {
-        self.harness.view(method, args).json()
-    }
-
-    pub fn recovery(&self) -> Option<mpc_interface::recovery::RecoveryView> {
-        self.harness.view(methods::RECOVERY, json!({})).json()
-    }
-
-    /// Everything a caller can observe, to prove a failed call changed nothing.
-    pub fn observable(&self) -> Observable {
-        Observable {
-            views: [
-                methods::STATE,
-                methods::PARTICIPANTS,
-                methods::CANDIDATES,
-                methods::RECOVERY,
-                methods::BACKUP_SERVICES,
-            ]
-            .map(|m| self.view_json(m, json!({}))),
-            storage: self.harness.raw_storage(),
-        }
-    }
-
-    /// Runs key generation to completion: every participant votes every domain.
-    pub fn complete_keygen(&mut self, n: usize) {
-        for domain in domains() {
-            let args = self.vote_pk_args(domain.id.0, "genesis");
-            for i in 0..n {
-                self.node_call(&account(i), methods::VOTE_PK, args.clone()).expect_ok();
-            }
-        }
-    }
-
-    /// `vote_pk` arguments for `domain` at epoch 0: the key from `seed` and
-    /// stand-in verifying shares of the participants in charge.
-    pub fn vote_pk_args(&self, domain_id: u64, seed: &str) -> Value {
-        let domain = domain(domain_id);
-        let ids = self.state().current_parameters().map(|p| p.participants.iter().map(|p| p.id).collect::<Vec<_>>());
-        json!({
-            "key_event_id": key_event(0, domain_id),
-            "public_key": domain_key(&domain, seed),
-            "verifying_shares": verifying_shares(&domain, 0, ids.unwrap_or_default()),
-        })
-    }
-
-    /// `vote_reshared` arguments for `domain` at `epoch`: stand-in verifying
-    /// shares of the proposal's participants (the set in charge outside Resharing).
-    pub fn vote_reshared_args(&self, epoch: u64, domain_id: u64) -> Value {
-        let state = self.state();
-        let set = match &state {
-            ProtocolStateView::Resharing(r) => Some(&r.proposal),
-            other => other.current_parameters(),
-        };
-        let ids = set.map(|p| p.participants.iter().map(|p| p.id).collect::<Vec<_>>()).unwrap_or_default();
-        json!({
-            "key_event_id": key_event(epoch, domain_id),
-            "verifying_shares": verifying_shares(&domain(domain_id), epoch, ids),
-        })
-    }
-}
-
-/// Runs `call`, asserts it fails with `code` and `fragment`, and that it changed nothing.
-pub fn refused(net: &mut Network, code: &str, fragment: &str, call: impl FnOnce(&mut Network) -> Outcome) {
-    let before = net.observable();
-    call(net).expect_error(code, fragment);
-    assert!(net.observable() == before, "a refused call changed the contract");
-}
-
-/// What a caller can see of the contract, plus its raw storage.
-#[derive(Debug, PartialEq)]
-pub struct Observable {
-    pub views: [Value; 5],
-    pub storage: Vec<(Vec<u8>, Vec<u8>)>,
-}
-
-pub fn key_bytes(key: &AccessPublicKey) -> Vec<u8> {
-    borsh::to_vec(key).expect("borsh of a key")
-}
-
-/// Assertions on call outcomes, with the call's logs in every failure message.
-pub trait OutcomeExt {
-    fn expect_ok(&self) -> &Self;
-    /// Asserts failure with the contract error `code` and a message containing `fragment`.
-    fn expect_error(&self, code: &str, fragment: &str);
-}
-
-impl OutcomeExt for Outcome {
-    fn expect_ok(&self) -> &Self {
-        if let Err(e) = &self.result {
-            panic!("call failed: {e}\nlogs: {:#?}", self.logs);
-        }
-        self
-    }
-
-    fn expect_error(&self, code: &str, fragment: &str) {
-        match &self.result {
-            Ok(_) => panic!("call succeeded, expected [{code}] {fragment}\nlogs: {:#?}", self.logs),
-            Err(e) => {
-                assert!(e.contains(&format!("[{code}] ")), "expected code [{code}] in: {e}");
-                assert!(e.contains(fragment), "expected {fragment:?} in: {e}");
-            }
-        }
     }
 }

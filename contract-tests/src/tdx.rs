@@ -2,8 +2,8 @@
 //! (copied to `tee-verifier/tests/fixtures/`, checksums pinned there), and the
 //! `verify_quote` arguments built from them.
 
-use crate::harness::{Call, Harness, Outcome};
 use crate::wasm::{verifier_wasm, workspace_root};
+use local_chain::{Call, ExecutionOutcome, Harness};
 use mpc_interface::attestation::{Base64Bytes, QuoteCollateral, VerifyQuoteArgs, VERIFY_QUOTE, VERIFY_QUOTE_GAS};
 use std::fs;
 use std::path::PathBuf;
@@ -64,11 +64,11 @@ pub fn verifier_at(unix_secs: u64) -> Harness {
 }
 
 /// `verify_quote` with raw argument bytes and `VERIFY_QUOTE_GAS` attached.
-pub fn verify_raw(h: &mut Harness, input: &[u8]) -> Outcome {
+pub fn verify_raw(h: &mut Harness, input: &[u8]) -> ExecutionOutcome {
     h.call(Call::new(VERIFY_QUOTE).args_raw(input.to_vec()).gas(VERIFY_QUOTE_GAS.as_gas()))
 }
 
 /// `verify_quote` with JSON arguments and `VERIFY_QUOTE_GAS` attached.
-pub fn verify(h: &mut Harness, args: serde_json::Value) -> Outcome {
+pub fn verify(h: &mut Harness, args: serde_json::Value) -> ExecutionOutcome {
     verify_raw(h, &serde_json::to_vec(&args).expect("JSON serialises"))
 }

@@ -4,9 +4,9 @@
 //! records each participant's node key and moves it at `conclude_recovery`,
 //! and the other participants can cancel even when the threshold is n.
 
-use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
 use contract_tests::wasm::contract_wasm;
+use local_chain::ExecutionOutcome;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{Participant, ParticipantId};
@@ -22,8 +22,8 @@ fn lost() -> String {
 }
 
 /// Running with `n` participants at `threshold`, each with a backup service.
-fn network_with(n: usize, threshold: u64) -> Network {
-    let mut net = Network::deploy(contract_wasm());
+fn network_with(n: usize, threshold: u64) -> TestNetwork {
+    let mut net = TestNetwork::deploy(contract_wasm());
     let mut p = parameters(n);
     p.threshold = threshold;
     net.contract_call(INIT_RUNNING, json!({"parameters": p, "domains": domains(), "keyset": keyset(0)})).expect_ok();
@@ -33,27 +33,33 @@ fn network_with(n: usize, threshold: u64) -> Network {
     net
 }
 
-fn network() -> Network {
+fn network() -> TestNetwork {
     network_with(N, parameters(N).threshold)
 }
 
-fn node_key_view(net: &Network, account: &str) -> Value {
+fn node_key_view(net: &TestNetwork, account: &str) -> Value {
     net.view_json(NODE_KEY, json!({"account_id": account}))
 }
 
-fn enter(net: &mut Network, key: &AccessPublicKey, deposit: u128, args: Value) -> Outcome {
+fn enter(net: &mut TestNetwork, key: &AccessPublicKey, deposit: u128, args: Value) -> ExecutionOutcome {
     net.signed_call(&lost(), key, deposit, SUBMIT_PARTICIPANT_RECOVERY_INFO, args)
 }
 
-fn approve(net: &mut Network, machine: u32) -> Outcome {
+fn approve(net: &mut TestNetwork, machine: u32) -> ExecutionOutcome {
     net.operator_call(&lost(), APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost(), machine)}))
 }
 
-fn refresh(net: &mut Network, account: &str, key: &AccessPublicKey) -> Outcome {
+fn refresh(net: &mut TestNetwork, account: &str, key: &AccessPublicKey) -> ExecutionOutcome {
     net.signed_call(account, key, 0, SUBMIT_PARTICIPANT_INFO, json!({"info": info(account, 0)}))
 }
 
-fn publish(net: &mut Network, account: &str, key: &AccessPublicKey, kind: SessionKind, nonce: u64) -> Outcome {
+fn publish(
+    net: &mut TestNetwork,
+    account: &str,
+    key: &AccessPublicKey,
+    kind: SessionKind,
+    nonce: u64,
+) -> ExecutionOutcome {
     let session = Session { kind, epoch_id: mpc_interface::primitives::EpochId(0), nonce };
     let public_key = mpc_interface::keys::X25519PublicKey([nonce as u8; 32]);
     net.signed_call(
@@ -65,7 +71,7 @@ fn publish(net: &mut Network, account: &str, key: &AccessPublicKey, kind: Sessio
     )
 }
 
-fn deliver_and_conclude(net: &mut Network, concluder: &AccessPublicKey) -> Outcome {
+fn deliver_and_conclude(net: &mut TestNetwork, concluder: &AccessPublicKey) -> ExecutionOutcome {
     net.signed_call(&lost(), &backup_key(&lost()), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)}))
         .expect_ok();
     net.signed_call(&lost(), concluder, 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)}))

@@ -2,9 +2,9 @@
 //! Every refusal of the core protocol, executed as wasm: the error names what
 //! was wrong, and nothing observable changes (views and raw storage).
 
-use contract_tests::harness::{Call, Outcome};
 use contract_tests::scenario::*;
 use contract_tests::wasm::contract_wasm;
+use local_chain::{Call, ExecutionOutcome};
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
 use serde_json::{json, Value};
@@ -13,13 +13,13 @@ const N: usize = 4;
 
 /// Runs `call`, asserts it failed with `code` and `fragment`, and that the
 /// contract looks exactly as before.
-fn refused(net: &mut Network, code: &str, fragment: &str, call: impl FnOnce(&mut Network) -> Outcome) {
+fn refused(net: &mut TestNetwork, code: &str, fragment: &str, call: impl FnOnce(&mut TestNetwork) -> ExecutionOutcome) {
     let before = net.observable();
     call(net).expect_error(code, fragment);
     assert!(net.observable() == before, "a refused call changed the contract");
 }
 
-fn vote_params(net: &mut Network, who: &str, epoch: u64, proposal: &ThresholdParameters) -> Outcome {
+fn vote_params(net: &mut TestNetwork, who: &str, epoch: u64, proposal: &ThresholdParameters) -> ExecutionOutcome {
     net.node_call(who, VOTE_NEW_PARAMETERS, json!({"epoch_id": epoch, "proposal": proposal}))
 }
 
@@ -37,7 +37,7 @@ fn with_newcomer(threshold: u64) -> ThresholdParameters {
 
 #[test]
 fn init__should_reject_bad_parameters() {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     let mut low = parameters(N);
     low.threshold = 2;
     refused(&mut net, "InvalidArgument", "threshold 2 is outside [3, 4]", |n| {
@@ -79,9 +79,16 @@ fn init__should_reject_bad_parameters() {
 
 #[test]
 fn init__should_be_callable_only_by_the_contract_account_and_once() {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     let before = net.observable();
-    let out = net.node_call(&account(0), INIT, json!({"parameters": parameters(N), "domains": domains()}));
+    // The operator's full-access key gets past the chain; the contract refuses.
+    let out = net.signed_call(
+        &account(0),
+        &operator_key(&account(0)),
+        0,
+        INIT,
+        json!({"parameters": parameters(N), "domains": domains()}),
+    );
     assert!(out.unwrap_err().contains("Method init is private"), "{:?}", out.result);
     assert!(net.observable() == before);
     net.contract_call(INIT, json!({"parameters": parameters(N), "domains": domains()})).expect_ok();
@@ -93,7 +100,7 @@ fn init__should_be_callable_only_by_the_contract_account_and_once() {
 
 #[test]
 fn init_running__should_reject_a_keyset_that_does_not_fit_the_domains() {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     let mut swapped = keyset(0);
     swapped.domains.reverse();
     refused(&mut net, "InvalidArgument", "exactly one key per domain", |n| {
@@ -108,7 +115,7 @@ fn init_running__should_reject_a_keyset_that_does_not_fit_the_domains() {
 
 #[test]
 fn mutating_methods__should_reject_uninitialized_contract() {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     refused(
         &mut net,
         "WrongState",
@@ -122,7 +129,7 @@ fn mutating_methods__should_reject_uninitialized_contract() {
 
 #[test]
 fn vote_pk__should_reject_bad_votes() {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     net.contract_call(INIT, json!({"parameters": parameters(N), "domains": domains()})).expect_ok();
     let key = domain_key(&domains()[0], "genesis");
     refused(&mut net, "Unauthorized", "stranger.near is not a participant", |n| {
@@ -138,7 +145,7 @@ fn vote_pk__should_reject_bad_votes() {
         n.operator_call(&account(0), VOTE_PK, pk_vote(0, key))
     });
     refused(&mut net, "Unauthorized", "predecessor relay.near differs from signer node0.near", |n| {
-        n.harness.call(Call::new(VOTE_PK).args(pk_vote(0, key)).by("relay.near").signer(&account(0)))
+        n.harness_mut().call(Call::new(VOTE_PK).args(pk_vote(0, key)).by("relay.near").signer(&account(0)))
     });
     // Malformed key: the JSON decoder names what is wrong with it.
     let before = net.observable();
@@ -156,7 +163,7 @@ fn vote_pk__should_reject_bad_votes() {
 
 #[test]
 fn vote_new_parameters__should_reject_bad_proposals() {
-    let mut net = Network::running(contract_wasm(), N);
+    let mut net = TestNetwork::running(contract_wasm(), N);
     let newcomer = account(N);
     net.storage_deposit(&newcomer, CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
@@ -218,7 +225,7 @@ fn vote_new_parameters__should_reject_bad_proposals() {
 
 #[test]
 fn resharing_votes__should_reject_wrong_voters_and_states() {
-    let mut net = Network::running(contract_wasm(), N);
+    let mut net = TestNetwork::running(contract_wasm(), N);
     refused(
         &mut net,
         "WrongState",
@@ -253,7 +260,7 @@ fn resharing_votes__should_reject_wrong_voters_and_states() {
 
 #[test]
 fn submit_participant_info__should_refresh_register_and_refuse() {
-    let mut net = Network::running(contract_wasm(), N);
+    let mut net = TestNetwork::running(contract_wasm(), N);
     // The first refresh records the node key; later ones change nothing.
     let refresh = net.node_call(&account(0), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(0), 0)}));
     assert_eq!(refresh.expect_ok().events()[0]["event"], "participant_refreshed");

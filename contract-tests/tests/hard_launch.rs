@@ -4,10 +4,10 @@
 //! TDX quote (run through the verifier wasm, its answer fed to the MPC
 //! contract's callback), and Hard-mode gating of share transfers.
 
-use contract_tests::harness::{Call, MockAction, Outcome, PromiseResult};
 use contract_tests::scenario::*;
 use contract_tests::tdx::{verifier_at, verify, Sample, VERIFIER_ACCOUNT};
 use contract_tests::wasm::contract_wasm;
+use contract_tests::{Call, ExecutionOutcome, MockAction, PromiseResult};
 use mpc_interface::attestation::{HexArray, TcbStatus, VerifiedQuote, VERIFY_QUOTE, VERIFY_QUOTE_GAS};
 use mpc_interface::launch::{
     report_data_v1, AttestationKind, AttestationStatus, BackupAttestationView, DevAttestation, LaunchMode,
@@ -27,8 +27,8 @@ fn operator() -> String {
 }
 
 /// Keygen done, with the launch settings `init` got.
-fn network(tee_verifier: bool, allow_dev_attestation: bool) -> Network {
-    let mut net = Network::deploy(contract_wasm());
+fn network(tee_verifier: bool, allow_dev_attestation: bool) -> TestNetwork {
+    let mut net = TestNetwork::deploy(contract_wasm());
     let mut args = json!({"parameters": parameters(N), "domains": domains()});
     if tee_verifier {
         args["tee_verifier"] = json!(VERIFIER_ACCOUNT);
@@ -46,7 +46,7 @@ fn image(seed: u8) -> Measurements {
 }
 
 /// `count` participants' nodes cast the same vote; returns the last outcome.
-fn votes(net: &mut Network, count: usize, method: &str, args: Value) -> Outcome {
+fn votes(net: &mut TestNetwork, count: usize, method: &str, args: Value) -> ExecutionOutcome {
     let mut last = None;
     for i in 0..count {
         last = Some(net.node_call(&account(i), method, args.clone()));
@@ -55,11 +55,11 @@ fn votes(net: &mut Network, count: usize, method: &str, args: Value) -> Outcome 
     last.expect("at least one vote")
 }
 
-fn allow(net: &mut Network, measurements: Measurements) {
+fn allow(net: &mut TestNetwork, measurements: Measurements) {
     votes(net, THRESHOLD, VOTE_ADD_MEASUREMENTS, json!({"measurements": measurements}));
 }
 
-fn go_hard(net: &mut Network) {
+fn go_hard(net: &mut TestNetwork) {
     votes(net, THRESHOLD, VOTE_LAUNCH_MODE, json!({"mode": LaunchMode::Hard}));
 }
 
@@ -69,7 +69,7 @@ fn dev_attestation(account: &str, measurements: Measurements) -> Value {
     json!({"Dev": DevAttestation { measurements, report_data }})
 }
 
-fn register(net: &mut Network, account: &str, attestation: Option<Value>) -> Outcome {
+fn register(net: &mut TestNetwork, account: &str, attestation: Option<Value>) -> ExecutionOutcome {
     let mut args = json!({"info": backup_info(account)});
     if let Some(attestation) = attestation {
         args["attestation"] = attestation;
@@ -77,29 +77,29 @@ fn register(net: &mut Network, account: &str, attestation: Option<Value>) -> Out
     net.operator_call(account, REGISTER_BACKUP_SERVICE, args)
 }
 
-fn attestation_view(net: &Network, account: &str) -> BackupAttestationView {
-    net.harness.view(BACKUP_ATTESTATION, json!({"account_id": account})).json()
+fn attestation_view(net: &TestNetwork, account: &str) -> BackupAttestationView {
+    net.harness().view(BACKUP_ATTESTATION, json!({"account_id": account})).json()
 }
 
-fn status(net: &Network, account: &str) -> AttestationStatus {
+fn status(net: &TestNetwork, account: &str) -> AttestationStatus {
     attestation_view(net, account).status
 }
 
 /// The backup service of `account` publishes a key for a backup session.
-fn publish(net: &mut Network, account: &str, nonce: u64) -> Outcome {
+fn publish(net: &mut TestNetwork, account: &str, nonce: u64) -> ExecutionOutcome {
     let session = Session { kind: SessionKind::Backup, epoch_id: mpc_interface::primitives::EpochId(0), nonce };
     let key = mpc_interface::keys::X25519PublicKey([nonce as u8; 32]);
     let args = json!({"session": session, "public_key": key});
     net.signed_call(account, &backup_key(account), 0, PUBLISH_BACKUP_EPHEMERAL_KEY, args)
 }
 
-fn set_clock(net: &mut Network, unix_secs: u64) {
-    let now = net.harness.block_timestamp();
-    net.harness.advance_time_ns(unix_secs * 1_000_000_000 - now);
+fn set_clock(net: &mut TestNetwork, unix_secs: u64) {
+    let now = net.harness().block_timestamp();
+    net.harness_mut().advance_time_ns(unix_secs * 1_000_000_000 - now);
 }
 
-fn now_secs(net: &Network) -> u64 {
-    net.harness.block_timestamp() / 1_000_000_000
+fn now_secs(net: &TestNetwork) -> u64 {
+    net.harness().block_timestamp() / 1_000_000_000
 }
 
 #[test]
@@ -147,6 +147,11 @@ fn launch_votes__should_refuse_non_participants_and_the_wrong_key() {
     net.node_call(&account(0), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(0), 0)})).expect_ok();
     refused(&mut net, "Unauthorized", "must be signed by its node key", |net| {
         let args = json!({"measurements": image(1)});
+        net.signed_call(&account(0), &new_node_key(&account(0)), 0, VOTE_ADD_MEASUREMENTS, args)
+    });
+    // The backup service's key cannot even reach the method: its key's method list has no vote.
+    refused_by_chain(&mut net, "may not call `vote_add_measurements`", |net| {
+        let args = json!({"measurements": image(1)});
         net.signed_call(&account(0), &backup_key(&account(0)), 0, VOTE_ADD_MEASUREMENTS, args)
     });
 }
@@ -160,7 +165,7 @@ fn measurement_votes__should_allow_and_retire_by_threshold_with_events() {
     assert_eq!(event["event"], "measurements_allowed");
     assert_eq!(event["data"]["measurements"], a.to_string());
     allow(&mut net, b);
-    let allowed: Vec<Measurements> = net.harness.view(ALLOWED_MEASUREMENTS, json!({})).json();
+    let allowed: Vec<Measurements> = net.harness().view(ALLOWED_MEASUREMENTS, json!({})).json();
     assert_eq!(allowed, vec![a, b]);
     refused(&mut net, "InvalidArgument", "are allowed already", |net| {
         net.node_call(&account(0), VOTE_ADD_MEASUREMENTS, json!({"measurements": a}))
@@ -170,11 +175,11 @@ fn measurement_votes__should_allow_and_retire_by_threshold_with_events() {
     for i in 0..THRESHOLD - 1 {
         net.node_call(&account(i), VOTE_RETIRE_MEASUREMENTS, json!({"measurements": a})).expect_ok();
     }
-    let allowed: Vec<Measurements> = net.harness.view(ALLOWED_MEASUREMENTS, json!({})).json();
+    let allowed: Vec<Measurements> = net.harness().view(ALLOWED_MEASUREMENTS, json!({})).json();
     assert_eq!(allowed, vec![a, b]);
     let out = net.node_call(&account(THRESHOLD - 1), VOTE_RETIRE_MEASUREMENTS, json!({"measurements": a}));
     assert_eq!(out.expect_ok().events()[0]["event"], "measurements_retired");
-    let allowed: Vec<Measurements> = net.harness.view(ALLOWED_MEASUREMENTS, json!({})).json();
+    let allowed: Vec<Measurements> = net.harness().view(ALLOWED_MEASUREMENTS, json!({})).json();
     assert_eq!(allowed, vec![b]);
     refused(&mut net, "InvalidArgument", "are not among the allowed ones", |net| {
         net.node_call(&account(0), VOTE_RETIRE_MEASUREMENTS, json!({"measurements": a}))
@@ -231,7 +236,7 @@ fn dev_attestation__should_pass_the_same_measurement_and_binding_checks() {
 }
 
 /// Hard mode, the operator's service attested with a dev attestation of image 1.
-fn attested_network() -> Network {
+fn attested_network() -> TestNetwork {
     let mut net = network(false, true);
     allow(&mut net, image(1));
     register(&mut net, &operator(), Some(dev_attestation(&operator(), image(1)))).expect_ok();
@@ -268,7 +273,7 @@ fn publish__should_be_refused_after_expiry_until_the_service_reattests() {
     // Another key of the account cannot re-attest for the service.
     refused(&mut net, "Unauthorized", "is not the registered backup service key", |net| {
         let args = json!({"attestation": dev_attestation(&operator(), image(1))});
-        net.node_call(&operator(), REATTEST_BACKUP_SERVICE, args)
+        net.signed_call(&operator(), &operator_key(&operator()), 0, REATTEST_BACKUP_SERVICE, args)
     });
     let args = json!({"attestation": dev_attestation(&operator(), image(1))});
     let out = net.signed_call(&operator(), &backup_key(&operator()), 0, REATTEST_BACKUP_SERVICE, args);
@@ -288,7 +293,7 @@ fn confirm_recovery_delivery__should_be_refused_without_a_valid_attestation() {
     net.signed_call(&lost, &new_node_key(&lost), 0, SUBMIT_PARTICIPANT_RECOVERY_INFO, entered).expect_ok();
     net.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1)})).expect_ok();
     votes(&mut net, THRESHOLD, VOTE_RETIRE_MEASUREMENTS, json!({"measurements": image(1)}));
-    let confirm = |net: &mut Network| {
+    let confirm = |net: &mut TestNetwork| {
         let args = json!({"keyset": keyset(0)});
         net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, args)
     };
@@ -319,9 +324,9 @@ fn sample_answer(sample: &Sample) -> (Vec<u8>, VerifiedQuote) {
     (out.unwrap().to_vec(), out.json())
 }
 
-fn callback(net: &mut Network, pending: &PendingAttestation, result: PromiseResult) -> Outcome {
+fn callback(net: &mut TestNetwork, pending: &PendingAttestation, result: PromiseResult) -> ExecutionOutcome {
     let call = Call::new(ON_ATTESTATION_VERIFIED).args_borsh(pending).by(CONTRACT).promise_results(vec![result]);
-    net.harness.call(call.gas(ATTESTATION_CALLBACK_GAS))
+    net.harness_mut().call(call.gas(ATTESTATION_CALLBACK_GAS))
 }
 
 const ATTESTATION_CALLBACK_GAS: u64 = mpc_interface::launch::ATTESTATION_CALLBACK_TGAS * 1_000_000_000_000;
@@ -331,7 +336,7 @@ fn pending(account: &str) -> PendingAttestation {
 }
 
 /// Hard mode with a verifier, clock inside the sample's window.
-fn tdx_network(sample: &Sample) -> Network {
+fn tdx_network(sample: &Sample) -> TestNetwork {
     let mut net = network(true, false);
     go_hard(&mut net);
     set_clock(&mut net, sample.valid_at);
@@ -380,7 +385,7 @@ fn callback__should_refuse_a_verifier_failure_and_a_garbled_answer() {
     });
     let before = net.observable();
     let call = Call::new(ON_ATTESTATION_VERIFIED).args_borsh(&pending(&operator())).by(&operator());
-    let out = net.harness.call(call.promise_results(vec![PromiseResult::Failed]));
+    let out = net.harness_mut().call(call.promise_results(vec![PromiseResult::Failed]));
     assert!(out.unwrap_err().contains("is private"), "{}", out.unwrap_err());
     assert!(net.observable() == before);
 }
@@ -427,7 +432,7 @@ fn register_with_a_tdx_quote__should_call_the_verifier_then_the_callback_and_sto
         .signer_pk(key_bytes(&operator_key(&operator())))
         .deposit(OPERATOR_DEPOSIT)
         .gas(by_name(REGISTER_BACKUP_SERVICE).unwrap().gas.as_gas());
-    let out = net.harness.call(call);
+    let out = net.harness_mut().call(call);
     out.expect_ok();
     assert!(net.observable() == before, "nothing is stored before the callback");
     assert_eq!(out.receipts.len(), 2, "{:?}", out.receipts);
@@ -436,7 +441,7 @@ fn register_with_a_tdx_quote__should_call_the_verifier_then_the_callback_and_sto
     assert_eq!(own.receiver_id, CONTRACT);
     assert_eq!(own.depends_on, vec![verifier.index]);
     assert_eq!(out.returned_receipt, Some(own.index), "the call's result is the callback's");
-    let call_of = |r: &contract_tests::harness::Receipt| match &r.actions[..] {
+    let call_of = |r: &contract_tests::CreatedReceipt| match &r.actions[..] {
         [MockAction::FunctionCallWeight { method_name, args, prepaid_gas, .. }] => {
             (String::from_utf8(method_name.clone()).unwrap(), args.clone(), prepaid_gas.as_gas())
         }
@@ -498,4 +503,37 @@ fn candidate_attestation__should_be_paid_from_its_storage_balance() {
     refused(&mut net, "WrongDeposit", "storage balance is", |net| {
         register(net, &poor, Some(dev_attestation(&poor, image(1))))
     });
+}
+
+/// End to end on the local chain: the operator's transaction, the verifier wasm
+/// verifying the REAL sample quote as a promise, and the MPC contract's callback
+/// refusing it because its report data binds no key of this service.
+#[test]
+fn register_with_the_real_sample_quote__should_run_verifier_and_callback_on_chain_and_store_nothing() {
+    let sample = Sample::up_to_date();
+    let mut net = tdx_network(&sample);
+    net.chain.add_contract(verifier_at(sample.valid_at));
+    let (answer, report) = sample_answer(&sample);
+    allow(&mut net, Measurements::of(&report));
+    let before = net.observable();
+    let args = json!({"info": backup_info(&operator()), "attestation": {"Tdx": sample.args_json()}});
+    let gas = by_name(REGISTER_BACKUP_SERVICE).unwrap().gas.as_gas();
+    let tx = local_chain::Transaction::new(&operator(), operator_key(&operator()), CONTRACT).call(
+        REGISTER_BACKUP_SERVICE,
+        &args,
+        gas,
+        OPERATOR_DEPOSIT,
+    );
+    let out = net.chain.send(tx).expect("the operator's full-access key signs");
+    let verify = out.receipt(VERIFY_QUOTE).expect("the verifier was called");
+    assert_eq!(verify.receiver_id, VERIFIER_ACCOUNT);
+    assert_eq!(verify.result().unwrap(), answer, "the verifier accepted the sample quote");
+    let callback = out.receipt(ON_ATTESTATION_VERIFIED).expect("the callback ran");
+    assert_eq!(callback.predecessor_id, CONTRACT);
+    assert_eq!(callback.promise_results, vec![PromiseResult::Successful(answer)]);
+    let status = out.status.clone().unwrap_err();
+    assert!(status.contains("[AttestationRejected] the report data"), "{status}");
+    assert!(status.contains("does not bind this backup service's keys"), "{status}");
+    assert!(net.observable() == before, "a refused attestation stores nothing");
+    eprintln!("register → verify_quote → callback burnt {} Tgas in all", out.gas_burnt() as f64 / 1e12);
 }

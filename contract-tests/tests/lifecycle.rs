@@ -22,7 +22,7 @@ fn running(state: &ProtocolStateView) -> &mpc_interface::state::RunningView {
 
 #[test]
 fn lifecycle__should_generate_keys_then_run() {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     assert_eq!(net.state(), ProtocolStateView::NotInitialized);
     insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!("keygen_0_not_initialized", net.state()); });
 
@@ -56,7 +56,7 @@ fn lifecycle__should_generate_keys_then_run() {
 
 #[test]
 fn vote_pk__should_let_a_changed_vote_replace_the_earlier_one() {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     net.contract_call(INIT, json!({"parameters": parameters(N), "domains": domains()})).expect_ok();
     let good = net.vote_pk_args(0, "genesis");
     let other = net.vote_pk_args(0, "other");
@@ -80,8 +80,8 @@ fn vote_pk__should_let_a_changed_vote_replace_the_earlier_one() {
 
 /// Running at epoch 0 with N participants, a candidate `node{N}`, and a
 /// proposal that adds it.
-fn network_with_candidate() -> (Network, mpc_interface::primitives::ThresholdParameters) {
-    let mut net = Network::running(contract_wasm(), N);
+fn network_with_candidate() -> (TestNetwork, mpc_interface::primitives::ThresholdParameters) {
+    let mut net = TestNetwork::running(contract_wasm(), N);
     let newcomer = account(N);
     net.storage_deposit(&newcomer, CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();

@@ -76,8 +76,8 @@ fn proposal(with_newcomer: bool) -> ThresholdParameters {
     p
 }
 
-fn run(net: &mut Network, action: &Action) -> contract_tests::harness::Outcome {
-    let epoch_of = |net: &Network| match net.state() {
+fn run(net: &mut TestNetwork, action: &Action) -> local_chain::ExecutionOutcome {
+    let epoch_of = |net: &TestNetwork| match net.state() {
         ProtocolStateView::Running(r) => r.next_epoch_id.0,
         ProtocolStateView::Recovery(r) => r.previous.next_epoch_id.0,
         ProtocolStateView::Resharing(r) => r.epoch_id.0,
@@ -152,7 +152,7 @@ fn recovery_status(state: &ProtocolStateView) -> Option<RecoveryStatus> {
     }
 }
 
-fn assert_unique_tls_keys(net: &Network) {
+fn assert_unique_tls_keys(net: &TestNetwork) {
     let mut seen = HashSet::new();
     let state = net.state();
     for p in &state.current_parameters().unwrap().participants {
@@ -170,7 +170,7 @@ proptest! {
 
     #[test]
     fn random_calls__should_never_break_the_recovery_rules(actions in proptest::collection::vec(action(), 1..40)) {
-        let mut net = Network::running(contract_wasm(), N);
+        let mut net = TestNetwork::running(contract_wasm(), N);
         for action in &actions {
             let before = net.observable();
             let state_before = net.state();

@@ -2,9 +2,9 @@
 //! The Recovery state, executed as wasm: every path, every refusal, with the
 //! `state()` and `recovery()` views snapshotted after each step.
 
-use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
 use contract_tests::wasm::contract_wasm;
+use local_chain::ExecutionOutcome;
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
 use mpc_interface::recovery::{RecoveryStatus, Session, SessionKind};
@@ -21,25 +21,25 @@ fn lost() -> String {
 }
 
 /// Participant accounts, ids and threshold: what Recovery must never change.
-fn identities(net: &Network) -> Vec<(String, u32, u64)> {
-    let p: ThresholdParameters = net.harness.view(PARTICIPANTS, json!({})).json();
+fn identities(net: &TestNetwork) -> Vec<(String, u32, u64)> {
+    let p: ThresholdParameters = net.harness().view(PARTICIPANTS, json!({})).json();
     p.participants.iter().map(|x| (x.account_id.to_string(), x.id.0, p.threshold)).collect()
 }
 
-fn snapshot(net: &Network, name: &str) {
+fn snapshot(net: &TestNetwork, name: &str) {
     insta::with_settings!({sort_maps => true}, { insta::assert_json_snapshot!(name, json!({"state": net.state(), "recovery": net.recovery()})); });
 }
 
 /// Running with N participants, each with a registered backup service.
-fn network() -> Network {
-    let mut net = Network::running(contract_wasm(), N);
+fn network() -> TestNetwork {
+    let mut net = TestNetwork::running(contract_wasm(), N);
     for i in 0..N {
         net.operator_call(&account(i), REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&account(i))})).expect_ok();
     }
     net
 }
 
-fn enter_with_node_key(net: &mut Network) -> Outcome {
+fn enter_with_node_key(net: &mut TestNetwork) -> ExecutionOutcome {
     net.signed_call(
         &lost(),
         &new_node_key(&lost()),
@@ -54,19 +54,19 @@ fn approval() -> Value {
     json!({"tls_public_key": tls_key(&lost(), 1)})
 }
 
-fn approve(net: &mut Network) -> Outcome {
+fn approve(net: &mut TestNetwork) -> ExecutionOutcome {
     net.operator_call(&lost(), APPROVE_RECOVERY, approval())
 }
 
-fn confirm(net: &mut Network, keyset: Value) -> Outcome {
+fn confirm(net: &mut TestNetwork, keyset: Value) -> ExecutionOutcome {
     net.signed_call(&lost(), &backup_key(&lost()), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset}))
 }
 
-fn conclude(net: &mut Network, keyset: Value) -> Outcome {
+fn conclude(net: &mut TestNetwork, keyset: Value) -> ExecutionOutcome {
     net.signed_call(&lost(), &new_node_key(&lost()), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset}))
 }
 
-fn status(net: &Network) -> RecoveryStatus {
+fn status(net: &TestNetwork) -> RecoveryStatus {
     net.recovery().expect("a recovery is open").status
 }
 
@@ -222,21 +222,34 @@ fn submit_participant_recovery_info__should_refuse_bad_requests() {
 fn recovery_steps__should_refuse_the_wrong_caller_key_deposit_or_keyset() {
     let mut net = network();
     enter_with_node_key(&mut net).expect_ok();
-    refused(&mut net, "WrongDeposit", "`approve_recovery` needs at least 1 yoctoNEAR", |n| {
+    // The node's key cannot even sign it; a full-access key without the yoctoNEAR reaches the
+    // contract, which cannot tell it from a function-call key and refuses.
+    refused_by_chain(&mut net, "may not call `approve_recovery`", |n| {
         n.node_call(&lost(), APPROVE_RECOVERY, approval())
+    });
+    refused(&mut net, "WrongDeposit", "`approve_recovery` needs at least 1 yoctoNEAR", |n| {
+        n.signed_call(&lost(), &operator_key(&lost()), 0, APPROVE_RECOVERY, approval())
     });
     refused(&mut net, "Unauthorized", "the open recovery is node1.near's; node2.near cannot approve it", |n| {
         n.operator_call(&account(2), APPROVE_RECOVERY, approval())
     });
     approve(&mut net).expect_ok();
-    refused(&mut net, "Unauthorized", "is not the registered backup service key of node1.near", |n| {
+    // The node's key cannot sign it; the operator's full-access key reaches the contract,
+    // which takes only the registered backup service key.
+    refused_by_chain(&mut net, "may not call `confirm_recovery_delivery`", |n| {
         n.signed_call(&lost(), &node_key(&lost()), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)}))
+    });
+    refused(&mut net, "Unauthorized", "is not the registered backup service key of node1.near", |n| {
+        n.signed_call(&lost(), &operator_key(&lost()), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)}))
     });
     refused(&mut net, "Unauthorized", "node2.near cannot confirm delivery for it", |n| {
         n.signed_call(&account(2), &backup_key(&account(2)), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)}))
     });
-    refused(&mut net, "WrongDeposit", "`confirm_recovery_delivery` takes no deposit", |n| {
+    refused_by_chain(&mut net, "cannot attach a deposit", |n| {
         n.signed_call(&lost(), &backup_key(&lost()), 1, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)}))
+    });
+    refused(&mut net, "WrongDeposit", "`confirm_recovery_delivery` takes no deposit", |n| {
+        n.signed_call(&lost(), &operator_key(&lost()), 1, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)}))
     });
     let mut stale = keyset(0);
     stale.epoch_id = mpc_interface::primitives::EpochId(7);
@@ -248,13 +261,17 @@ fn recovery_steps__should_refuse_the_wrong_caller_key_deposit_or_keyset() {
     refused(&mut net, "Unauthorized", "must be signed by", |n| {
         n.signed_call(&lost(), &node_key(&lost()), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)}))
     });
-    refused(&mut net, "Unauthorized", "node2.near cannot conclude it", |n| {
+    // node2 does not hold node1's new key; with a node key of its own the contract refuses it.
+    refused_by_chain(&mut net, "node2.near holds no access key", |n| {
         n.signed_call(&account(2), &new_node_key(&lost()), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)}))
+    });
+    refused(&mut net, "Unauthorized", "node2.near cannot conclude it", |n| {
+        n.signed_call(&account(2), &new_node_key(&account(2)), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)}))
     });
     refused(&mut net, "InvalidArgument", "not the current one", |n| conclude(n, json!(stale)));
     refused(&mut net, "Unauthorized", "predecessor relay.near differs from signer node1.near", |n| {
-        n.harness.call(
-            contract_tests::harness::Call::new(CONCLUDE_RECOVERY)
+        n.harness_mut().call(
+            local_chain::Call::new(CONCLUDE_RECOVERY)
                 .args(json!({"keyset": keyset(0)}))
                 .by("relay.near")
                 .signer(&lost())
@@ -276,7 +293,7 @@ fn cancel_recovery__should_take_effect_at_once_from_the_operator() {
     assert_eq!(cancelled.events()[0]["data"]["by"], "Operator");
     snapshot(&net, "cancel_by_operator");
     assert_eq!(identities(&net), ids);
-    assert_eq!(net.state(), Network::running(contract_wasm(), N).state(), "Running exactly as before");
+    assert_eq!(net.state(), TestNetwork::running(contract_wasm(), N).state(), "Running exactly as before");
     // The reserved key is free again.
     net.storage_deposit("newbie.near", CANDIDATE_DEPOSIT).expect_ok();
     net.node_call(
@@ -343,7 +360,7 @@ fn vote_new_parameters__should_move_recovery_to_resharing() {
 
 #[test]
 fn recovery__should_be_refused_in_every_state_but_running() {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     refused(
         &mut net,
         "WrongState",
@@ -379,9 +396,18 @@ fn recovery__should_be_refused_in_every_state_but_running() {
 
 #[test]
 fn register_backup_service__should_need_an_operator_of_the_network() {
-    let mut net = Network::running(contract_wasm(), N);
-    refused(&mut net, "WrongDeposit", "`register_backup_service` needs at least 1 yoctoNEAR", |n| {
+    let mut net = TestNetwork::running(contract_wasm(), N);
+    refused_by_chain(&mut net, "may not call `register_backup_service`", |n| {
         n.node_call(&account(0), REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&account(0))}))
+    });
+    refused(&mut net, "WrongDeposit", "`register_backup_service` needs at least 1 yoctoNEAR", |n| {
+        n.signed_call(
+            &account(0),
+            &operator_key(&account(0)),
+            0,
+            REGISTER_BACKUP_SERVICE,
+            json!({"info": backup_info(&account(0))}),
+        )
     });
     refused(&mut net, "Unauthorized", "stranger.near is neither a participant nor a candidate", |n| {
         n.operator_call("stranger.near", REGISTER_BACKUP_SERVICE, json!({"info": backup_info("stranger.near")}))
@@ -418,7 +444,7 @@ fn publish_backup_ephemeral_key__should_keep_one_fresh_key_per_side() {
     let mut net = network();
     let me = account(0);
     net.node_call(&me, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&me, 0)})).expect_ok();
-    let publish = |n: &mut Network, key: &mpc_interface::keys::AccessPublicKey, s: Session, label: &str| {
+    let publish = |n: &mut TestNetwork, key: &mpc_interface::keys::AccessPublicKey, s: Session, label: &str| {
         n.signed_call(&me, key, 0, PUBLISH_BACKUP_EPHEMERAL_KEY, json!({"session": s, "public_key": x25519(label)}))
     };
     publish(&mut net, &node_key(&me), session(SessionKind::Backup, 5), "node-5").expect_ok();
@@ -466,7 +492,7 @@ fn publish_backup_ephemeral_key__should_keep_one_fresh_key_per_side() {
 fn publish_backup_ephemeral_key__should_bind_recovery_sessions_to_the_approved_new_machine() {
     let mut net = network();
     enter_with_node_key(&mut net).expect_ok();
-    let publish = |n: &mut Network, key: &mpc_interface::keys::AccessPublicKey, label: &str| {
+    let publish = |n: &mut TestNetwork, key: &mpc_interface::keys::AccessPublicKey, label: &str| {
         n.signed_call(
             &lost(),
             key,

@@ -12,8 +12,8 @@ const N: usize = 4;
 const STRANGERS: usize = 10_000;
 
 /// The contract's balance not needed for its storage.
-fn free_balance(net: &Network) -> u128 {
-    net.harness.balance() - u128::from(net.harness.total_storage_usage()) * BYTE_PRICE
+fn free_balance(net: &TestNetwork) -> u128 {
+    net.harness().balance() - u128::from(net.harness().total_storage_usage()) * BYTE_PRICE
 }
 
 fn stranger(i: usize) -> String {
@@ -22,9 +22,10 @@ fn stranger(i: usize) -> String {
 
 #[test]
 fn ten_thousand_strangers__should_not_fail_participants_or_views_nor_lock_contract_balance() {
-    let mut net = Network::running(contract_wasm(), N);
+    let mut net = TestNetwork::running(contract_wasm(), N);
     // One NEAR of headroom for the participants' own records, nothing more.
-    net.harness.set_balance(u128::from(net.harness.total_storage_usage()) * BYTE_PRICE + contract_tests::ONE_NEAR);
+    let usage = net.harness().total_storage_usage();
+    net.harness_mut().set_balance(u128::from(usage) * BYTE_PRICE + contract_tests::ONE_NEAR);
     let free = free_balance(&net);
     let before = net.observable();
     net.node_call(&stranger(0), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&stranger(0), 0)}))
@@ -34,7 +35,7 @@ fn ten_thousand_strangers__should_not_fail_participants_or_views_nor_lock_contra
     // Each stranger deposits, becomes a candidate (every tenth also registers
     // a backup service), then takes back everything its records do not need.
     // Bulk mode: any refused call panics, including `LackBalanceForState`.
-    net.harness.set_rollback(false);
+    net.harness_mut().set_rollback(false);
     let mut yocto_received = 0u128;
     for i in 0..STRANGERS {
         let s = stranger(i);
@@ -47,7 +48,7 @@ fn ten_thousand_strangers__should_not_fail_participants_or_views_nor_lock_contra
         net.signed_call(&s, &operator_key(&s), 1, STORAGE_WITHDRAW, json!({})).expect_ok();
         yocto_received += 1;
     }
-    net.harness.set_rollback(true);
+    net.harness_mut().set_rollback(true);
     assert_eq!(free_balance(&net), free + yocto_received, "the strangers' bytes are all paid by the strangers");
 
     // Views still answer within the view gas limit.
@@ -60,11 +61,11 @@ fn ten_thousand_strangers__should_not_fail_participants_or_views_nor_lock_contra
         (STORAGE_BALANCE_OF, json!({"account_id": stranger(7)})),
         (RECOVERY, json!({})),
     ] {
-        let out = net.harness.view(method, args);
+        let out = net.harness().view(method, args);
         out.expect_ok();
         assert!(out.gas_burnt < 10 * contract_tests::TGAS, "{method} burnt {}", out.gas_burnt);
     }
-    let page: Vec<Value> = net.harness.view(CANDIDATES, json!({"from_index": STRANGERS - 50})).json();
+    let page: Vec<Value> = net.harness().view(CANDIDATES, json!({"from_index": STRANGERS - 50})).json();
     assert_eq!(page.len(), 50);
 
     // Every participant call still succeeds, paid from the contract's headroom.

@@ -4,15 +4,15 @@
 //! `http(s)://host:port`, or a key not in `curve:base58` form is refused, and
 //! nothing observable changes.
 
-use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
 use contract_tests::wasm::contract_wasm;
+use local_chain::ExecutionOutcome;
 use mpc_interface::methods::*;
 use serde_json::{json, Value};
 
 const N: usize = 4;
 
-fn refused(net: &mut Network, fragment: &str, call: impl FnOnce(&mut Network) -> Outcome) {
+fn refused(net: &mut TestNetwork, fragment: &str, call: impl FnOnce(&mut TestNetwork) -> ExecutionOutcome) {
     let before = net.observable();
     let out = call(net);
     let err = out.unwrap_err().to_owned();
@@ -20,8 +20,8 @@ fn refused(net: &mut Network, fragment: &str, call: impl FnOnce(&mut Network) ->
     assert!(net.observable() == before, "a refused call changed the contract");
 }
 
-fn candidate_net() -> Network {
-    let mut net = Network::running(contract_wasm(), N);
+fn candidate_net() -> TestNetwork {
+    let mut net = TestNetwork::running(contract_wasm(), N);
     net.storage_deposit("newbie.near", CANDIDATE_DEPOSIT).expect_ok();
     net
 }
@@ -46,7 +46,7 @@ fn submit_participant_info__should_refuse_unknown_fields_in_info_and_in_the_argu
 
 #[test]
 fn recovery_and_backup_methods__should_refuse_unknown_fields() {
-    let mut net = Network::running(contract_wasm(), N);
+    let mut net = TestNetwork::running(contract_wasm(), N);
     let lost = account(1);
     refused(&mut net, "unknown field `extra`", |n| {
         n.operator_call(&lost, REGISTER_BACKUP_SERVICE, json!({"info": with_extra(backup_info(&lost))}))
@@ -60,7 +60,7 @@ fn recovery_and_backup_methods__should_refuse_unknown_fields() {
     refused(&mut net, "unknown field `extra`", |n| {
         n.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1), "extra": 1}))
     });
-    net.harness.view(NODE_KEY, json!({"account_id": lost, "extra": 1})).assert_err_contains("unknown field `extra`");
+    net.harness().view(NODE_KEY, json!({"account_id": lost, "extra": 1})).assert_err_contains("unknown field `extra`");
     let mut proposal = with_extra(parameters(N));
     proposal["participants"][0] = with_extra(participant(0));
     refused(&mut net, "unknown field `extra`", |n| {
@@ -73,16 +73,16 @@ fn recovery_and_backup_methods__should_refuse_unknown_fields() {
 
 #[test]
 fn methods_without_arguments__should_refuse_an_argument_object() {
-    let mut net = Network::running(contract_wasm(), N);
+    let mut net = TestNetwork::running(contract_wasm(), N);
     refused(&mut net, "[InvalidArgument] `cancel_recovery` takes no arguments", |n| {
         n.operator_call(&account(1), CANCEL_RECOVERY, json!({"extra": 1}))
     });
     refused(&mut net, "[InvalidArgument] `withdraw_candidate_info` takes no arguments", |n| {
         n.node_call("newbie.near", WITHDRAW_CANDIDATE_INFO, json!({"x": 1}))
     });
-    net.harness.view(STATE, json!({"x": 1})).expect_error("InvalidArgument", "`state` takes no arguments");
-    net.harness.view(STATE, json!({})).expect_ok();
-    net.harness.view(CANDIDATES, json!({"from": 1})).assert_err_contains("unknown field `from`");
+    net.harness().view(STATE, json!({"x": 1})).expect_error("InvalidArgument", "`state` takes no arguments");
+    net.harness().view(STATE, json!({})).expect_ok();
+    net.harness().view(CANDIDATES, json!({"from": 1})).assert_err_contains("unknown field `from`");
 }
 
 #[test]

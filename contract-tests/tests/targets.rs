@@ -3,14 +3,14 @@
 //! so a change that misses one fails here instead of drifting unnoticed.
 //! `scripts/bench.sh` prints the same figures as a table.
 
-use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
 use contract_tests::targets::*;
 use contract_tests::wasm::contract_wasm;
+use local_chain::ExecutionOutcome;
 use mpc_interface::methods::*;
 use serde_json::json;
 
-fn tgas(outcome: &Outcome) -> f64 {
+fn tgas(outcome: &ExecutionOutcome) -> f64 {
     outcome.expect_ok();
     outcome.gas_burnt as f64 / 1e12
 }
@@ -23,9 +23,9 @@ struct Recovery {
 }
 
 fn recovery_at(n: usize) -> Recovery {
-    let mut net = Network::running(contract_wasm(), n);
+    let mut net = TestNetwork::running(contract_wasm(), n);
     let lost = account(n / 2);
-    let state_running = tgas(&net.harness.view(STATE, json!({})));
+    let state_running = tgas(&net.harness().view(STATE, json!({})));
     let register = tgas(&net.operator_call(&lost, REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&lost)})));
     let enter = tgas(&net.signed_call(
         &lost,
@@ -36,7 +36,7 @@ fn recovery_at(n: usize) -> Recovery {
     ));
     net.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1)})).expect_ok();
     net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)})).expect_ok();
-    let state_recovery = tgas(&net.harness.view(STATE, json!({})));
+    let state_recovery = tgas(&net.harness().view(STATE, json!({})));
     let conclude =
         tgas(&net.signed_call(&lost, &new_node_key(&lost), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)})));
     Recovery { steps: [register, enter, conclude], state_running, state_recovery }
@@ -62,16 +62,16 @@ fn recovery_methods__should_burn_at_most_half_of_production_and_grow_at_most_ten
 #[test]
 fn vote_new_parameters__should_average_at_most_8_tgas_at_64_with_constant_storage_per_vote() {
     let n = 64;
-    let mut net = Network::running(contract_wasm(), n);
+    let mut net = TestNetwork::running(contract_wasm(), n);
     net.candidate(n).expect_ok();
     let proposal = parameters_with_newcomer(n);
     let (mut total, mut added) = (0.0, Vec::new());
     for i in 0..=n {
-        let before = net.harness.storage_usage();
+        let before = net.harness().storage_usage();
         total += tgas(&net.node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})));
         if (1..n).contains(&i) {
             // The ballot's key holds the voter's account id; the rest is constant.
-            added.push(net.harness.storage_usage() - before - account(i).len() as u64);
+            added.push(net.harness().storage_usage() - before - account(i).len() as u64);
         }
     }
     let mean = total / (n + 1) as f64;

@@ -3,9 +3,9 @@
 //! the archived wasm runs to epoch 1 with candidates, the code is swapped
 //! keeping storage, `migrate` rewrites the state, and nothing is lost.
 
-use contract_tests::harness::Call;
 use contract_tests::scenario::*;
 use contract_tests::wasm::{contract_wasm, pre_hard_launch_wasm, pre_recovery_wasm};
+use local_chain::Call;
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{EpochId, Participant, ParticipantId, ThresholdParameters};
 use mpc_interface::state::ProtocolStateView;
@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 const N: usize = 4;
 
 /// The pre-recovery contract at epoch 1 with participants 0..=N and a candidate.
-fn old_network_at_epoch_1() -> Network {
-    let mut net = Network::running(pre_recovery_wasm(), N);
+fn old_network_at_epoch_1() -> TestNetwork {
+    let mut net = TestNetwork::running(pre_recovery_wasm(), N);
     let newcomer = account(N);
     net.node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
     let mut proposal = parameters(N);
@@ -39,7 +39,7 @@ fn old_network_at_epoch_1() -> Network {
     net
 }
 
-fn views(net: &Network) -> [Value; 3] {
+fn views(net: &TestNetwork) -> [Value; 3] {
     [STATE, PARTICIPANTS, CANDIDATES].map(|m| net.view_json(m, json!({})))
 }
 
@@ -50,7 +50,7 @@ fn migrate__should_keep_every_view_of_the_pre_recovery_contract() {
     assert!(matches!(net.state(), ProtocolStateView::Running(ref r) if r.keyset.epoch_id == EpochId(1)));
     assert_eq!(net.view_json(VERSION, json!({})), json!("0.1.0"));
 
-    net.harness.replace_code(contract_wasm());
+    net.harness_mut().replace_code(contract_wasm());
     let migrated = net.contract_call(MIGRATE, json!({}));
     migrated.expect_ok();
     assert_eq!(views(&net), before, "migrate lost or changed state");
@@ -66,29 +66,29 @@ fn migrate__should_keep_every_view_of_the_pre_recovery_contract() {
 #[test]
 fn migrate__should_be_private_and_refuse_unknown_state() {
     let mut net = old_network_at_epoch_1();
-    net.harness.replace_code(contract_wasm());
+    net.harness_mut().replace_code(contract_wasm());
     // The new code cannot read the old state before `migrate` (that is why the
     // upgrade deploys and migrates in one transaction), so compare raw storage.
-    let before = net.harness.raw_storage();
-    let out = net.node_call(&account(0), MIGRATE, json!({}));
+    let before = net.harness().raw_storage();
+    let out = net.signed_call(&account(0), &operator_key(&account(0)), 0, MIGRATE, json!({}));
     assert!(out.unwrap_err().contains("Method migrate is private"), "{:?}", out.result);
-    assert_eq!(net.harness.raw_storage(), before);
-    net.harness.view(STATE, json!({})).assert_err_contains("Cannot deserialize the contract state");
+    assert_eq!(net.harness().raw_storage(), before);
+    net.harness().view(STATE, json!({})).assert_err_contains("Cannot deserialize the contract state");
 
     // A contract account holding some other contract's state.
-    let mut foreign = Network::deploy(contract_wasm());
-    foreign.harness.set_raw_storage(b"STATE".to_vec(), b"not an MPC contract".to_vec());
+    let mut foreign = TestNetwork::deploy(contract_wasm());
+    foreign.harness_mut().set_raw_storage(b"STATE".to_vec(), b"not an MPC contract".to_vec());
     foreign
         .contract_call(MIGRATE, json!({}))
         .expect_error("Storage", "neither the pre-recovery layout nor the current one");
-    let mut empty = Network::deploy(contract_wasm());
+    let mut empty = TestNetwork::deploy(contract_wasm());
     empty.contract_call(MIGRATE, json!({})).expect_error("Storage", "there is no contract state to migrate");
 }
 
 #[test]
 fn migrated_contract__should_run_a_full_recovery() {
     let mut net = old_network_at_epoch_1();
-    net.harness.replace_code(contract_wasm());
+    net.harness_mut().replace_code(contract_wasm());
     net.contract_call(MIGRATE, json!({})).expect_ok();
     let lost = account(2);
     net.operator_call(&lost, REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&lost)})).expect_ok();
@@ -101,7 +101,7 @@ fn migrated_contract__should_run_a_full_recovery() {
     };
     assert_eq!(keyset.epoch_id, EpochId(1));
     net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset})).expect_ok();
-    net.harness
+    net.harness_mut()
         .call(
             Call::new(CONCLUDE_RECOVERY)
                 .args(json!({"keyset": keyset}))
@@ -143,20 +143,20 @@ fn pre_hard_launch_wasm__should_be_the_archived_release() {
 #[test]
 fn migrate__should_bring_the_pre_hard_launch_contract_to_soft_mode_and_keep_everything() {
     use mpc_interface::launch::{AttestationStatus, BackupAttestationView, LaunchMode};
-    let mut net = Network::running(pre_hard_launch_wasm(), N);
+    let mut net = TestNetwork::running(pre_hard_launch_wasm(), N);
     for i in 0..N {
         net.operator_call(&account(i), REGISTER_BACKUP_SERVICE, json!({"info": backup_info(&account(i))})).expect_ok();
     }
     let services = net.view_json(BACKUP_SERVICES, json!({}));
     let before = views(&net);
-    net.harness.replace_code(contract_wasm());
+    net.harness_mut().replace_code(contract_wasm());
     net.contract_call(MIGRATE, json!({"tee_verifier": "verifier.near"})).expect_ok();
     assert_eq!(views(&net), before, "migrate lost or changed state");
     assert_eq!(net.view_json(BACKUP_SERVICES, json!({})), services);
     assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Soft"));
     assert_eq!(net.view_json(ALLOWED_MEASUREMENTS, json!({})), json!([]));
-    let attestation = |net: &Network| -> BackupAttestationView {
-        net.harness.view(BACKUP_ATTESTATION, json!({"account_id": account(0)})).json()
+    let attestation = |net: &TestNetwork| -> BackupAttestationView {
+        net.harness().view(BACKUP_ATTESTATION, json!({"account_id": account(0)})).json()
     };
     assert_eq!(attestation(&net).status, AttestationStatus::NotRequired);
     // A second migrate is harmless and keeps the verifier: Hard can be voted.

@@ -4,9 +4,9 @@
 //! from keyset to keyset by resharing, untouched by recovery, absent after an
 //! upgrade until the next resharing records them.
 
-use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
 use contract_tests::wasm::{contract_wasm, pre_recovery_wasm};
+use local_chain::ExecutionOutcome;
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{DomainPublicKey, EpochId, ParticipantId};
 use mpc_interface::state::ProtocolStateView;
@@ -19,8 +19,8 @@ fn ids(n: usize) -> impl Iterator<Item = ParticipantId> {
     (0..n).map(|i| ParticipantId(i as u32))
 }
 
-fn view(net: &Network, who: &str) -> Option<ParticipantVerifyingShares> {
-    net.harness.view(VERIFYING_SHARES, json!({"account_id": who})).json()
+fn view(net: &TestNetwork, who: &str) -> Option<ParticipantVerifyingShares> {
+    net.harness().view(VERIFYING_SHARES, json!({"account_id": who})).json()
 }
 
 /// What the view must return for participant `id` at `epoch` (the stand-in shares).
@@ -38,13 +38,13 @@ fn expected(epoch: u64, id: u32) -> ParticipantVerifyingShares {
     }
 }
 
-fn initializing() -> Network {
-    let mut net = Network::deploy(contract_wasm());
+fn initializing() -> TestNetwork {
+    let mut net = TestNetwork::deploy(contract_wasm());
     net.contract_call(INIT, json!({"parameters": parameters(N), "domains": domains()})).expect_ok();
     net
 }
 
-fn vote_pk(net: &mut Network, who: usize, shares: &[DomainPublicKey]) -> Outcome {
+fn vote_pk(net: &mut TestNetwork, who: usize, shares: &[DomainPublicKey]) -> ExecutionOutcome {
     let d0 = domains()[0];
     let args =
         json!({"key_event_id": key_event(0, 0), "public_key": domain_key(&d0, "genesis"), "verifying_shares": shares});
@@ -92,7 +92,7 @@ fn proposal_without_last() -> Value {
 
 #[test]
 fn verifying_shares__should_move_to_the_new_keyset_when_resharing_completes_and_drop_the_old() {
-    let mut net = Network::generated(contract_wasm(), N);
+    let mut net = TestNetwork::generated(contract_wasm(), N);
     for i in 0..N - 1 {
         net.node_call(&account(i), VOTE_NEW_PARAMETERS, proposal_without_last()).expect_ok();
     }
@@ -112,13 +112,13 @@ fn verifying_shares__should_move_to_the_new_keyset_when_resharing_completes_and_
     });
     // Two entries (one per domain) before and after: the old keyset's are gone.
     let entries =
-        |net: &Network| net.harness.raw_storage().iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX).count();
+        |net: &TestNetwork| net.harness().raw_storage().iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX).count();
     assert_eq!(entries(&net), 2);
 }
 
 #[test]
 fn verifying_shares__should_find_each_participants_share_when_a_lower_id_left_the_set() {
-    let mut net = Network::generated(contract_wasm(), N);
+    let mut net = TestNetwork::generated(contract_wasm(), N);
     let mut without_1 = parameters(N);
     without_1.participants.remove(1);
     let stay = [0, 2, 3];
@@ -141,7 +141,7 @@ fn verifying_shares__should_find_each_participants_share_when_a_lower_id_left_th
 
 #[test]
 fn verifying_shares__should_drop_a_cancelled_resharings_partial_shares() {
-    let mut net = Network::generated(contract_wasm(), N);
+    let mut net = TestNetwork::generated(contract_wasm(), N);
     for i in 0..N - 1 {
         net.node_call(&account(i), VOTE_NEW_PARAMETERS, proposal_without_last()).expect_ok();
     }
@@ -150,7 +150,7 @@ fn verifying_shares__should_drop_a_cancelled_resharings_partial_shares() {
         net.node_call(&account(i), VOTE_RESHARED, args.clone()).expect_ok();
     }
     let entries =
-        |net: &Network| net.harness.raw_storage().iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX).count();
+        |net: &TestNetwork| net.harness().raw_storage().iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX).count();
     assert_eq!(entries(&net), 3, "two of epoch 0, one agreed for epoch 1");
     for i in 0..3 {
         net.node_call(&account(i), VOTE_CANCEL_RESHARING, json!({})).expect_ok();
@@ -162,7 +162,7 @@ fn verifying_shares__should_drop_a_cancelled_resharings_partial_shares() {
 
 #[test]
 fn verifying_shares__should_stay_the_same_through_a_recovery() {
-    let mut net = Network::generated(contract_wasm(), N);
+    let mut net = TestNetwork::generated(contract_wasm(), N);
     let before = view(&net, &account(1));
     let lost = account(1);
     let entry = json!({"info": info(&lost, 1), "node_public_key": new_node_key(&lost)});
@@ -175,8 +175,8 @@ fn verifying_shares__should_stay_the_same_through_a_recovery() {
 
 #[test]
 fn verifying_shares__should_be_absent_after_upgrade_until_the_next_resharing_records_them() {
-    let mut net = Network::running(pre_recovery_wasm(), N);
-    net.harness.replace_code(contract_wasm());
+    let mut net = TestNetwork::running(pre_recovery_wasm(), N);
+    net.harness_mut().replace_code(contract_wasm());
     net.contract_call(MIGRATE, json!({})).expect_ok();
     assert_eq!(view(&net, &account(0)), None, "the pre-recovery release recorded none");
     let same_set = json!({"epoch_id": 1, "proposal": parameters(N)});

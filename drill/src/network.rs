@@ -5,15 +5,17 @@
 use crate::meter::Meter;
 use backup_service::{BackupService, ServiceConfig, ServiceKeys};
 use contract_client::ContractClient;
-use contract_tests::harness::Harness;
 use contract_tests::in_process::InProcessContract;
+use local_chain::{LocalChain, SignerPk, Transaction, ONE_NEAR};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
+use mpc_interface::methods::{self, Role};
 use node_hooks::{Driver, DriverConfig, Exit, FileShareStore, ShareStore};
 use rand_core::{OsRng, RngCore};
 use share_transfer::SharesPayload;
 use share_transfer::{Identity, Transport};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -36,6 +38,13 @@ pub fn new_access_key() -> AccessPublicKey {
 
 pub struct Network {
     pub contract: InProcessContract,
+    /// The contract account's full-access key (deploy and `init`).
+    pub deploy_key: AccessPublicKey,
+    /// The methods an operator lists on a role's function-call key: the list `mpc-operator`
+    /// prints, unless a test changes it.
+    pub key_methods: fn(Role) -> Vec<&'static str>,
+    /// Who each access key belongs to, as the operators set them up.
+    key_roles: Mutex<HashMap<AccessPublicKey, Role>>,
     pub meter: Meter,
     pub workdir: PathBuf,
     pub transport: Transport,
@@ -64,13 +73,52 @@ pub struct Machine {
 }
 
 impl Network {
+    /// A local chain where the contract account (holding [`Network::deploy_key`]) has
+    /// deployed `wasm`.
     pub fn new(wasm: Vec<u8>, workdir: PathBuf, transport: Transport) -> Self {
+        let deploy_key = new_access_key();
+        let mut chain = LocalChain::new();
+        chain.create_account(CONTRACT, 1_000 * ONE_NEAR, SignerPk::from(&deploy_key));
+        let deploy = Transaction::new(CONTRACT, SignerPk::from(&deploy_key), CONTRACT).deploy(wasm);
+        chain.send(deploy).expect("the deploy key signs").unwrap();
         Self {
-            contract: InProcessContract::new(Harness::new(wasm, CONTRACT)),
+            contract: InProcessContract::new(chain, CONTRACT),
+            deploy_key,
+            key_methods: methods::change_methods_for,
+            key_roles: Mutex::new(HashMap::from([(deploy_key, Role::Contract)])),
             meter: Meter::default(),
             workdir,
             transport,
         }
+    }
+
+    /// Opens `account` for an operator: returns its full-access key.
+    pub fn open_operator_account(&self, account: &str) -> AccessPublicKey {
+        let key = new_access_key();
+        self.contract.open_account(account, 100 * ONE_NEAR, &key);
+        self.key_roles.lock().expect("key roles").insert(key, Role::Operator);
+        key
+    }
+
+    /// The operator of `account` adds a fresh function-call key for `role` (a node machine's
+    /// or a backup service's), as `mpc-operator add-node-key` / `add-backup-key` would.
+    pub fn new_role_key(
+        &self,
+        account: &str,
+        operator_key: &AccessPublicKey,
+        role: Role,
+    ) -> anyhow::Result<AccessPublicKey> {
+        let key = new_access_key();
+        self.contract
+            .add_function_call_key(account, operator_key, &key, &(self.key_methods)(role))
+            .map_err(|e| anyhow::anyhow!("{account}'s operator adds a {role:?} key: {e}"))?;
+        self.key_roles.lock().expect("key roles").insert(key, role);
+        Ok(key)
+    }
+
+    /// The role `key` was set up for.
+    pub fn role_of(&self, key: &AccessPublicKey) -> Option<Role> {
+        self.key_roles.lock().expect("key roles").get(key).copied()
     }
 
     pub fn client(&self, account: &str, key: AccessPublicKey) -> Arc<dyn ContractClient> {

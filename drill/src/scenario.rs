@@ -134,7 +134,9 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         // must notice the recovery and shut itself down.
         std::fs::remove_dir_all(&op.machine.home).context("wiping the lost machine")?;
         let home = network.workdir.join(&op.account).join(format!("machine-{}", round + 1));
-        let replacement = network.prepare_machine(&home, new_access_key(), None).await?;
+        timeline.phase(format!("the operator of {} adds the replacement machine's node key", op.account));
+        let replacement_key = network.new_role_key(&op.account, &op.operator_key, Role::Node)?;
+        let replacement = network.prepare_machine(&home, replacement_key, None).await?;
         let new_key = replacement.tls_key;
         if settings.operator_enters {
             timeline.phase(format!("the operator of {} enters Recovery naming the replacement's node key", op.account));
@@ -172,6 +174,7 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
         }
 
         timeline.phase("the old machine sees the approved recovery and shuts down");
+        let lost_key = old_machine.access_key;
         let exit = tokio::time::timeout(DEADLINE, old_machine.task)
             .await
             .map_err(|_| anyhow!("the old machine did not shut down"))??
@@ -194,6 +197,12 @@ pub async fn run(network: &Network, settings: &Settings) -> Result<Report> {
             })
         })
         .await?;
+
+        timeline.phase(format!("the operator of {} deletes the lost machine's node key", op.account));
+        network
+            .contract
+            .delete_key(&op.account, &op.operator_key, &lost_key)
+            .map_err(|e| anyhow!("deleting the lost machine's key: {e}"))?;
 
         timeline.phase("verify the replacement holds exactly the lost machine's shares");
         let held = FileShareStore::in_home(&op.machine.home)
@@ -275,10 +284,12 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
         let home = network.workdir.join(&account);
         // The node's shares come from key generation; here, from the dealer.
         let shares = shares_of(&dealt, &keyset, i);
-        let machine = network.start_machine(&account, &home.join("machine-0"), new_access_key(), Some(&shares)).await?;
+        let operator_key = network.open_operator_account(&account);
+        let node_key = network.new_role_key(&account, &operator_key, Role::Node)?;
+        let machine = network.start_machine(&account, &home.join("machine-0"), node_key, Some(&shares)).await?;
         let service_keys =
             ServiceKeys { identity: Arc::new(Identity::generate()), storage_key: StorageKey::generate() };
-        let service_key = new_access_key();
+        let service_key = network.new_role_key(&account, &operator_key, Role::BackupService)?;
         let info = BackupServiceInfo { public_key: service_keys.identity.public_key(), signer_public_key: service_key };
         let service_cancel = CancellationToken::new();
         let service_keys_copy = service_keys.clone();
@@ -294,7 +305,7 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
         operators.push((
             Operator {
                 account,
-                operator_key: new_access_key(),
+                operator_key,
                 machine,
                 service_cancel,
                 service,
@@ -306,7 +317,7 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
     }
 
     timeline.phase("init: the contract starts key generation with every node's TLS key");
-    let deployer = network.client(CONTRACT, new_access_key());
+    let deployer = network.client(CONTRACT, network.deploy_key);
     let parameters = ThresholdParameters {
         participants: operators
             .iter()
@@ -373,26 +384,5 @@ pub(crate) async fn bring_up(network: &Network, settings: &Settings, timeline: &
 }
 
 #[cfg(test)]
-#[allow(non_snake_case)]
-mod tests {
-    use super::lost_machine;
-    use std::collections::HashSet;
-
-    #[test]
-    fn lost_machine__should_pick_distinct_machines_spread_over_the_whole_set() {
-        for n in 2..=64 {
-            for lose in 1..=n {
-                let picked: Vec<usize> = (0..lose).map(|round| lost_machine(round, n, lose)).collect();
-                assert_eq!(picked.iter().collect::<HashSet<_>>().len(), lose, "n {n}, lose {lose}: {picked:?}");
-                assert!(picked.iter().all(|&i| i < n));
-                // Spread: consecutive picks are at least n / lose apart (cyclically).
-                for pair in picked.windows(2) {
-                    assert!((pair[1] + n - pair[0]) % n >= n / lose, "n {n}, lose {lose}: {picked:?}");
-                }
-            }
-        }
-        assert_eq!((0..3).map(|r| lost_machine(r, 7, 3)).collect::<Vec<_>>(), [1, 3, 5]);
-        assert_eq!((0..3).map(|r| lost_machine(r, 4, 3)).collect::<Vec<_>>(), [1, 2, 3]);
-        assert_eq!((0..2).map(|r| lost_machine(r, 12, 2)).collect::<Vec<_>>(), [1, 7]);
-    }
-}
+#[path = "scenario_tests.rs"]
+mod tests;

@@ -8,7 +8,7 @@ use contract_client::{CallOutcome, ClientError, ContractClient, MpcContract, Sig
 use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{
     account, backup_identity, backup_info, backup_key, info, keyset, new_node_key, node_key, operator_key, tls_key,
-    Network, OutcomeExt,
+    TestNetwork, OutcomeExt,
 };
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::constants::Gas;
@@ -39,11 +39,11 @@ struct Setup {
 impl Setup {
     /// Running with 4 participants, each node's key recorded by a refresh.
     fn new() -> Self {
-        let mut net = Network::running(contract_wasm(), 4);
+        let mut net = TestNetwork::running(contract_wasm(), 4);
         for i in 0..4 {
             net.node_call(&account(i), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(i), 0)})).expect_ok();
         }
-        Self { contract: InProcessContract::new(net.harness) }
+        Self { contract: net.into_contract() }
     }
 
     fn client(&self, i: usize, key: AccessPublicKey) -> Arc<dyn ContractClient> {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use backup_service::{BackupService, ServiceConfig, ServiceKeys, StorageKey, Transport};
 use contract_client::{Backoff, ContractClient, MpcContract};
 use contract_tests::in_process::{InProcessClient, InProcessContract};
-use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, Network, OutcomeExt};
+use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, TestNetwork, OutcomeExt};
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::keys::{Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::methods::{self, Role};
@@ -72,7 +72,7 @@ impl World {
         let seat = ParticipantInfo { url: url(node_addr), tls_public_key: node_identity.public_key() };
         parameters.participants[0].info = seat.clone();
         let keyset = scenario::keyset(epoch);
-        let mut net = Network::deploy(contract_wasm());
+        let mut net = TestNetwork::deploy(contract_wasm());
         net.contract_call(
             methods::INIT_RUNNING,
             json!({"parameters": parameters, "domains": scenario::domains(), "keyset": keyset}),
@@ -87,7 +87,7 @@ impl World {
         let mut seed = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(&mut *seed);
         Self {
-            contract: InProcessContract::new(net.harness),
+            contract: net.into_contract(),
             node_identity,
             node_addr,
             node_listener: Some(node_listener),

@@ -4,16 +4,16 @@
 //!
 //! Run: `scripts/bench.sh` (builds the wasm first).
 
-use contract_tests::harness::Outcome;
 use contract_tests::scenario::*;
 use contract_tests::targets::{production as reference, RECOVERY_METHODS, SIZES};
 use contract_tests::wasm::{contract_wasm, pre_recovery_wasm};
+use local_chain::ExecutionOutcome;
 use mpc_interface::methods::*;
 use mpc_interface::primitives::{Participant, ParticipantId, ThresholdParameters};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-fn tgas(outcome: &Outcome) -> f64 {
+fn tgas(outcome: &ExecutionOutcome) -> f64 {
     outcome.gas_burnt as f64 / 1e12
 }
 
@@ -41,7 +41,7 @@ fn main() {
 
     for (col, &n) in SIZES.iter().enumerate() {
         // Key generation from init.
-        let mut net = Network::deploy(wasm.clone());
+        let mut net = TestNetwork::deploy(wasm.clone());
         let init = net.contract_call(INIT, json!({"parameters": parameters(n), "domains": domains()}));
         rows.entry("init").or_default().gas[col] = Some(tgas(init.expect_ok()));
         let mut votes = Vec::new();
@@ -54,21 +54,22 @@ fn main() {
         }
         rows.entry("vote_pk (mean)").or_default().gas[col] = Some(mean(&votes));
         rows.entry("vote_pk (max)").or_default().gas[col] = Some(votes.iter().cloned().fold(0.0, f64::max));
-        let view = net.harness.view(VERIFYING_SHARES, json!({"account_id": account(n / 2)}));
+        let view = net.harness().view(VERIFYING_SHARES, json!({"account_id": account(n / 2)}));
         rows.entry("verifying_shares (view)").or_default().gas[col] = Some(tgas(&view));
         // Storage as NEAR charges it (key + value + 40 bytes per record).
-        let verifying_records = net.harness.raw_storage().into_iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX);
+        let verifying_records =
+            net.harness().raw_storage().into_iter().filter(|(k, _)| k[0] == VERIFYING_SHARES_PREFIX);
         verifying_bytes.push(verifying_records.map(|(k, v)| (k.len() + v.len() + 40) as u64).sum());
 
         // Running from init_running.
-        let mut net = Network::deploy(wasm.clone());
+        let mut net = TestNetwork::deploy(wasm.clone());
         let out = net.contract_call(
             INIT_RUNNING,
             json!({"parameters": parameters(n), "domains": domains(), "keyset": keyset(0)}),
         );
         rows.entry("init_running").or_default().gas[col] = Some(tgas(out.expect_ok()));
-        let after_init = net.harness.storage_usage();
-        rows.entry("state").or_default().gas[col] = Some(tgas(&net.harness.view(STATE, json!({}))));
+        let after_init = net.harness().storage_usage();
+        rows.entry("state").or_default().gas[col] = Some(tgas(&net.harness().view(STATE, json!({}))));
         let refresh = net.node_call(&account(0), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(0), 0)}));
         rows.entry("submit_participant_info (refresh)").or_default().gas[col] = Some(tgas(refresh.expect_ok()));
         net.storage_deposit(&account(n), CANDIDATE_DEPOSIT).expect_ok();
@@ -82,11 +83,11 @@ fn main() {
         let mut votes = Vec::new();
         let mut vote_storage = Vec::new();
         for i in 0..=n {
-            let before = net.harness.storage_usage();
+            let before = net.harness().storage_usage();
             let out = net.node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal}));
             votes.push(tgas(out.expect_ok()));
             if i > 0 && i < n {
-                vote_storage.push(net.harness.storage_usage() as i64 - before as i64);
+                vote_storage.push(net.harness().storage_usage() as i64 - before as i64);
             }
         }
         rows.entry("vote_new_parameters (mean)").or_default().gas[col] = Some(mean(&votes));
@@ -106,9 +107,9 @@ fn main() {
         storage.push((n, after_init, per_vote));
 
         // Recovery of one participant, every step, on a fresh Running network.
-        let mut net = Network::running(wasm.clone(), n);
+        let mut net = TestNetwork::running(wasm.clone(), n);
         let lost = account(n / 2);
-        let mut measure = |name: &'static str, out: Outcome| {
+        let mut measure = |name: &'static str, out: ExecutionOutcome| {
             rows.entry(name).or_default().gas[col] = Some(tgas(out.expect_ok()));
         };
         measure(
@@ -141,7 +142,7 @@ fn main() {
                 json!({"info": info(&lost, 1)}),
             ),
         );
-        measure("recovery (view)", net.harness.view(RECOVERY, json!({})));
+        measure("recovery (view)", net.harness().view(RECOVERY, json!({})));
         measure(
             "approve_recovery",
             net.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1)})),
@@ -150,25 +151,25 @@ fn main() {
             "confirm_recovery_delivery",
             net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset(0)})),
         );
-        measure("state (Recovery)", net.harness.view(STATE, json!({})));
+        measure("state (Recovery)", net.harness().view(STATE, json!({})));
         measure(
             "conclude_recovery",
             net.signed_call(&lost, &new_node_key(&lost), 0, CONCLUDE_RECOVERY, json!({"keyset": keyset(0)})),
         );
         net.node_call(&lost, SUBMIT_PARTICIPANT_RECOVERY_INFO, json!({"info": info(&lost, 2)})).expect_ok();
         measure("cancel_recovery (operator)", net.operator_call(&lost, CANCEL_RECOVERY, json!({})));
-        recovery_storage.push(net.harness.storage_usage());
+        recovery_storage.push(net.harness().storage_usage());
 
         // migrate: the pre-recovery release at n participants, upgraded in place.
-        let mut old = Network::running(pre_recovery_wasm(), n);
-        old.harness.replace_code(wasm.clone());
+        let mut old = TestNetwork::running(pre_recovery_wasm(), n);
+        old.harness_mut().replace_code(wasm.clone());
         measure_migrate.push(tgas(old.contract_call(MIGRATE, json!({})).expect_ok()));
     }
     rows.entry("migrate").or_default().gas =
         [Some(measure_migrate[0]), Some(measure_migrate[1]), Some(measure_migrate[2])];
 
     // A resharing from 64 to 100 participants must go through.
-    let mut net = Network::running(wasm.clone(), 64);
+    let mut net = TestNetwork::running(wasm.clone(), 64);
     for i in 64..100 {
         net.storage_deposit(&account(i), CANDIDATE_DEPOSIT).expect_ok();
         net.node_call(&account(i), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(i), 0)})).expect_ok();
@@ -185,7 +186,7 @@ fn main() {
 
     println!(
         "MPC contract benchmark (near-vm-runner 0.38, protocol {}, Tgas burnt per call)",
-        contract_tests::harness::protocol_version()
+        local_chain::protocol_version()
     );
     println!("wasm size: {} bytes (target: at most 300000)", wasm.len());
     println!();

@@ -6,13 +6,14 @@
 
 pub mod inject;
 
-use crate::network::{new_access_key, Network, POLL};
+use crate::network::{Network, POLL};
 use crate::scenario::{bring_up, Settings};
 use crate::timeline::Timeline;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use backup_service::failpoint::Hooks;
 use contract_client::{ContractClient, MpcContract};
 use inject::{applies, ChaosClient, ChaosHook, ChaosStore, Fault, Injector, Process, Step};
+use mpc_interface::methods::Role;
 use mpc_interface::state::ProtocolStateView;
 use node_hooks::{FileShareStore, ShareStore};
 use rand_core::{OsRng, RngCore};
@@ -138,7 +139,7 @@ async fn run_case(wasm: &[u8], transport: Transport, fault: Fault, step: Step) -
         std::fs::create_dir_all(&home)?;
         let mut seed = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(&mut *seed);
-        let access_key = new_access_key();
+        let access_key = network.new_role_key(&op.account, &op.operator_key, Role::Node)?;
         let node_client: Arc<dyn ContractClient> = Arc::new(ChaosClient {
             inner: network.client(&op.account, access_key),
             injector: injector.clone(),

@@ -8,7 +8,7 @@ pub mod running;
 use contract_client::{ContractClient, MpcContract};
 use contract_tests::contract_wasm;
 use contract_tests::in_process::InProcessContract;
-use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, Network, OutcomeExt};
+use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, TestNetwork, OutcomeExt};
 use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::methods::{self, Role};
 use mpc_interface::primitives::{Keyset, ParticipantId, ParticipantInfo, ThresholdParameters};
@@ -47,7 +47,7 @@ pub async fn listener() -> (TcpListener, SocketAddr, String) {
 /// the machine with `tls_key`, reachable at `url`, and its node key recorded
 /// (as the node's first refresh does).
 pub fn network(tls_key: Ed25519PublicKey, url: &str) -> InProcessContract {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     let seat = ParticipantInfo { url: url.to_owned(), tls_public_key: tls_key };
     net.contract_call(
         methods::INIT_RUNNING,
@@ -55,7 +55,7 @@ pub fn network(tls_key: Ed25519PublicKey, url: &str) -> InProcessContract {
     )
     .expect_ok();
     net.node_call(ACCOUNT, methods::SUBMIT_PARTICIPANT_INFO, json!({ "info": seat })).expect_ok();
-    InProcessContract::new(net.harness)
+    net.into_contract()
 }
 
 fn parameters(tls_key: Ed25519PublicKey, url: &str) -> ThresholdParameters {
@@ -68,7 +68,7 @@ fn parameters(tls_key: Ed25519PublicKey, url: &str) -> ThresholdParameters {
 /// verifying shares: node0's are `shares` times the generator, the others'
 /// stand-ins.
 pub fn network_verifying(tls_key: Ed25519PublicKey, url: &str, shares: &SharesPayload) -> InProcessContract {
-    let mut net = Network::deploy(contract_wasm());
+    let mut net = TestNetwork::deploy(contract_wasm());
     net.contract_call(methods::INIT, json!({"parameters": parameters(tls_key, url), "domains": scenario::domains()}))
         .expect_ok();
     for (domain, share) in scenario::domains().iter().zip(&shares.shares) {
@@ -82,7 +82,7 @@ pub fn network_verifying(tls_key: Ed25519PublicKey, url: &str, shares: &SharesPa
     }
     let seat = ParticipantInfo { url: url.to_owned(), tls_public_key: tls_key };
     net.node_call(ACCOUNT, methods::SUBMIT_PARTICIPANT_INFO, json!({ "info": seat })).expect_ok();
-    InProcessContract::new(net.harness)
+    net.into_contract()
 }
 
 /// What node0's shares must match, read from the contract.

@@ -1,7 +1,7 @@
 //! The harness itself, tested against a tiny contract written in WAT
 //! (`tests/fixtures/selftest.wat`) so that every expectation is known exactly.
 
-use contract_tests::{Call, Failure, Harness, MockAction, PromiseResult, SignerPk, DEFAULT_BALANCE, TGAS};
+use local_chain::{Call, Failure, Harness, MockAction, PromiseResult, SignerPk, DEFAULT_BALANCE, TGAS};
 use near_parameters::ExtCosts;
 use serde_json::{json, Value};
 
@@ -63,7 +63,7 @@ fn gas_is_metered_and_deterministic() {
     let second = b.call(Call::new("put").args_raw("value"));
     assert!(first.is_ok() && second.is_ok());
     // At least the cost of loading the contract, which is charged before any wasm runs...
-    let costs = &contract_tests::runtime_config().wasm_config.ext_costs;
+    let costs = &local_chain::runtime_config().wasm_config.ext_costs;
     let loading = costs.gas_cost(ExtCosts::contract_loading_base).as_gas()
         + costs.gas_cost(ExtCosts::contract_loading_bytes).as_gas() * fixture("selftest").len() as u64;
     assert!(first.gas_burnt > loading, "{} <= {loading}", first.gas_burnt);
@@ -151,7 +151,7 @@ fn predecessor_signer_key_and_deposit_reach_the_contract() {
     let relayed = Call::new("signer").by("relay.near").signer("alice.near");
     assert_eq!(h.call(relayed).text(), "alice.near");
     // Without `.by`, the default caller.
-    assert_eq!(h.call(Call::new("whoami")).text(), contract_tests::DEFAULT_CALLER);
+    assert_eq!(h.call(Call::new("whoami")).text(), local_chain::DEFAULT_CALLER);
 
     // Signer keys: a deterministic default per signer, or the one given.
     let default_pk = h.call(Call::new("signer_pk").by("alice.near"));
@@ -244,7 +244,7 @@ fn storage_staking_is_enforced() {
     assert!(out.unwrap_err().starts_with("LackBalanceForState: "));
     assert_eq!(snapshot(&h), before);
     // Attaching enough deposit pays for it.
-    h.call(Call::new("put").args_raw("needs stake").deposit(contract_tests::ONE_NEAR)).assert_ok();
+    h.call(Call::new("put").args_raw("needs stake").deposit(local_chain::ONE_NEAR)).assert_ok();
 }
 
 #[test]
@@ -260,7 +260,7 @@ fn blocks_advance() {
     h.advance_blocks(10);
     let (height2, time2) = read(&mut h);
     assert_eq!(height2, height + 10);
-    assert_eq!(time2, time + 10 * contract_tests::BLOCK_TIME_NS);
+    assert_eq!(time2, time + 10 * local_chain::BLOCK_TIME_NS);
 }
 
 #[test]
