@@ -115,3 +115,48 @@ pub fn check_keyset(domains: &[DomainConfig], keyset: &Keyset) -> Result<(), Par
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+    use mpc_interface::keys::Ed25519PublicKey;
+    use mpc_interface::primitives::ParticipantId;
+
+    fn set(n: u8) -> ThresholdParameters {
+        let participants = (0..n)
+            .map(|i| Participant {
+                account_id: format!("node{i}.near").parse().unwrap(),
+                id: ParticipantId(i.into()),
+                info: ParticipantInfo {
+                    url: format!("https://node{i}.example:3000"),
+                    tls_public_key: Ed25519PublicKey([i; 32]),
+                },
+            })
+            .collect();
+        ThresholdParameters { participants, threshold: ThresholdParameters::min_threshold(n.into()) }
+    }
+
+    #[test]
+    fn check_shape__should_accept_distinct_participants() {
+        assert!(check_shape(&set(7)).is_ok());
+    }
+
+    #[test]
+    fn check_shape__should_name_the_later_of_two_participants_sharing_a_field() {
+        let mut p = set(7);
+        p.participants[5].account_id = p.participants[2].account_id.clone();
+        let account_id = p.participants[2].account_id.clone();
+        assert!(matches!(check_shape(&p), Err(ParametersError::DuplicateAccount { account_id: a }) if a == account_id));
+
+        let mut p = set(7);
+        p.participants[6].id = ParticipantId(0);
+        assert!(matches!(check_shape(&p), Err(ParametersError::DuplicateId { id: ParticipantId(0) })));
+
+        let mut p = set(7);
+        p.participants[4].info.tls_public_key = Ed25519PublicKey([1; 32]);
+        assert!(
+            matches!(check_shape(&p), Err(ParametersError::DuplicateTlsKey { key }) if key == Ed25519PublicKey([1; 32]))
+        );
+    }
+}
