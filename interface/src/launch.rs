@@ -33,7 +33,6 @@ use serde::{Deserialize, Serialize};
     Default,
     Hash,
     Serialize,
-    Deserialize,
     JsonSchema,
     BorshSerialize,
     BorshDeserialize,
@@ -43,6 +42,19 @@ pub enum LaunchMode {
     #[default]
     Soft,
     Hard,
+}
+
+/// Read by hand from its name, as the derive would: serde's derived enum parser
+/// costs the MPC contract's wasm about 1.5 kB.
+impl<'de> Deserialize<'de> for LaunchMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <String as Deserialize>::deserialize(d)?;
+        match name.as_str() {
+            "Soft" => Ok(Self::Soft),
+            "Hard" => Ok(Self::Hard),
+            other => Err(serde::de::Error::unknown_variant(other, &["Soft", "Hard"])),
+        }
+    }
 }
 
 /// The measurements of a backup-service image, as voted by participants: the
@@ -302,6 +314,15 @@ pub struct BackupAttestationView {
 mod tests {
     use super::*;
     use crate::keys::Secp256k1PublicKey;
+
+    #[test]
+    fn launch_mode__should_read_its_names_and_refuse_others() {
+        assert_eq!(serde_json::from_str::<LaunchMode>(r#""Hard""#).unwrap(), LaunchMode::Hard);
+        assert_eq!(serde_json::from_str::<LaunchMode>(r#""Soft""#).unwrap(), LaunchMode::Soft);
+        let error = serde_json::from_str::<LaunchMode>(r#""hard""#).unwrap_err().to_string();
+        assert!(error.contains("unknown variant `hard`, expected `Soft` or `Hard`"), "{error}");
+        assert!(serde_json::from_str::<LaunchMode>("1").is_err());
+    }
 
     #[test]
     fn report_data_v1__should_match_the_documented_test_vector() {

@@ -103,3 +103,41 @@ proptest! {
         }
     }
 }
+
+/// Seven participants that share no account, id or TLS key.
+fn distinct_set(n: u8) -> ThresholdParameters {
+    let participants = (0..n)
+        .map(|i| Participant {
+            account_id: format!("node{i}.near").parse().unwrap(),
+            id: ParticipantId(i.into()),
+            info: ParticipantInfo {
+                url: format!("https://node{i}.example:3000"),
+                tls_public_key: Ed25519PublicKey([i; 32]),
+            },
+        })
+        .collect();
+    ThresholdParameters { participants, threshold: ThresholdParameters::min_threshold(n.into()) }
+}
+
+#[test]
+fn check_shape__should_accept_distinct_participants() {
+    assert!(check_shape(&distinct_set(7)).is_ok());
+}
+
+#[test]
+fn check_shape__should_name_the_later_of_two_participants_sharing_a_field() {
+    let mut p = distinct_set(7);
+    p.participants[5].account_id = p.participants[2].account_id.clone();
+    let account_id = p.participants[2].account_id.clone();
+    assert!(matches!(check_shape(&p), Err(ParametersError::DuplicateAccount { account_id: a }) if a == account_id));
+
+    let mut p = distinct_set(7);
+    p.participants[6].id = ParticipantId(0);
+    assert!(matches!(check_shape(&p), Err(ParametersError::DuplicateId { id: ParticipantId(0) })));
+
+    let mut p = distinct_set(7);
+    p.participants[4].info.tls_public_key = Ed25519PublicKey([1; 32]);
+    assert!(
+        matches!(check_shape(&p), Err(ParametersError::DuplicateTlsKey { key }) if key == Ed25519PublicKey([1; 32]))
+    );
+}
