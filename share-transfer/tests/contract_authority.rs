@@ -8,7 +8,7 @@ use contract_client::{CallOutcome, ClientError, ContractClient, MpcContractApi, 
 use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{
     account, backup_identity, backup_info, backup_key, info, keyset, new_node_key, node_key, operator_key, tls_key,
-    TestNetwork, OutcomeExt,
+    OutcomeExt, TestNetwork,
 };
 use contract_tests::wasm::contract_wasm;
 use mpc_interface::constants::Gas;

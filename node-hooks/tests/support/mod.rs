@@ -8,7 +8,7 @@ pub mod running;
 use contract_client::{ContractClient, MpcContractApi};
 use contract_tests::contract_wasm;
 use contract_tests::in_process::InProcessContract;
-use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, TestNetwork, OutcomeExt};
+use contract_tests::scenario::{self, backup_key, new_node_key, node_key, operator_key, OutcomeExt, TestNetwork};
 use mpc_interface::keys::Ed25519PublicKey;
 use mpc_interface::methods;
 use mpc_interface::primitives::{Keyset, ParticipantId, ParticipantInfo, ThresholdParameters};
