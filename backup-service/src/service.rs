@@ -306,6 +306,11 @@ impl BackupService {
         let Some(participant) = running.parameters.participant(&self.account) else {
             return Ok(RoundOutcome::Idle { reason: format!("{} is not a participant", self.account) });
         };
+        if self.client.backup_service(&self.account).await.map_err(ServiceError::Contract)?.is_none() {
+            return Ok(RoundOutcome::Idle {
+                reason: format!("{}'s backup service is not registered yet", self.account),
+            });
+        }
         let node = match &self.config.node_address {
             Some(host_port) => address::resolve(host_port).await?,
             None => address::node_socket(&participant.info.url).await?,

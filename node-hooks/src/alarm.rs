@@ -51,7 +51,7 @@ impl Alarm {
             new_url = %new_machine.url,
             "ALARM: a recovery of this account onto ANOTHER machine is pending approval; this machine keeps working. \
              If the operator did not start it (a leaked node key?), cancel it: call cancel_recovery on the contract \
-             signed by the operator's full-access key with 1 yoctoNEAR (scripts/operator.sh cancel-recovery). \
+             signed by the operator's full-access key with 1 yoctoNEAR (`mpc-operator cancel-recovery`). \
              Approving it shuts this machine down."
         );
         self.raised_for = Some(new_machine.clone());

@@ -19,6 +19,23 @@ async fn backup__should_wait_without_an_error_while_the_node_is_idle() {
     assert!(!service.metrics().copy_current());
 }
 
+/// A service started before its operator ran the register command (the drill
+/// and the runbook start it first) waits; it publishes nothing and counts no error.
+#[tokio::test]
+async fn backup__should_wait_without_an_error_until_the_service_is_registered() {
+    for transport in [Transport::Web, Transport::Mtls] {
+        let mut world = World::unregistered(0).await;
+        idle_node(world.take_node_listener());
+        let service = world.service(transport);
+        let outcome = service.run_once().await.unwrap_or_else(|e| panic!("{transport}: {e}"));
+        assert!(
+            matches!(&outcome, RoundOutcome::Idle { reason } if reason.contains("not registered")),
+            "{transport}: {outcome:?}"
+        );
+        assert_eq!(service.metrics().total_errors(), 0, "{transport}");
+    }
+}
+
 #[tokio::test]
 async fn web_backup__should_wait_without_an_error_while_the_node_has_no_shares() {
     let mut world = World::new(2).await;

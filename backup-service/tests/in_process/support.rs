@@ -65,6 +65,15 @@ impl World {
     /// Running at `epoch` with N participants; node0 has a real identity and a
     /// loopback URL; its backup service is registered with a real identity.
     pub async fn new(epoch: u64) -> Self {
+        Self::with_registration(epoch, true).await
+    }
+
+    /// As [`World::new`], but the operator has not registered the backup service yet.
+    pub async fn unregistered(epoch: u64) -> Self {
+        Self::with_registration(epoch, false).await
+    }
+
+    async fn with_registration(epoch: u64, registered: bool) -> Self {
         let node_identity = Arc::new(Identity::generate());
         let (node_listener, node_addr) = listener().await;
         let mut parameters = scenario::parameters(N);
@@ -82,7 +91,9 @@ impl World {
         let service_identity = Arc::new(Identity::generate());
         let info =
             BackupServiceInfo { public_key: service_identity.public_key(), signer_public_key: backup_key(ACCOUNT) };
-        net.operator_call(ACCOUNT, methods::REGISTER_BACKUP_SERVICE, json!({ "info": info })).expect_ok();
+        if registered {
+            net.operator_call(ACCOUNT, methods::REGISTER_BACKUP_SERVICE, json!({ "info": info })).expect_ok();
+        }
         let mut seed = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(&mut *seed);
         Self {
