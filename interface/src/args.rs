@@ -1,26 +1,77 @@
-//! The arguments of every change method, one type each: the JSON object a
-//! client sends, its fields named as the contract's `#[near]` functions name
-//! their parameters. [`ChangeArgs::METHOD`] ties each type to its row of the
-//! method table, so a client takes name, gas and deposit from there.
+//! The arguments of every change method, one type each, its fields named and
+//! ordered as the contract's `#[near]` function names and orders its
+//! parameters. [`ChangeArgs::METHOD`] ties each type to its row of the method
+//! table, so a client takes name, gas, deposit and the encoding of the
+//! arguments (a JSON object, or a borsh tuple: [`methods::Args`]) from there;
+//! [`ChangeArgs::encode`] is the one place that encodes them.
 
 use crate::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
 use crate::launch::{Attestation, LaunchMode, Measurements};
-use crate::methods::{self, Method};
+use crate::methods::{self, Args, Method};
 use crate::primitives::{
     DomainConfig, DomainPublicKey, EpochId, KeyEventId, Keyset, ParticipantInfo, ThresholdParameters,
 };
 use crate::recovery::{BackupServiceInfo, Session};
+use borsh::{BorshDeserialize, BorshSerialize};
 use near_account_id::AccountId;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// The arguments of one change method.
-pub trait ChangeArgs: Serialize {
+pub trait ChangeArgs: Serialize + BorshSerialize {
     /// The method these arguments are for (a name of [`methods::ALL`]).
     const METHOD: &'static str;
+    /// The fields, in declaration order: the order of a borsh encoding.
+    const FIELDS: &'static [&'static str];
 
     /// The method's row in the table.
     fn method() -> &'static Method {
         methods::by_name(Self::METHOD).expect("every argument type names a method of the table")
+    }
+
+    /// These arguments encoded as the method's row of the table says.
+    fn encode(&self) -> CallArgs {
+        match Self::method().args {
+            Args::Json => CallArgs::Json(serde_json::to_value(self).expect("argument types serialise to JSON")),
+            Args::Borsh => CallArgs::Borsh(borsh::to_vec(self).expect("argument types serialise to borsh")),
+        }
+    }
+}
+
+/// A call's arguments on their way to the contract, encoded.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum CallArgs {
+    /// A JSON object (the method's row says [`Args::Json`]).
+    Json(serde_json::Value),
+    /// The parameters as a borsh tuple (the row says [`Args::Borsh`]).
+    Borsh(Vec<u8>),
+}
+
+impl CallArgs {
+    /// The bytes a function call carries.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            CallArgs::Json(value) => serde_json::to_vec(value).expect("JSON of a JSON value"),
+            CallArgs::Borsh(bytes) => bytes.clone(),
+        }
+    }
+
+    pub fn encoding(&self) -> Args {
+        match self {
+            CallArgs::Json(_) => Args::Json,
+            CallArgs::Borsh(_) => Args::Borsh,
+        }
+    }
+}
+
+/// For logs: the JSON text, or the length of a borsh encoding (its bytes say
+/// nothing to a reader).
+impl fmt::Display for CallArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallArgs::Json(value) => write!(f, "{value}"),
+            CallArgs::Borsh(bytes) => write!(f, "borsh, {} bytes", bytes.len()),
+        }
     }
 }
 
@@ -28,7 +79,7 @@ macro_rules! change_args {
     ($($(#[$doc:meta])* $name:ident => $method:ident { $($(#[$attr:meta])* $field:ident: $ty:ty,)* })*) => {
         $(
             $(#[$doc])*
-            #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+            #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
             #[serde(deny_unknown_fields)]
             pub struct $name {
                 $($(#[$attr])* pub $field: $ty,)*
@@ -36,6 +87,7 @@ macro_rules! change_args {
 
             impl ChangeArgs for $name {
                 const METHOD: &'static str = methods::$method;
+                const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
             }
         )*
     };

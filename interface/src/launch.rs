@@ -155,7 +155,7 @@ impl TcbStatus {
 /// default, for clients) or as the raw JSON the contract forwards to the
 /// verifier unread (the verifier parses and checks it; the MPC contract's wasm
 /// is spared a parser for the collateral).
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize)]
 #[allow(clippy::large_enum_variant)] // built once per call, never stored
 pub enum Attestation<Q = VerifyQuoteArgs> {
     /// A TDX quote and its collateral, checked by the verifier contract.

@@ -40,6 +40,18 @@ pub enum Kind {
     Change,
 }
 
+/// How a method's arguments are encoded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Args {
+    /// A JSON object, one field per parameter: every method a person reads or
+    /// types the arguments of.
+    Json,
+    /// The parameters as a borsh tuple, in declaration order: calls only the
+    /// node and backup-service software sends (near-sdk's JSON parser for
+    /// each of them would cost the contract kilobytes of wasm).
+    Borsh,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Method {
     pub name: &'static str,
@@ -47,6 +59,8 @@ pub struct Method {
     pub roles: &'static [Role],
     /// Gas a client attaches (views: none).
     pub gas: Gas,
+    /// How the arguments travel.
+    pub args: Args,
 }
 
 impl Method {
@@ -56,39 +70,47 @@ impl Method {
 }
 
 macro_rules! methods {
-    ($($ident:ident = $name:literal, $kind:ident, [$($role:ident),+], $tgas:expr;)*) => {
+    ($($ident:ident = $name:literal, $kind:ident, [$($role:ident),+], $tgas:expr $(, $args:ident)?;)*) => {
         $(pub const $ident: &str = $name;)*
         /// The contract's whole public surface.
         pub const ALL: &[Method] = &[
-            $(Method { name: $name, kind: Kind::$kind, roles: &[$(Role::$role),+], gas: Gas::from_tgas($tgas) },)*
+            $(Method {
+                name: $name,
+                kind: Kind::$kind,
+                roles: &[$(Role::$role),+],
+                gas: Gas::from_tgas($tgas),
+                args: methods!(@args $($args)?),
+            },)*
         ];
     };
+    (@args) => { Args::Json };
+    (@args Borsh) => { Args::Borsh };
 }
 
 methods! {
     INIT = "init", Change, [Contract], 30;
     INIT_RUNNING = "init_running", Change, [Contract], 100;
     MIGRATE = "migrate", Change, [Contract], 100;
-    VOTE_PK = "vote_pk", Change, [Node], 30;
+    VOTE_PK = "vote_pk", Change, [Node], 30, Borsh;
     VOTE_NEW_PARAMETERS = "vote_new_parameters", Change, [Node], 100;
-    VOTE_RESHARED = "vote_reshared", Change, [Node], 150;
+    VOTE_RESHARED = "vote_reshared", Change, [Node], 150, Borsh;
     VOTE_CANCEL_RESHARING = "vote_cancel_resharing", Change, [Node], 30;
-    SUBMIT_PARTICIPANT_INFO = "submit_participant_info", Change, [Node], 30;
+    SUBMIT_PARTICIPANT_INFO = "submit_participant_info", Change, [Node], 30, Borsh;
     SUBMIT_PARTICIPANT_RECOVERY_INFO = "submit_participant_recovery_info", Change, [Node, Operator], 30;
     APPROVE_RECOVERY = "approve_recovery", Change, [Operator], 30;
     // In Hard mode: the call itself, VERIFY_QUOTE_GAS for the verifier and
     // the gas of ON_ATTESTATION_VERIFIED for the callback.
     REGISTER_BACKUP_SERVICE = "register_backup_service", Change, [Operator], 200;
-    PUBLISH_BACKUP_EPHEMERAL_KEY = "publish_backup_ephemeral_key", Change, [Node, BackupService], 30;
-    CONFIRM_RECOVERY_DELIVERY = "confirm_recovery_delivery", Change, [BackupService], 30;
+    PUBLISH_BACKUP_EPHEMERAL_KEY = "publish_backup_ephemeral_key", Change, [Node, BackupService], 30, Borsh;
+    CONFIRM_RECOVERY_DELIVERY = "confirm_recovery_delivery", Change, [BackupService], 30, Borsh;
     // The backup service renews its attestation with its own key, before it expires.
     REATTEST_BACKUP_SERVICE = "reattest_backup_service", Change, [BackupService], 200;
     // The verifier's answer to a TDX attestation (private: the contract calls itself).
-    ON_ATTESTATION_VERIFIED = "on_attestation_verified", Change, [Contract], crate::launch::ATTESTATION_CALLBACK_TGAS;
+    ON_ATTESTATION_VERIFIED = "on_attestation_verified", Change, [Contract], crate::launch::ATTESTATION_CALLBACK_TGAS, Borsh;
     VOTE_LAUNCH_MODE = "vote_launch_mode", Change, [Node], 30;
     VOTE_ADD_MEASUREMENTS = "vote_add_measurements", Change, [Node], 30;
     VOTE_RETIRE_MEASUREMENTS = "vote_retire_measurements", Change, [Node], 30;
-    CONCLUDE_RECOVERY = "conclude_recovery", Change, [Node], 30;
+    CONCLUDE_RECOVERY = "conclude_recovery", Change, [Node], 30, Borsh;
     CANCEL_RECOVERY = "cancel_recovery", Change, [Operator, Node], 30;
     WITHDRAW_CANDIDATE_INFO = "withdraw_candidate_info", Change, [Node, Operator], 30;
     STORAGE_DEPOSIT = "storage_deposit", Change, [Operator], 30;

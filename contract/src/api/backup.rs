@@ -46,8 +46,11 @@ impl MpcContract {
     /// A node or backup service publishes its X25519 key for one session.
     #[payable]
     #[handle_result]
-    #[deny_unknown_arguments]
-    pub fn publish_backup_ephemeral_key(&mut self, session: Session, public_key: X25519PublicKey) -> Result<(), Error> {
+    pub fn publish_backup_ephemeral_key(
+        &mut self,
+        #[serializer(borsh)] session: Session,
+        #[serializer(borsh)] public_key: X25519PublicKey,
+    ) -> Result<(), Error> {
         let caller = node_caller(PUBLISH_BACKUP_EPHEMERAL_KEY)?;
         launch::require_attested(&self.launch, &self.services, &caller, block_seconds())?;
         participant(&self.registry, &caller.account_id)?;

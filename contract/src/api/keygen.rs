@@ -13,12 +13,11 @@ impl MpcContract {
     /// participant of the set in increasing participant id.
     #[payable]
     #[handle_result]
-    #[deny_unknown_arguments]
     pub fn vote_pk(
         &mut self,
-        key_event_id: KeyEventId,
-        public_key: DomainPublicKey,
-        verifying_shares: Vec<DomainPublicKey>,
+        #[serializer(borsh)] key_event_id: KeyEventId,
+        #[serializer(borsh)] public_key: DomainPublicKey,
+        #[serializer(borsh)] verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_PK)?;
         let step = match &mut self.protocol {

@@ -14,8 +14,7 @@ impl MpcContract {
     /// confirming it still runs with its registered TLS key (free).
     #[payable]
     #[handle_result]
-    #[deny_unknown_arguments]
-    pub fn submit_participant_info(&mut self, info: ParticipantInfo) -> Result<(), Error> {
+    pub fn submit_participant_info(&mut self, #[serializer(borsh)] info: ParticipantInfo) -> Result<(), Error> {
         let caller = node_caller(SUBMIT_PARTICIPANT_INFO)?;
         let epoch = self
             .protocol

@@ -61,8 +61,7 @@ impl MpcContract {
     /// The backup service confirms it delivered the shares of `keyset`.
     #[payable]
     #[handle_result]
-    #[deny_unknown_arguments]
-    pub fn confirm_recovery_delivery(&mut self, keyset: Keyset) -> Result<(), Error> {
+    pub fn confirm_recovery_delivery(&mut self, #[serializer(borsh)] keyset: Keyset) -> Result<(), Error> {
         let caller = node_caller(CONFIRM_RECOVERY_DELIVERY)?;
         crate::state::launch::require_attested(&self.launch, &self.services, &caller, block_seconds())?;
         let services = &self.services;
@@ -80,8 +79,7 @@ impl MpcContract {
     /// The new node, holding the shares of `keyset`, takes its place.
     #[payable]
     #[handle_result]
-    #[deny_unknown_arguments]
-    pub fn conclude_recovery(&mut self, keyset: Keyset) -> Result<(), Error> {
+    pub fn conclude_recovery(&mut self, #[serializer(borsh)] keyset: Keyset) -> Result<(), Error> {
         let caller = node_caller(CONCLUDE_RECOVERY)?;
         let step = match &mut self.protocol {
             ProtocolState::Recovery(r) => {

@@ -31,11 +31,10 @@ impl MpcContract {
     /// plain list in increasing participant id of the new set).
     #[payable]
     #[handle_result]
-    #[deny_unknown_arguments]
     pub fn vote_reshared(
         &mut self,
-        key_event_id: KeyEventId,
-        verifying_shares: Vec<DomainPublicKey>,
+        #[serializer(borsh)] key_event_id: KeyEventId,
+        #[serializer(borsh)] verifying_shares: Vec<DomainPublicKey>,
     ) -> Result<(), Error> {
         let voter = node_voter(&self.registry, VOTE_RESHARED)?;
         let step = match &mut self.protocol {
