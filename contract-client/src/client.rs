@@ -3,6 +3,7 @@ use mpc_interface::constants::Gas;
 use mpc_interface::errors::ErrorCode;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::Role;
+use mpc_interface::args::CallArgs;
 use mpc_interface::AccountId;
 use serde_json::Value;
 use std::sync::Arc;
@@ -78,8 +79,11 @@ pub trait ContractClient: Send + Sync {
     async fn view_raw(&self, method: &str, args: Value) -> Result<Vec<u8>, ClientError>;
 
     /// Signs and submits a function call and waits for its final outcome.
+    /// `args` are encoded already, as the method's row of the table says
+    /// ([`mpc_interface::args::ChangeArgs::encode`]).
     /// Returns `Err(ClientError::Contract)` if it failed on chain.
-    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError>;
+    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas)
+        -> Result<CallOutcome, ClientError>;
 }
 
 /// A shared client is a client (so wrappers such as [`crate::Intercept`] take one).
@@ -93,7 +97,7 @@ impl<C: ContractClient + ?Sized> ContractClient for Arc<C> {
         (**self).view_raw(method, args).await
     }
 
-    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         (**self).call_raw(method, args, deposit, gas).await
     }
 }

@@ -50,8 +50,7 @@ where
     if !spec.allows(role) {
         return Err(ClientError::Role { method: spec.name.to_owned(), role });
     }
-    let args = serde_json::to_value(&args).expect("argument types serialise to JSON");
-    client.call_raw(spec.name, args, deposit, spec.gas).await
+    client.call_raw(spec.name, args.encode(), deposit, spec.gas).await
 }
 
 /// The contract's methods, typed. Implemented for every [`ContractClient`].

@@ -12,7 +12,7 @@ use mpc_interface::attestation::HexArray;
 use mpc_interface::constants::{Gas, ONE_YOCTO};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, Measurements};
-use mpc_interface::methods::{self, Kind, Role};
+use mpc_interface::methods::{self, Args, Kind, Role};
 use mpc_interface::primitives::*;
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};
 use serde_json::Value;
@@ -22,7 +22,7 @@ use std::sync::Mutex;
 #[derive(Clone, Debug)]
 struct Sent {
     method: String,
-    args: Value,
+    args: CallArgs,
     deposit: u128,
     gas: Gas,
 }
@@ -56,7 +56,7 @@ impl ContractClient for Recorder {
     async fn view_raw(&self, method: &str, _: Value) -> Result<Vec<u8>, ClientError> {
         Err(ClientError::contract(method, "the recorder has no views"))
     }
-    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         self.sent.lock().unwrap().push(Sent { method: method.to_owned(), args, deposit, gas });
         Ok(CallOutcome::default())
     }
@@ -161,17 +161,42 @@ async fn typed_calls__should_send_the_arguments_as_their_interface_type() {
     let event = KeyEventId { epoch_id: EpochId(2), domain_id: DomainId(1) };
     let key = DomainPublicKey::Ed25519(Ed25519PublicKey([4; 32]));
     client.vote_pk(event, &key, &[key]).await.unwrap();
-    let sent: VotePkArgs = serde_json::from_value(client.last().args).unwrap();
+    let CallArgs::Borsh(bytes) = client.last().args else { panic!("vote_pk sends borsh") };
+    let sent: VotePkArgs = borsh::from_slice(&bytes).unwrap();
     assert_eq!(sent, VotePkArgs { key_event_id: event, public_key: key, verifying_shares: vec![key] });
 
     client.submit_participant_recovery_info(Role::Node, &info(), None).await.unwrap();
     let sent = client.last();
     assert_eq!(sent.deposit, 0, "a node's function-call key attaches nothing");
-    let sent: SubmitParticipantRecoveryInfoArgs = serde_json::from_value(sent.args).unwrap();
+    let CallArgs::Json(json) = sent.args else { panic!("submit_participant_recovery_info sends JSON") };
+    let sent: SubmitParticipantRecoveryInfoArgs = serde_json::from_value(json).unwrap();
     assert_eq!(sent, SubmitParticipantRecoveryInfoArgs { info: info(), node_public_key: None });
 
     client.storage_withdraw(None).await.unwrap();
-    assert_eq!(client.last().args, serde_json::json!({ "amount": null }));
+    assert_eq!(client.last().args, CallArgs::Json(serde_json::json!({ "amount": null })));
+}
+
+#[tokio::test]
+async fn typed_calls__should_encode_each_methods_arguments_as_the_table_says() {
+    let client = Recorder::new();
+    call_every_change_method(&client).await;
+    let mut borsh = BTreeSet::new();
+    for sent in client.sent() {
+        let spec = methods::by_name(&sent.method).unwrap();
+        assert_eq!(sent.args.encoding(), spec.args, "{}", sent.method);
+        if spec.args == Args::Borsh {
+            borsh.insert(sent.method);
+        }
+    }
+    let expected = [
+        methods::VOTE_PK,
+        methods::VOTE_RESHARED,
+        methods::SUBMIT_PARTICIPANT_INFO,
+        methods::PUBLISH_BACKUP_EPHEMERAL_KEY,
+        methods::CONFIRM_RECOVERY_DELIVERY,
+        methods::CONCLUDE_RECOVERY,
+    ];
+    assert_eq!(borsh, expected.into_iter().map(str::to_owned).collect(), "the calls only software sends");
 }
 
 #[tokio::test]

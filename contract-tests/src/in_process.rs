@@ -6,7 +6,8 @@
 use crate::test_network::KEY_ALLOWANCE;
 use async_trait::async_trait;
 use contract_client::{CallOutcome, ClientError, ContractClient, Signer};
-use local_chain::{AccessKey, Harness, LocalChain, SignerPk, Transaction, TransactionError};
+use local_chain::{AccessKey, ChainAction, Harness, LocalChain, SignerPk, Transaction, TransactionError};
+use mpc_interface::args::CallArgs;
 use mpc_interface::constants::Gas;
 use mpc_interface::keys::AccessPublicKey;
 use std::sync::{Arc, Mutex};
@@ -162,17 +163,15 @@ impl ContractClient for InProcessClient {
     async fn call_raw(
         &self,
         method: &str,
-        args: serde_json::Value,
+        args: CallArgs,
         deposit: u128,
         gas: Gas,
     ) -> Result<CallOutcome, ClientError> {
         let account = self.signer.account_id.as_str();
-        let tx = Transaction::new(account, SignerPk::from(&self.signer.public_key), self.contract.contract_id()).call(
-            method,
-            &args,
-            gas.as_gas(),
-            deposit,
-        );
+        let call =
+            ChainAction::FunctionCall { method: method.to_owned(), args: args.to_bytes(), gas: gas.as_gas(), deposit };
+        let tx =
+            Transaction::new(account, SignerPk::from(&self.signer.public_key), self.contract.contract_id()).action(call);
         let outcome = self.contract.with_chain(|chain| {
             let outcome = chain.send(tx);
             chain.advance_blocks(1);

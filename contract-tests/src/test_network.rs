@@ -10,7 +10,9 @@ use crate::scenario::{
     access_key, account, backup_key, domain, domain_key, domains, info, key_event, keyset, new_node_key, node_key,
     operator_key, parameters, verifying_shares, CANDIDATE_DEPOSIT, CONTRACT,
 };
-use local_chain::{AccessKey, ExecutionOutcome, Harness, LocalChain, SignerPk, Transaction, DEFAULT_BALANCE, ONE_NEAR};
+use local_chain::{
+    AccessKey, ChainAction, ExecutionOutcome, Harness, LocalChain, SignerPk, Transaction, DEFAULT_BALANCE, ONE_NEAR,
+};
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::{self, Role};
 use mpc_interface::state::ProtocolStateView;
@@ -122,10 +124,26 @@ impl TestNetwork {
         method: &str,
         args: Value,
     ) -> ExecutionOutcome {
+        let args = mpc_interface::args::encode_json(method, args)
+            .unwrap_or_else(|e| panic!("a test's arguments for `{method}`: {e}"))
+            .to_bytes();
+        self.signed_call_bytes(account, key, deposit, method, args)
+    }
+
+    /// [`Self::signed_call`] with the call's bytes as they are: no encoding.
+    pub fn signed_call_bytes(
+        &mut self,
+        account: &str,
+        key: &AccessPublicKey,
+        deposit: u128,
+        method: &str,
+        args: Vec<u8>,
+    ) -> ExecutionOutcome {
         provision(&mut self.chain, CONTRACT, account);
         let gas =
             methods::by_name(method).map(|m| m.gas.as_gas()).filter(|g| *g > 0).unwrap_or(local_chain::DEFAULT_GAS);
-        self.send(Transaction::new(account, *key, CONTRACT).call(method, &args, gas, deposit))
+        let call = ChainAction::FunctionCall { method: method.to_owned(), args, gas, deposit };
+        self.send(Transaction::new(account, *key, CONTRACT).action(call))
     }
 
     fn send(&mut self, tx: Transaction) -> ExecutionOutcome {

@@ -90,7 +90,34 @@ macro_rules! change_args {
                 const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
             }
         )*
+
+        /// The JSON object of `method`'s arguments, encoded as the table says:
+        /// a JSON method's object goes as it is (unchecked: tests send the
+        /// contract what it must refuse), a borsh method's is read into its
+        /// argument type, then borsh-encoded.
+        pub fn encode_json(method: &str, json: serde_json::Value) -> Result<CallArgs, ArgsError> {
+            let row = methods::by_name(method).ok_or_else(|| ArgsError::UnknownMethod(method.to_owned()))?;
+            if row.args == Args::Json {
+                return Ok(CallArgs::Json(json));
+            }
+            let typed = |e: serde_json::Error| ArgsError::Json { method: row.name, reason: e.to_string() };
+            match row.name {
+                $(methods::$method => Ok(serde_json::from_value::<$name>(json).map_err(typed)?.encode()),)*
+                _ => Err(ArgsError::NoArgumentType(row.name)),
+            }
+        }
     };
+}
+
+/// Arguments that cannot be encoded for their method.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArgsError {
+    #[error("`{0}` is not a method of the contract")]
+    UnknownMethod(String),
+    #[error("`{0}` takes borsh arguments but has no argument type to encode them with")]
+    NoArgumentType(&'static str),
+    #[error("the arguments of `{method}` do not fit its argument type: {reason}")]
+    Json { method: &'static str, reason: String },
 }
 
 change_args! {

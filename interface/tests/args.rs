@@ -1,6 +1,7 @@
 //! Every change method's argument type serialises to exactly the parameter
 //! names of the contract's `#[near]` function (read from contract/src/api, the
-//! truth), and refuses a field the contract does not take.
+//! truth), and refuses a field the contract does not take. A borsh method's
+//! fields are also in the order of the parameters (a borsh tuple has no names).
 
 #![allow(non_snake_case)]
 
@@ -8,16 +9,16 @@ use mpc_interface::args::*;
 use mpc_interface::attestation::HexArray;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, Measurements};
-use mpc_interface::methods::{self, Kind};
+use mpc_interface::methods::{self, Args, Kind};
 use mpc_interface::primitives::*;
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Method name -> parameter names, for every `pub fn` in contract/src/api/*.rs
-/// (the receiver `self` left out).
-fn contract_parameters() -> BTreeMap<String, BTreeSet<String>> {
+/// Method name -> parameter names in declaration order, for every `pub fn` in
+/// contract/src/api/*.rs (the receiver `self` left out).
+fn contract_parameters() -> BTreeMap<String, Vec<String>> {
     let api = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract/src/api");
     let mut found = BTreeMap::new();
     for entry in std::fs::read_dir(&api).expect("contract/src/api is next to interface/") {
@@ -34,8 +35,9 @@ fn contract_parameters() -> BTreeMap<String, BTreeSet<String>> {
     found
 }
 
-/// The names in a parameter list that starts right after its `(`.
-fn parameter_names(list: &str) -> BTreeSet<String> {
+/// The names in a parameter list that starts right after its `(`, in order
+/// (an attribute such as `#[serializer(borsh)]` left out).
+fn parameter_names(list: &str) -> Vec<String> {
     let (mut depth, mut current, mut params) = (0, String::new(), Vec::new());
     for c in list.chars() {
         match c {
@@ -53,7 +55,7 @@ fn parameter_names(list: &str) -> BTreeSet<String> {
     params.push(current);
     params
         .iter()
-        .filter_map(|p| p.split_once(':').map(|(name, _)| name.trim().to_owned()))
+        .filter_map(|p| p.split_once(':').map(|(name, _)| name.split_whitespace().last().unwrap_or("").to_owned()))
         .filter(|name| !name.is_empty())
         .collect()
 }
@@ -87,6 +89,11 @@ fn dev_attestation() -> Attestation {
 
 fn sample<A: ChangeArgs>(args: A) -> (&'static str, Value) {
     (A::METHOD, serde_json::to_value(args).unwrap())
+}
+
+/// Each argument type's method and its fields in declaration order.
+fn fields<A: ChangeArgs>(_: A) -> (&'static str, &'static [&'static str]) {
+    (A::METHOD, A::FIELDS)
 }
 
 /// One filled-in value of every argument type, with its method.
@@ -132,8 +139,8 @@ fn samples() -> Vec<(&'static str, Value)> {
 
 #[test]
 fn parameter_names__should_read_a_signature_with_generics_and_a_receiver() {
-    let names = parameter_names("&mut self, a: Vec<(u8, u8)>, b: Option<[u8; 2]>) -> R {");
-    assert_eq!(names, BTreeSet::from(["a".to_owned(), "b".to_owned()]));
+    let names = parameter_names("&mut self, b: Vec<(u8, u8)>, #[serializer(borsh)] a: Option<[u8; 2]>) -> R {");
+    assert_eq!(names, vec!["b".to_owned(), "a".to_owned()]);
     assert!(parameter_names(") -> R {").is_empty());
 }
 
@@ -156,9 +163,62 @@ fn change_args__should_serialise_to_exactly_the_contracts_parameter_names() {
     let contract = contract_parameters();
     for (method, json) in samples() {
         let expected = contract.get(method).unwrap_or_else(|| panic!("the contract has no `pub fn {method}`"));
+        let expected: BTreeSet<String> = expected.iter().cloned().collect();
         let sent: BTreeSet<String> = json.as_object().expect("an object").keys().cloned().collect();
-        assert_eq!(&sent, expected, "{method}: the JSON a client sends against the contract's parameters");
+        assert_eq!(sent, expected, "{method}: the JSON a client sends against the contract's parameters");
     }
+}
+
+#[test]
+fn borsh_change_args__should_declare_their_fields_in_the_contracts_parameter_order() {
+    let contract = contract_parameters();
+    let key = DomainPublicKey::Ed25519(Ed25519PublicKey([4; 32]));
+    let session = Session { kind: SessionKind::Recovery, epoch_id: EpochId(3), nonce: 7 };
+    let borsh = [
+        fields(VotePkArgs { key_event_id: key_event(), public_key: key, verifying_shares: vec![] }),
+        fields(VoteResharedArgs { key_event_id: key_event(), verifying_shares: vec![] }),
+        fields(SubmitParticipantInfoArgs { info: info() }),
+        fields(PublishBackupEphemeralKeyArgs { session, public_key: X25519PublicKey([8; 32]) }),
+        fields(ConfirmRecoveryDeliveryArgs { keyset: keyset() }),
+        fields(ConcludeRecoveryArgs { keyset: keyset() }),
+    ];
+    let listed: BTreeSet<_> = borsh.iter().map(|(method, _)| *method).collect();
+    let table: BTreeSet<_> = methods::ALL
+        .iter()
+        .filter(|m| m.args == Args::Borsh && m.name != methods::ON_ATTESTATION_VERIFIED)
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(listed, table, "list here every method the table gives borsh arguments");
+    for (method, fields) in borsh {
+        let expected = contract.get(method).unwrap_or_else(|| panic!("the contract has no `pub fn {method}`"));
+        assert_eq!(fields, expected.as_slice(), "{method}: a borsh tuple is read in the contract's parameter order");
+    }
+}
+
+#[test]
+fn borsh_change_args__should_read_back_what_they_write() {
+    let args = ConfirmRecoveryDeliveryArgs { keyset: keyset() };
+    let CallArgs::Borsh(bytes) = args.encode() else { panic!("confirm_recovery_delivery is a borsh method") };
+    assert_eq!(borsh::from_slice::<ConfirmRecoveryDeliveryArgs>(&bytes).unwrap(), args);
+    let json = serde_json::to_value(&args).unwrap();
+    assert_eq!(encode_json(methods::CONFIRM_RECOVERY_DELIVERY, json).unwrap(), CallArgs::Borsh(bytes));
+}
+
+#[test]
+fn encode_json__should_pass_json_methods_through_and_refuse_what_a_borsh_type_cannot_hold() {
+    let anything = serde_json::json!({"tls_public_key": "not a key", "extra": 1});
+    assert_eq!(encode_json(methods::APPROVE_RECOVERY, anything.clone()).unwrap(), CallArgs::Json(anything));
+    let extra = serde_json::json!({"keyset": keyset(), "extra": 1});
+    let err = encode_json(methods::CONCLUDE_RECOVERY, extra).unwrap_err();
+    assert!(matches!(err, ArgsError::Json { method: methods::CONCLUDE_RECOVERY, .. }), "{err}");
+    assert!(err.to_string().contains("extra"), "{err}");
+    assert_eq!(encode_json("nope", Value::Null), Err(ArgsError::UnknownMethod("nope".into())));
+}
+
+#[test]
+fn call_args__should_print_json_as_text_and_borsh_as_its_length() {
+    assert_eq!(CallArgs::Json(serde_json::json!({"a": 1})).to_string(), r#"{"a":1}"#);
+    assert_eq!(CallArgs::Borsh(vec![0; 41]).to_string(), "borsh, 41 bytes");
 }
 
 #[test]

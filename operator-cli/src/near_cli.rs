@@ -4,7 +4,10 @@
 //! Grammar (near-cli-rs 0.30; its `js_command_match` module maps the old CLI's
 //! commands onto it):
 //! - `contract call-function as-transaction <contract> <method> json-args <json>
-//!   prepaid-gas '<N> Tgas' attached-deposit '<amount>' sign-as <account>`
+//!   prepaid-gas '<N> Tgas' attached-deposit '<amount>' sign-as <account>`, or
+//!   `base64-args <base64>` in place of `json-args <json>` for a method whose
+//!   row of the table says borsh (printed under a comment line with the
+//!   arguments as JSON, so the operator reads what is sent)
 //! - `contract call-function as-read-only <contract> <method> json-args <json>` ... `now`
 //! - `contract deploy <contract> use-file <wasm> with-init-call <method> json-args <json>
 //!   prepaid-gas ... attached-deposit ...`
@@ -17,6 +20,9 @@
 
 use crate::error::InputError;
 use crate::network::Network;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use mpc_interface::args::{encode_json, CallArgs};
 use mpc_interface::methods::{self, Kind, Method, Role};
 use near_token::NearToken;
 use std::fmt;
@@ -39,6 +45,8 @@ pub struct NearCommand {
     pub body: Vec<String>,
     pub network: String,
     pub signing: Signing,
+    /// Printed as a `# ` line above the command (never passed to near-cli-rs).
+    pub comment: Option<String>,
 }
 
 impl NearCommand {
@@ -62,6 +70,9 @@ impl fmt::Display for NearCommand {
         let words: Vec<String> = std::iter::once("near".to_owned()).chain(self.args()).collect();
         // Every word is a valid UTF-8 string without NUL (checked inputs), so quoting cannot fail.
         let line = shlex::try_join(words.iter().map(String::as_str)).map_err(|_| fmt::Error)?;
+        if let Some(comment) = &self.comment {
+            writeln!(f, "# {comment}")?;
+        }
         f.write_str(&line)
     }
 }
@@ -100,7 +111,9 @@ pub struct Call<'a> {
 }
 
 /// The transaction of `call`: gas from the method table, deposit from the
-/// role unless the call overrides it.
+/// role unless the call overrides it, the arguments encoded as the table
+/// says (`json-args`, or `base64-args` of the borsh encoding with the JSON in
+/// a comment line).
 pub fn call(network: &Network, call: Call) -> Result<NearCommand, InputError> {
     let method = method(call.method)?;
     if method.kind != Kind::Change || !method.allows(call.role) {
@@ -109,14 +122,24 @@ pub fn call(network: &Network, call: Call) -> Result<NearCommand, InputError> {
             reason: format!("`{}` is not a {} call", call.method, role_name(call.role)),
         });
     }
+    let shown = canonical_json(&call.args);
+    let encoded = encode_json(call.method, call.args)
+        .map_err(|e| InputError::Invalid { what: "arguments", reason: e.to_string() })?;
+    let (kind, text, comment) = match encoded {
+        CallArgs::Json(_) => ("json-args", shown, None),
+        CallArgs::Borsh(bytes) => {
+            let comment = format!("{} takes borsh arguments; base64-args encodes: {shown}", call.method);
+            ("base64-args", BASE64.encode(bytes), Some(comment))
+        }
+    };
     let body = [
         "contract",
         "call-function",
         "as-transaction",
         call.contract,
         call.method,
-        "json-args",
-        &canonical_json(&call.args),
+        kind,
+        &text,
         "prepaid-gas",
         &gas_text(method),
         "attached-deposit",
@@ -124,7 +147,7 @@ pub fn call(network: &Network, call: Call) -> Result<NearCommand, InputError> {
         "sign-as",
         call.signer,
     ];
-    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: call.signing })
+    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: call.signing, comment })
 }
 
 /// JSON with every object's keys sorted, so a printed command is the same
@@ -158,7 +181,7 @@ pub fn view(
         return Err(InputError::Invalid { what: "method table", reason: format!("`{name}` is not a view") });
     }
     let body = ["contract", "call-function", "as-read-only", contract, name, "json-args", &canonical_json(&args)];
-    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::View })
+    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::View, comment: None })
 }
 
 /// Deploys `wasm` to `contract` and makes the `(method, args)` call in the same transaction.
@@ -184,7 +207,7 @@ pub fn deploy(
         "attached-deposit",
         &amount_text(Role::Contract.deposit()),
     ];
-    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain })
+    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain, comment: None })
 }
 
 /// A function-call access key for `role`, limited to exactly that role's methods.
@@ -214,13 +237,13 @@ pub fn add_key(
         "use-manually-provided-public-key",
         public_key,
     ];
-    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain })
+    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain, comment: None })
 }
 
 /// Removes an access key from `account`.
 pub fn delete_key(network: &Network, account: &str, public_key: &str) -> NearCommand {
     let body = ["account", "delete-keys", account, "public-keys", public_key];
-    NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain }
+    NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain, comment: None }
 }
 
 pub fn role_name(role: Role) -> &'static str {
@@ -265,6 +288,41 @@ mod tests {
              '{\"tls_public_key\":\"ed25519:abc\"}' prepaid-gas '30 Tgas' attached-deposit '1 yoctoNEAR' \
              sign-as op.testnet network-config testnet sign-with-keychain send"
         );
+    }
+
+    #[test]
+    fn call__should_send_a_borsh_method_as_base64_args_under_its_json() {
+        use mpc_interface::args::ConcludeRecoveryArgs;
+        use mpc_interface::primitives::{EpochId, Keyset};
+        let keyset = Keyset { epoch_id: EpochId(4), domains: vec![] };
+        let conclude = Call {
+            method: methods::CONCLUDE_RECOVERY,
+            args: serde_json::json!({ "keyset": keyset }),
+            role: Role::Node,
+            ..approve(serde_json::Value::Null, Role::Operator)
+        };
+        let command = call(&Network::Testnet, conclude).unwrap();
+        let args = command.args();
+        assert_eq!(args[5], "base64-args", "{command}");
+        let bytes = BASE64.decode(&args[6]).unwrap();
+        assert_eq!(borsh::from_slice::<ConcludeRecoveryArgs>(&bytes).unwrap(), ConcludeRecoveryArgs { keyset });
+        let printed = command.to_string();
+        let (comment, line) = printed.split_once('\n').expect("a comment line above the command");
+        assert_eq!(comment, r#"# conclude_recovery takes borsh arguments; base64-args encodes: {"keyset":{"domains":[],"epoch_id":4}}"#);
+        assert!(line.starts_with("near contract call-function"), "{line}");
+        assert!(!args.iter().any(|a| a.starts_with('#')), "the comment is never passed to near-cli-rs");
+    }
+
+    #[test]
+    fn call__should_refuse_arguments_a_borsh_method_cannot_encode() {
+        let conclude = Call {
+            method: methods::CONCLUDE_RECOVERY,
+            args: serde_json::json!({ "keyset": "none" }),
+            role: Role::Node,
+            ..approve(serde_json::Value::Null, Role::Operator)
+        };
+        let refused = call(&Network::Testnet, conclude);
+        assert!(matches!(&refused, Err(InputError::Invalid { what: "arguments", .. })), "{refused:?}");
     }
 
     #[test]

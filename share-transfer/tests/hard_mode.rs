@@ -6,7 +6,7 @@
 
 mod support;
 
-use contract_client::{AttestationContract, ContractClient};
+use contract_client::{AttestationContract, ContractClient, MpcContractApi};
 use contract_tests::hard_mode::{dev_attestation, dev_attesting_network, switch_to_hard, MEASUREMENTS};
 use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{account, backup_key, node_key, operator_key};
@@ -38,10 +38,8 @@ impl Hard {
         let net = dev_attesting_network(4);
         let hard = Self { contract: net.into_contract(), service: Arc::new(Identity::generate()) };
         // Soft mode: registered without an attestation.
-        let spec = methods::by_name(methods::REGISTER_BACKUP_SERVICE).unwrap();
-        let args = json!({"info": hard.info()});
         let operator = hard.client(operator_key(&account(LOST)));
-        operator.call_raw(spec.name, args, methods::Role::Operator.deposit(), spec.gas).await.unwrap();
+        operator.register_backup_service(&hard.info(), None).await.unwrap();
         hard
     }
 

@@ -28,6 +28,7 @@ pub use transport::TlsRoots;
 
 use crate::{CallOutcome, ClientError, ContractClient, Signer};
 use async_trait::async_trait;
+use mpc_interface::args::CallArgs;
 use mpc_interface::constants::Gas;
 use mpc_interface::AccountId;
 use near_jsonrpc_client::methods;
@@ -342,8 +343,9 @@ impl ContractClient for RpcClient {
         }
     }
 
-    async fn call_raw(&self, method: &str, args: Value, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
-        let args = serde_json::to_vec(&args).expect("JSON of a JSON value");
+    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+        let described = args.to_string();
+        let args = args.to_bytes();
         let key = self.access_key_state().await?;
         let nonce = self.next_nonce(key.nonce);
         let signer = self.credentials.signer();
@@ -362,7 +364,7 @@ impl ContractClient for RpcClient {
         });
         let (hash, _) = transaction.get_hash_and_size();
         let signed = SignedTransaction::new(signer.sign(hash.as_ref()), transaction);
-        tracing::debug!(method, nonce, tx = %hash, signer = %self.signer.account_id, "submitting a transaction");
+        tracing::debug!(method, args = %described, nonce, tx = %hash, signer = %self.signer.account_id, "submitting a transaction");
         let outcome = self.submit(method, &signed).await?;
         let result = self.call_result(method, &hash, outcome);
         match &result {
