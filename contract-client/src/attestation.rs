@@ -6,10 +6,8 @@
 use crate::typed::call;
 use crate::{CallOutcome, ClientError, ContractClient};
 use async_trait::async_trait;
-use mpc_interface::args::{
-    ReattestBackupServiceArgs, VoteAddMeasurementsArgs, VoteLaunchModeArgs, VoteRetireMeasurementsArgs,
-};
-use mpc_interface::launch::{Attestation, BackupAttestationView, LaunchMode, Measurements};
+use mpc_interface::args::{ReattestBackupServiceArgs, VoteLaunchArgs};
+use mpc_interface::launch::{Attestation, BackupAttestationView, LaunchMode, LaunchVote, Measurements};
 use mpc_interface::methods::{self, Role};
 use mpc_interface::AccountId;
 use serde::de::DeserializeOwned;
@@ -48,19 +46,24 @@ pub trait AttestationContract: ContractClient {
         call(self, Role::BackupService, ReattestBackupServiceArgs { attestation: attestation.clone() }).await
     }
 
-    /// A participant's node votes to switch the launch mode.
+    /// A participant's node votes the launch mode, or to allow or retire measurements.
+    async fn vote_launch(&self, vote: LaunchVote) -> Result<CallOutcome, ClientError> {
+        call(self, Role::Node, VoteLaunchArgs { vote }).await
+    }
+
+    /// A participant's node votes to switch the launch mode (`vote_launch`).
     async fn vote_launch_mode(&self, mode: LaunchMode) -> Result<CallOutcome, ClientError> {
-        call(self, Role::Node, VoteLaunchModeArgs { mode }).await
+        self.vote_launch(LaunchVote::Mode(mode)).await
     }
 
-    /// A participant's node votes to allow a backup-service image's measurements.
+    /// A participant's node votes to allow a backup-service image's measurements (`vote_launch`).
     async fn vote_add_measurements(&self, measurements: &Measurements) -> Result<CallOutcome, ClientError> {
-        call(self, Role::Node, VoteAddMeasurementsArgs { measurements: *measurements }).await
+        self.vote_launch(LaunchVote::AllowMeasurements(*measurements)).await
     }
 
-    /// A participant's node votes to retire allowed measurements.
+    /// A participant's node votes to retire allowed measurements (`vote_launch`).
     async fn vote_retire_measurements(&self, measurements: &Measurements) -> Result<CallOutcome, ClientError> {
-        call(self, Role::Node, VoteRetireMeasurementsArgs { measurements: *measurements }).await
+        self.vote_launch(LaunchVote::RetireMeasurements(*measurements)).await
     }
 }
 

@@ -11,7 +11,7 @@ use mpc_interface::args::*;
 use mpc_interface::attestation::HexArray;
 use mpc_interface::constants::{Gas, ONE_YOCTO};
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
-use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, Measurements};
+use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, LaunchVote, Measurements};
 use mpc_interface::methods::{self, Args, Kind, Role};
 use mpc_interface::primitives::*;
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};
@@ -109,9 +109,7 @@ async fn call_every_change_method(c: &Recorder) {
     c.approve_recovery(&Ed25519PublicKey([6; 32])).await.unwrap();
     c.register_backup_service(&service, Some(&dev_attestation())).await.unwrap();
     c.reattest_backup_service(&dev_attestation()).await.unwrap();
-    c.vote_launch_mode(LaunchMode::Hard).await.unwrap();
-    c.vote_add_measurements(&measurements()).await.unwrap();
-    c.vote_retire_measurements(&measurements()).await.unwrap();
+    c.vote_launch(LaunchVote::Mode(LaunchMode::Hard)).await.unwrap();
     c.publish_backup_ephemeral_key(Role::BackupService, session, X25519PublicKey([8; 32])).await.unwrap();
     c.confirm_recovery_delivery(&keyset()).await.unwrap();
     c.conclude_recovery(&keyset()).await.unwrap();
@@ -197,6 +195,24 @@ async fn typed_calls__should_encode_each_methods_arguments_as_the_table_says() {
         methods::CONCLUDE_RECOVERY,
     ];
     assert_eq!(borsh, expected.into_iter().map(str::to_owned).collect(), "the calls only software sends");
+}
+
+#[tokio::test]
+async fn launch_votes__should_each_send_vote_launch_with_their_kind() {
+    let client = Recorder::new();
+    client.vote_launch_mode(LaunchMode::Hard).await.unwrap();
+    client.vote_add_measurements(&measurements()).await.unwrap();
+    client.vote_retire_measurements(&measurements()).await.unwrap();
+    let hex = measurements().to_string();
+    let expected = [
+        serde_json::json!({"vote": {"Mode": "Hard"}}),
+        serde_json::json!({"vote": {"AllowMeasurements": hex}}),
+        serde_json::json!({"vote": {"RetireMeasurements": hex}}),
+    ];
+    let sent = client.sent();
+    assert!(sent.iter().all(|s| s.method == methods::VOTE_LAUNCH && s.deposit == 0));
+    let args: Vec<_> = sent.into_iter().map(|s| s.args).collect();
+    assert_eq!(args, expected.map(CallArgs::Json).to_vec());
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use crate::scenario::{account, domains, info, key_bytes, node_key, parameters, OutcomeExt, TestNetwork};
 use local_chain::{ContractCall as Call, Harness};
 use mpc_interface::attestation::HexArray;
-use mpc_interface::launch::{report_data_v1, Attestation, DevAttestation, LaunchMode, Measurements};
+use mpc_interface::launch::{report_data_v1, Attestation, DevAttestation, LaunchMode, LaunchVote, Measurements};
 use mpc_interface::methods;
 use mpc_interface::recovery::BackupServiceInfo;
 use serde_json::json;
@@ -39,8 +39,8 @@ pub fn switch_to_hard(harness: &mut Harness, n: usize) {
         h.call(Call::new(method).args(args).by(&account(i)).signer_pk(key)).expect_ok();
     };
     for i in 0..parameters(n).threshold as usize {
-        vote(harness, i, methods::VOTE_ADD_MEASUREMENTS, json!({"measurements": MEASUREMENTS}));
-        vote(harness, i, methods::VOTE_LAUNCH_MODE, json!({"mode": LaunchMode::Hard}));
+        vote(harness, i, methods::VOTE_LAUNCH, json!({"vote": LaunchVote::AllowMeasurements(MEASUREMENTS)}));
+        vote(harness, i, methods::VOTE_LAUNCH, json!({"vote": LaunchVote::Mode(LaunchMode::Hard)}));
     }
     let mode: LaunchMode = harness.view(methods::LAUNCH_MODE, json!({})).json();
     assert_eq!(mode, LaunchMode::Hard);

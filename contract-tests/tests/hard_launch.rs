@@ -56,11 +56,11 @@ fn votes(net: &mut TestNetwork, count: usize, method: &str, args: Value) -> Exec
 }
 
 fn allow(net: &mut TestNetwork, measurements: Measurements) {
-    votes(net, THRESHOLD, VOTE_ADD_MEASUREMENTS, json!({"measurements": measurements}));
+    votes(net, THRESHOLD, VOTE_LAUNCH, json!({"vote": {"AllowMeasurements": measurements}}));
 }
 
 fn go_hard(net: &mut TestNetwork) {
-    votes(net, THRESHOLD, VOTE_LAUNCH_MODE, json!({"mode": LaunchMode::Hard}));
+    votes(net, THRESHOLD, VOTE_LAUNCH, json!({"vote": {"Mode": LaunchMode::Hard}}));
 }
 
 /// A development attestation of `account`'s backup service, as its image `measurements`.
@@ -107,11 +107,11 @@ fn vote_launch_mode__should_switch_to_hard_at_the_threshold_with_an_event() {
     let mut net = network(false, true);
     assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Soft"));
     for i in 0..THRESHOLD - 1 {
-        let out = net.node_call(&account(i), VOTE_LAUNCH_MODE, json!({"mode": "Hard"}));
+        let out = net.node_call(&account(i), VOTE_LAUNCH, json!({"vote": {"Mode": "Hard"}}));
         assert!(out.expect_ok().events().is_empty());
         assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Soft"), "{} votes switch nothing", i + 1);
     }
-    let out = net.node_call(&account(THRESHOLD - 1), VOTE_LAUNCH_MODE, json!({"mode": "Hard"}));
+    let out = net.node_call(&account(THRESHOLD - 1), VOTE_LAUNCH, json!({"vote": {"Mode": "Hard"}}));
     let events = out.expect_ok().events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["standard"], "mpc");
@@ -119,10 +119,10 @@ fn vote_launch_mode__should_switch_to_hard_at_the_threshold_with_an_event() {
     assert_eq!(events[0]["data"]["mode"], "Hard");
     assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Hard"));
     refused(&mut net, "InvalidArgument", "the launch mode is Hard already", |net| {
-        net.node_call(&account(0), VOTE_LAUNCH_MODE, json!({"mode": "Hard"}))
+        net.node_call(&account(0), VOTE_LAUNCH, json!({"vote": {"Mode": "Hard"}}))
     });
     // And back to Soft, by a new threshold of votes.
-    votes(&mut net, THRESHOLD, VOTE_LAUNCH_MODE, json!({"mode": "Soft"}));
+    votes(&mut net, THRESHOLD, VOTE_LAUNCH, json!({"vote": {"Mode": "Soft"}}));
     assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Soft"));
 }
 
@@ -130,10 +130,10 @@ fn vote_launch_mode__should_switch_to_hard_at_the_threshold_with_an_event() {
 fn vote_launch_mode__should_refuse_hard_without_a_verifier_or_dev_attestations() {
     let mut net = network(false, false);
     refused(&mut net, "WrongState", "Hard mode needs a TEE verifier", |net| {
-        net.node_call(&account(0), VOTE_LAUNCH_MODE, json!({"mode": "Hard"}))
+        net.node_call(&account(0), VOTE_LAUNCH, json!({"vote": {"Mode": "Hard"}}))
     });
     let mut with_verifier = network(true, false);
-    votes(&mut with_verifier, THRESHOLD, VOTE_LAUNCH_MODE, json!({"mode": "Hard"}));
+    votes(&mut with_verifier, THRESHOLD, VOTE_LAUNCH, json!({"vote": {"Mode": "Hard"}}));
     assert_eq!(with_verifier.view_json(LAUNCH_MODE, json!({})), json!("Hard"));
 }
 
@@ -141,18 +141,18 @@ fn vote_launch_mode__should_refuse_hard_without_a_verifier_or_dev_attestations()
 fn launch_votes__should_refuse_non_participants_and_the_wrong_key() {
     let mut net = network(true, false);
     refused(&mut net, "Unauthorized", "stranger.near is not a participant", |net| {
-        net.node_call("stranger.near", VOTE_LAUNCH_MODE, json!({"mode": "Hard"}))
+        net.node_call("stranger.near", VOTE_LAUNCH, json!({"vote": {"Mode": "Hard"}}))
     });
     // Once a node recorded its key, its votes must be signed with it.
     net.node_call(&account(0), SUBMIT_PARTICIPANT_INFO, json!({"info": info(&account(0), 0)})).expect_ok();
     refused(&mut net, "Unauthorized", "must be signed by its node key", |net| {
-        let args = json!({"measurements": image(1)});
-        net.signed_call(&account(0), &new_node_key(&account(0)), 0, VOTE_ADD_MEASUREMENTS, args)
+        let args = json!({"vote": {"AllowMeasurements": image(1)}});
+        net.signed_call(&account(0), &new_node_key(&account(0)), 0, VOTE_LAUNCH, args)
     });
     // The backup service's key cannot even reach the method: its key's method list has no vote.
-    refused_by_chain(&mut net, "may not call `vote_add_measurements`", |net| {
-        let args = json!({"measurements": image(1)});
-        net.signed_call(&account(0), &backup_key(&account(0)), 0, VOTE_ADD_MEASUREMENTS, args)
+    refused_by_chain(&mut net, "may not call `vote_launch`", |net| {
+        let args = json!({"vote": {"AllowMeasurements": image(1)}});
+        net.signed_call(&account(0), &backup_key(&account(0)), 0, VOTE_LAUNCH, args)
     });
 }
 
@@ -160,7 +160,7 @@ fn launch_votes__should_refuse_non_participants_and_the_wrong_key() {
 fn measurement_votes__should_allow_and_retire_by_threshold_with_events() {
     let mut net = network(true, false);
     let (a, b) = (image(1), image(2));
-    let out = votes(&mut net, THRESHOLD, VOTE_ADD_MEASUREMENTS, json!({"measurements": a}));
+    let out = votes(&mut net, THRESHOLD, VOTE_LAUNCH, json!({"vote": {"AllowMeasurements": a}}));
     let event = &out.events()[0];
     assert_eq!(event["event"], "measurements_allowed");
     assert_eq!(event["data"]["measurements"], a.to_string());
@@ -168,25 +168,37 @@ fn measurement_votes__should_allow_and_retire_by_threshold_with_events() {
     let allowed: Vec<Measurements> = net.harness().view(ALLOWED_MEASUREMENTS, json!({})).json();
     assert_eq!(allowed, vec![a, b]);
     refused(&mut net, "InvalidArgument", "are allowed already", |net| {
-        net.node_call(&account(0), VOTE_ADD_MEASUREMENTS, json!({"measurements": a}))
+        net.node_call(&account(0), VOTE_LAUNCH, json!({"vote": {"AllowMeasurements": a}}))
     });
 
     // A retirement below the threshold retires nothing; adding and retiring never share a tally.
     for i in 0..THRESHOLD - 1 {
-        net.node_call(&account(i), VOTE_RETIRE_MEASUREMENTS, json!({"measurements": a})).expect_ok();
+        net.node_call(&account(i), VOTE_LAUNCH, json!({"vote": {"RetireMeasurements": a}})).expect_ok();
     }
     let allowed: Vec<Measurements> = net.harness().view(ALLOWED_MEASUREMENTS, json!({})).json();
     assert_eq!(allowed, vec![a, b]);
-    let out = net.node_call(&account(THRESHOLD - 1), VOTE_RETIRE_MEASUREMENTS, json!({"measurements": a}));
+    let out = net.node_call(&account(THRESHOLD - 1), VOTE_LAUNCH, json!({"vote": {"RetireMeasurements": a}}));
     assert_eq!(out.expect_ok().events()[0]["event"], "measurements_retired");
     let allowed: Vec<Measurements> = net.harness().view(ALLOWED_MEASUREMENTS, json!({})).json();
     assert_eq!(allowed, vec![b]);
     refused(&mut net, "InvalidArgument", "are not among the allowed ones", |net| {
-        net.node_call(&account(0), VOTE_RETIRE_MEASUREMENTS, json!({"measurements": a}))
+        net.node_call(&account(0), VOTE_LAUNCH, json!({"vote": {"RetireMeasurements": a}}))
     });
     let before = net.observable();
-    let short = net.node_call(&account(0), VOTE_ADD_MEASUREMENTS, json!({"measurements": "00ff"}));
+    let short = net.node_call(&account(0), VOTE_LAUNCH, json!({"vote": {"AllowMeasurements": "00ff"}}));
     assert!(short.unwrap_err().contains("must be 240 bytes, not 2"), "{}", short.unwrap_err());
+    assert!(net.observable() == before);
+}
+
+#[test]
+fn vote_launch__should_refuse_an_unknown_kind_of_vote_and_change_nothing() {
+    let mut net = network(true, false);
+    let before = net.observable();
+    for vote in [json!({"Other": "Hard"}), json!({"Mode": "Hard", "AllowMeasurements": image(1)}), json!("Hard")] {
+        let out = net.node_call(&account(0), VOTE_LAUNCH, json!({ "vote": vote }));
+        let err = out.unwrap_err();
+        assert!(err.contains("Failed to deserialize input from JSON"), "{vote}: {err}");
+    }
     assert!(net.observable() == before);
 }
 
@@ -248,7 +260,7 @@ fn attested_network() -> TestNetwork {
 fn publish__should_be_refused_once_the_measurements_are_retired_and_the_view_says_why() {
     let mut net = attested_network();
     publish(&mut net, &operator(), 1).expect_ok();
-    votes(&mut net, THRESHOLD, VOTE_RETIRE_MEASUREMENTS, json!({"measurements": image(1)}));
+    votes(&mut net, THRESHOLD, VOTE_LAUNCH, json!({"vote": {"RetireMeasurements": image(1)}}));
     assert_eq!(status(&net, &operator()), AttestationStatus::MeasurementsRetired);
     refused(&mut net, "Unauthorized", "needs a valid attestation; its status is MeasurementsRetired", |net| {
         publish(net, &operator(), 2)
@@ -292,7 +304,7 @@ fn confirm_recovery_delivery__should_be_refused_without_a_valid_attestation() {
     let entered = json!({"info": info(&lost, 1)});
     net.signed_call(&lost, &new_node_key(&lost), 0, SUBMIT_PARTICIPANT_RECOVERY_INFO, entered).expect_ok();
     net.operator_call(&lost, APPROVE_RECOVERY, json!({"tls_public_key": tls_key(&lost, 1)})).expect_ok();
-    votes(&mut net, THRESHOLD, VOTE_RETIRE_MEASUREMENTS, json!({"measurements": image(1)}));
+    votes(&mut net, THRESHOLD, VOTE_LAUNCH, json!({"vote": {"RetireMeasurements": image(1)}}));
     let confirm = |net: &mut TestNetwork| {
         let args = json!({"keyset": keyset(0)});
         net.signed_call(&lost, &backup_key(&lost), 0, CONFIRM_RECOVERY_DELIVERY, args)

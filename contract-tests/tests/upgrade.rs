@@ -162,7 +162,7 @@ fn migrate__should_bring_the_pre_hard_launch_contract_to_soft_mode_and_keep_ever
     // A second migrate is harmless and keeps the verifier: Hard can be voted.
     net.contract_call(MIGRATE, json!({})).expect_ok();
     for i in 0..ThresholdParameters::min_threshold(N as u64) as usize {
-        net.node_call(&account(i), VOTE_LAUNCH_MODE, json!({"mode": LaunchMode::Hard})).expect_ok();
+        net.node_call(&account(i), VOTE_LAUNCH, json!({"vote": {"Mode": LaunchMode::Hard}})).expect_ok();
     }
     assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Hard"));
     assert_eq!(attestation(&net).status, AttestationStatus::Missing);

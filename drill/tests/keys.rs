@@ -18,7 +18,6 @@ const NEVER_IN_A_DRILL: &[(Role, &str, &str)] = &[
     (Role::Node, methods::VOTE_CANCEL_RESHARING, "the drill reshares nothing"),
     (Role::Node, methods::WITHDRAW_CANDIDATE_INFO, "the drill has no candidates"),
     (Role::Node, methods::CANCEL_RECOVERY, "the drill's recoveries all conclude"),
-    (Role::Node, methods::VOTE_RETIRE_MEASUREMENTS, "the hard drill retires no image (contract-tests cover it)"),
 ];
 
 /// The methods each role's keys called in a drill (and checks none was refused).

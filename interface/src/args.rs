@@ -6,7 +6,7 @@
 //! [`ChangeArgs::encode`] is the one place that encodes them.
 
 use crate::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
-use crate::launch::{Attestation, LaunchMode, Measurements};
+use crate::launch::{Attestation, LaunchVote};
 use crate::methods::{self, Args, Method};
 use crate::primitives::{
     DomainConfig, DomainPublicKey, EpochId, KeyEventId, Keyset, ParticipantInfo, ThresholdParameters,
@@ -91,6 +91,7 @@ macro_rules! change_args {
             }
         )*
 
+        #[cfg(not(target_arch = "wasm32"))]
         /// The JSON object of `method`'s arguments, encoded as the table says:
         /// a JSON method's object goes as it is (unchecked: tests send the
         /// contract what it must refuse), a borsh method's is read into its
@@ -110,6 +111,7 @@ macro_rules! change_args {
 }
 
 /// Arguments that cannot be encoded for their method.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArgsError {
     #[error("`{0}` is not a method of the contract")]
@@ -170,12 +172,8 @@ change_args! {
     }
     /// The registered backup service renews its attestation with its own key.
     ReattestBackupServiceArgs => REATTEST_BACKUP_SERVICE { attestation: Attestation, }
-    /// A node votes to switch the launch mode.
-    VoteLaunchModeArgs => VOTE_LAUNCH_MODE { mode: LaunchMode, }
-    /// A node votes to allow a backup-service image's measurements.
-    VoteAddMeasurementsArgs => VOTE_ADD_MEASUREMENTS { measurements: Measurements, }
-    /// A node votes to retire allowed measurements.
-    VoteRetireMeasurementsArgs => VOTE_RETIRE_MEASUREMENTS { measurements: Measurements, }
+    /// A node votes the launch mode, or to allow or retire measurements.
+    VoteLaunchArgs => VOTE_LAUNCH { vote: LaunchVote, }
     /// A node or backup service publishes its X25519 key for one session.
     PublishBackupEphemeralKeyArgs => PUBLISH_BACKUP_EPHEMERAL_KEY { session: Session, public_key: X25519PublicKey, }
     /// The backup service confirms it delivered the shares of `keyset`.

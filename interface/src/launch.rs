@@ -57,6 +57,20 @@ impl<'de> Deserialize<'de> for LaunchMode {
     }
 }
 
+/// A participant's vote of the hard launch, the one argument of `vote_launch`.
+/// JSON, externally tagged: `{"Mode": "Hard"}`, `{"AllowMeasurements": "<hex>"}`
+/// or `{"RetireMeasurements": "<hex>"}` (the hex of [`Measurements`]). Each kind
+/// has its own ballot round and events.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize)]
+pub enum LaunchVote {
+    /// Switch the launch mode.
+    Mode(LaunchMode),
+    /// Allow a backup-service image's measurements.
+    AllowMeasurements(Measurements),
+    /// Retire allowed measurements (their attestations stop counting at once).
+    RetireMeasurements(Measurements),
+}
+
 /// The measurements of a backup-service image, as voted by participants: the
 /// TD's firmware (MRTD) and its four runtime measurement registers. A quote
 /// matches an allowed record when all five are equal.

@@ -107,9 +107,8 @@ methods! {
     REATTEST_BACKUP_SERVICE = "reattest_backup_service", Change, [BackupService], 200;
     // The verifier's answer to a TDX attestation (private: the contract calls itself).
     ON_ATTESTATION_VERIFIED = "on_attestation_verified", Change, [Contract], crate::launch::ATTESTATION_CALLBACK_TGAS, Borsh;
-    VOTE_LAUNCH_MODE = "vote_launch_mode", Change, [Node], 30;
-    VOTE_ADD_MEASUREMENTS = "vote_add_measurements", Change, [Node], 30;
-    VOTE_RETIRE_MEASUREMENTS = "vote_retire_measurements", Change, [Node], 30;
+    // The launch mode and the allowed measurements: one method, one kind of vote each.
+    VOTE_LAUNCH = "vote_launch", Change, [Node], 30;
     CONCLUDE_RECOVERY = "conclude_recovery", Change, [Node], 30, Borsh;
     CANCEL_RECOVERY = "cancel_recovery", Change, [Operator, Node], 30;
     WITHDRAW_CANDIDATE_INFO = "withdraw_candidate_info", Change, [Node, Operator], 30;

@@ -8,7 +8,7 @@
 use mpc_interface::args::*;
 use mpc_interface::attestation::HexArray;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
-use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, Measurements};
+use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, LaunchVote, Measurements};
 use mpc_interface::methods::{self, Args, Kind};
 use mpc_interface::primitives::*;
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};
@@ -123,9 +123,7 @@ fn samples() -> Vec<(&'static str, Value)> {
             attestation: Some(dev_attestation()),
         }),
         sample(ReattestBackupServiceArgs { attestation: dev_attestation() }),
-        sample(VoteLaunchModeArgs { mode: LaunchMode::Hard }),
-        sample(VoteAddMeasurementsArgs { measurements: measurements() }),
-        sample(VoteRetireMeasurementsArgs { measurements: measurements() }),
+        sample(VoteLaunchArgs { vote: LaunchVote::Mode(LaunchMode::Hard) }),
         sample(PublishBackupEphemeralKeyArgs { session, public_key: X25519PublicKey([8; 32]) }),
         sample(ConfirmRecoveryDeliveryArgs { keyset: keyset() }),
         sample(ConcludeRecoveryArgs { keyset: keyset() }),
@@ -241,6 +239,21 @@ fn change_args__should_read_back_what_they_write_and_refuse_an_unknown_field() {
         assert_eq!(back, json, "{method}");
         assert!(refused, "{method} took an unknown field");
     }
+}
+
+#[test]
+fn launch_vote__should_be_externally_tagged_json() {
+    let hex = measurements().to_string();
+    let cases = [
+        (LaunchVote::Mode(LaunchMode::Hard), serde_json::json!({"Mode": "Hard"})),
+        (LaunchVote::AllowMeasurements(measurements()), serde_json::json!({ "AllowMeasurements": hex })),
+        (LaunchVote::RetireMeasurements(measurements()), serde_json::json!({ "RetireMeasurements": hex })),
+    ];
+    for (vote, json) in cases {
+        assert_eq!(serde_json::to_value(vote).unwrap(), json);
+        assert_eq!(serde_json::from_value::<LaunchVote>(json).unwrap(), vote);
+    }
+    assert!(serde_json::from_value::<LaunchVote>(serde_json::json!({"Mode": "Hard", "Other": 1})).is_err());
 }
 
 #[test]

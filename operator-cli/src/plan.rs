@@ -6,6 +6,7 @@ use crate::cli::{Command, NodeSigned, ResharingArgs, Target};
 use crate::error::InputError;
 use crate::near_cli::{self, Call, NearCommand, Signing};
 use crate::network::Network;
+use mpc_interface::launch::LaunchVote;
 use mpc_interface::methods::{self as m, Role};
 use mpc_interface::primitives::{DomainConfig, EpochId, Participant, ParticipantInfo, ThresholdParameters};
 use serde_json::json;
@@ -72,16 +73,12 @@ pub fn plan(network: &Network, command: &Command) -> Result<Vec<NearCommand>, In
         Command::VoteCancelRecovery(n) => one(near_cli::call(network, node(n, m::CANCEL_RECOVERY, json!({})))?),
         Command::ProposeResharing(a) | Command::VoteResharing(a) => resharing(network, a).map(|c| vec![c]),
         Command::WithdrawCandidate(n) => one(near_cli::call(network, node(n, m::WITHDRAW_CANDIDATE_INFO, json!({})))?),
-        Command::VoteLaunchMode(a) => {
-            one(near_cli::call(network, node(&a.node, m::VOTE_LAUNCH_MODE, json!({ "mode": a.mode })))?)
+        Command::VoteLaunchMode(a) => launch_vote(network, &a.node, LaunchVote::Mode(a.mode)),
+        Command::VoteAddMeasurements(a) => {
+            launch_vote(network, &a.node, LaunchVote::AllowMeasurements(a.measurements))
         }
-        Command::VoteAddMeasurements(a) | Command::VoteRetireMeasurements(a) => {
-            let method = if matches!(command, Command::VoteAddMeasurements(_)) {
-                m::VOTE_ADD_MEASUREMENTS
-            } else {
-                m::VOTE_RETIRE_MEASUREMENTS
-            };
-            one(near_cli::call(network, node(&a.node, method, json!({ "measurements": a.measurements })))?)
+        Command::VoteRetireMeasurements(a) => {
+            launch_vote(network, &a.node, LaunchVote::RetireMeasurements(a.measurements))
         }
         Command::State(c) => one(near_cli::view(network, c.contract.as_str(), m::STATE, json!({}))?),
         Command::Recovery(c) => one(near_cli::view(network, c.contract.as_str(), m::RECOVERY, json!({}))?),
@@ -116,6 +113,11 @@ fn operator<'a>(target: &'a Target, method: &'static str, args: serde_json::Valu
 fn node<'a>(signed: &'a NodeSigned, method: &'static str, args: serde_json::Value) -> Call<'a> {
     let signing = signed.key_file.clone().map_or(Signing::Keychain, Signing::KeyFile);
     Call { role: Role::Node, signing, ..operator(&signed.target, method, args) }
+}
+
+/// `vote_launch` with one kind of vote, signed by the node.
+fn launch_vote(network: &Network, signed: &NodeSigned, vote: LaunchVote) -> Result<Vec<NearCommand>, InputError> {
+    Ok(vec![near_cli::call(network, node(signed, m::VOTE_LAUNCH, json!({ "vote": vote })))?])
 }
 
 /// `vote_new_parameters` for the given participants: proposing and voting are the same call.

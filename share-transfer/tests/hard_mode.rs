@@ -11,10 +11,8 @@ use contract_tests::hard_mode::{dev_attestation, dev_attesting_network, switch_t
 use contract_tests::in_process::InProcessContract;
 use contract_tests::scenario::{account, backup_key, node_key, operator_key};
 use mpc_interface::launch::DEV_ATTESTATION_TTL_SECONDS;
-use mpc_interface::methods;
 use mpc_interface::recovery::BackupServiceInfo;
 use mpc_interface::AccountId;
-use serde_json::json;
 use share_transfer::contract::RegisteredBackupService;
 use share_transfer::mtls::{MtlsEndpoint, MtlsError};
 use share_transfer::web::{BackupServiceClient, WebConfig, WebError, WebNode};

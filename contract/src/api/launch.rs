@@ -1,4 +1,4 @@
-//! The hard launch: launch-mode and measurement votes, backup-service
+//! The hard launch: launch-mode and measurement votes (`vote_launch`), backup-service
 //! attestations (verified by the TEE verifier contract, then checked in a
 //! private callback) and the views that say whether a service is attested.
 
@@ -9,11 +9,10 @@ use crate::state::verified;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::attestation::{VERIFY_QUOTE, VERIFY_QUOTE_GAS};
 use mpc_interface::launch::{
-    Attestation, BackupAttestationView, LaunchMode, Measurements, PendingAttestation, ATTESTATION_CALLBACK_TGAS,
+    Attestation, BackupAttestationView, LaunchMode, LaunchVote, Measurements, PendingAttestation,
+    ATTESTATION_CALLBACK_TGAS,
 };
-use mpc_interface::methods::{
-    ON_ATTESTATION_VERIFIED, REATTEST_BACKUP_SERVICE, VOTE_ADD_MEASUREMENTS, VOTE_LAUNCH_MODE, VOTE_RETIRE_MEASUREMENTS,
-};
+use mpc_interface::methods::{ON_ATTESTATION_VERIFIED, REATTEST_BACKUP_SERVICE, VOTE_LAUNCH};
 use near_sdk::{env, near, AccountId, Gas, NearToken, PromiseIndex};
 use serde::{Deserialize, Serialize};
 
@@ -40,32 +39,20 @@ impl near_sdk::schemars::JsonSchema for ForwardedQuote {
 
 #[near]
 impl MpcContract {
-    /// A participant's node votes to switch the launch mode; the threshold switches it.
+    /// A participant's node votes the launch mode (`{"Mode": "Hard"}`), or to
+    /// allow (`{"AllowMeasurements": "<hex>"}`) or retire
+    /// (`{"RetireMeasurements": "<hex>"}`) a backup-service image's
+    /// measurements; each kind has its own ballot round, and the threshold decides.
     #[handle_result]
     #[deny_unknown_arguments]
-    pub fn vote_launch_mode(&mut self, mode: LaunchMode) -> Result<(), Error> {
-        let voter = node_voter(&self.registry, VOTE_LAUNCH_MODE)?;
-        let step = launch::vote_mode(&mut self.launch, &mut self.registry, &voter, mode)?;
-        self.apply(step);
-        Ok(())
-    }
-
-    /// A participant's node votes to allow a backup-service image's measurements.
-    #[handle_result]
-    #[deny_unknown_arguments]
-    pub fn vote_add_measurements(&mut self, measurements: Measurements) -> Result<(), Error> {
-        let voter = node_voter(&self.registry, VOTE_ADD_MEASUREMENTS)?;
-        let step = launch::vote_measurements(&mut self.launch, &mut self.registry, &voter, measurements, true)?;
-        self.apply(step);
-        Ok(())
-    }
-
-    /// A participant's node votes to retire allowed measurements.
-    #[handle_result]
-    #[deny_unknown_arguments]
-    pub fn vote_retire_measurements(&mut self, measurements: Measurements) -> Result<(), Error> {
-        let voter = node_voter(&self.registry, VOTE_RETIRE_MEASUREMENTS)?;
-        let step = launch::vote_measurements(&mut self.launch, &mut self.registry, &voter, measurements, false)?;
+    pub fn vote_launch(&mut self, vote: LaunchVote) -> Result<(), Error> {
+        let voter = node_voter(&self.registry, VOTE_LAUNCH)?;
+        let (launch, registry) = (&mut self.launch, &mut self.registry);
+        let step = match vote {
+            LaunchVote::Mode(mode) => launch::vote_mode(launch, registry, &voter, mode)?,
+            LaunchVote::AllowMeasurements(m) => launch::vote_measurements(launch, registry, &voter, m, true)?,
+            LaunchVote::RetireMeasurements(m) => launch::vote_measurements(launch, registry, &voter, m, false)?,
+        };
         self.apply(step);
         Ok(())
     }

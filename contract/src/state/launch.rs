@@ -44,7 +44,7 @@ fn borsh_of(value: &impl borsh::BorshSerialize) -> Vec<u8> {
     borsh::to_vec(value).expect("borsh of a vote")
 }
 
-/// `vote_launch_mode`: `Hard` needs a way to attest (a verifier or dev attestations).
+/// `vote_launch` with `Mode`: `Hard` needs a way to attest (a verifier or dev attestations).
 pub fn vote_mode(
     launch: &mut LaunchSettings,
     registry: &mut Registry,
@@ -64,7 +64,7 @@ pub fn vote_mode(
     Ok(Step::stay(vec![Event::LaunchModeChanged { mode }]))
 }
 
-/// `vote_add_measurements` (`allow`) and `vote_retire_measurements`: a record
+/// `vote_launch` with `AllowMeasurements` (`allow`) or `RetireMeasurements`: a record
 /// joins the allowed ones, or leaves them (its attestations stop counting at once).
 pub fn vote_measurements(
     launch: &mut LaunchSettings,

@@ -14,7 +14,7 @@ pub struct LaunchSettings {
     pub tee_verifier: Option<AccountId>,
     /// Whether development attestations are accepted (set at `init`, never by default).
     pub allow_dev_attestation: bool,
-    /// Ballot rounds of `vote_launch_mode`, `vote_add_measurements` and `vote_retire_measurements`.
+    /// Ballot rounds of `vote_launch`'s three kinds: mode, allow and retire measurements.
     pub mode_round: u64,
     pub add_round: u64,
     pub retire_round: u64,
