@@ -11,7 +11,8 @@ use mpc_interface::primitives::{
 use sha2::{Digest, Sha256};
 
 pub use crate::test_network::{
-    key_bytes, provision, refused, refused_by_chain, role_key, Observable, OutcomeExt, TestNetwork, KEY_ALLOWANCE,
+    encoded, key_bytes, provision, refused, refused_by_chain, role_key, Observable, OutcomeExt, TestNetwork,
+    KEY_ALLOWANCE,
 };
 
 pub const CONTRACT: &str = "mpc-contract.near";

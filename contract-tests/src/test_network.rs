@@ -124,10 +124,13 @@ impl TestNetwork {
         method: &str,
         args: Value,
     ) -> ExecutionOutcome {
-        let args = mpc_interface::args::encode_json(method, args)
-            .unwrap_or_else(|e| panic!("a test's arguments for `{method}`: {e}"))
-            .to_bytes();
-        self.signed_call_bytes(account, key, deposit, method, args)
+        self.signed_call_bytes(account, key, deposit, method, encoded(method, args))
+    }
+
+    /// A call from `account`'s node key to an archived release, whose methods all take JSON.
+    pub fn archived_node_call(&mut self, account: &str, method: &str, args: Value) -> ExecutionOutcome {
+        let json = serde_json::to_vec(&args).expect("JSON of a JSON value");
+        self.signed_call_bytes(account, &node_key(account), 0, method, json)
     }
 
     /// [`Self::signed_call`] with the call's bytes as they are: no encoding.
@@ -246,6 +249,14 @@ impl TestNetwork {
             "verifying_shares": verifying_shares(&domain(domain_id), epoch, ids),
         })
     }
+}
+
+/// The bytes of `method`'s arguments, given as their JSON object: encoded as
+/// the method table says (a borsh method's object goes through its argument type).
+pub fn encoded(method: &str, args: Value) -> Vec<u8> {
+    mpc_interface::args::encode_json(method, args)
+        .unwrap_or_else(|e| panic!("a test's arguments for `{method}`: {e}"))
+        .to_bytes()
 }
 
 /// Runs `call`, asserts it fails with `code` and `fragment`, and that it changed nothing.

@@ -272,7 +272,7 @@ fn recovery_steps__should_refuse_the_wrong_caller_key_deposit_or_keyset() {
     refused(&mut net, "Unauthorized", "predecessor relay.near differs from signer node1.near", |n| {
         n.harness_mut().call(
             local_chain::ContractCall::new(CONCLUDE_RECOVERY)
-                .args(json!({"keyset": keyset(0)}))
+                .args_raw(encoded(CONCLUDE_RECOVERY, json!({"keyset": keyset(0)})))
                 .by("relay.near")
                 .signer(&lost())
                 .signer_pk(key_bytes(&new_node_key(&lost()))),

@@ -17,7 +17,7 @@ const N: usize = 4;
 fn old_network_at_epoch_1() -> TestNetwork {
     let mut net = TestNetwork::running(pre_recovery_wasm(), N);
     let newcomer = account(N);
-    net.node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
+    net.archived_node_call(&newcomer, SUBMIT_PARTICIPANT_INFO, json!({"info": info(&newcomer, 0)})).expect_ok();
     let mut proposal = parameters(N);
     proposal.participants.push(Participant {
         account_id: newcomer.parse().unwrap(),
@@ -26,16 +26,16 @@ fn old_network_at_epoch_1() -> TestNetwork {
     });
     proposal.threshold = ThresholdParameters::min_threshold(N as u64 + 1);
     for i in 0..=N {
-        net.node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
+        net.archived_node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
     }
     for domain in 0..2 {
         for i in 0..=N {
             let args = net.vote_reshared_args(1, domain);
-            net.node_call(&account(i), VOTE_RESHARED, args).expect_ok();
+            net.archived_node_call(&account(i), VOTE_RESHARED, args).expect_ok();
         }
     }
     let late = "late.near";
-    net.node_call(late, SUBMIT_PARTICIPANT_INFO, json!({"info": info(late, 0)})).expect_ok();
+    net.archived_node_call(late, SUBMIT_PARTICIPANT_INFO, json!({"info": info(late, 0)})).expect_ok();
     net
 }
 
@@ -104,7 +104,7 @@ fn migrated_contract__should_run_a_full_recovery() {
     net.harness_mut()
         .call(
             ContractCall::new(CONCLUDE_RECOVERY)
-                .args(json!({"keyset": keyset}))
+                .args_raw(encoded(CONCLUDE_RECOVERY, json!({"keyset": keyset})))
                 .by(&lost)
                 .signer_pk(key_bytes(&new_node_key(&lost))),
         )

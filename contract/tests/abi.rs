@@ -49,6 +49,24 @@ fn raw_views__should_be_only_state_participants_and_source_metadata() {
     assert_eq!(untyped, ["contract_source_metadata", "participants", "state"]);
 }
 
+#[test]
+fn abi_argument_encoding__should_be_the_method_tables_for_every_method() {
+    use mpc_interface::methods::{self, Args};
+    let functions = &contract_abi().body.functions;
+    for function in functions {
+        let row = methods::by_name(&function.name)
+            .unwrap_or_else(|| panic!("`{}` is in the ABI but not in the method table", function.name));
+        let abi = match function.params {
+            near_abi::AbiParameters::Json { .. } => Args::Json,
+            near_abi::AbiParameters::Borsh { .. } => Args::Borsh,
+        };
+        assert_eq!(abi, row.args, "`{}`: the contract's encoding against the table's", function.name);
+    }
+    for row in methods::ALL {
+        assert!(functions.iter().any(|f| f.name == row.name), "`{}` is in the table but not in the ABI", row.name);
+    }
+}
+
 /// The ABI, built once per test run.
 fn contract_abi() -> &'static AbiRoot {
     static ABI: OnceLock<AbiRoot> = OnceLock::new();
