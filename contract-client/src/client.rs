@@ -1,9 +1,9 @@
 use async_trait::async_trait;
+use mpc_interface::args::CallArgs;
 use mpc_interface::constants::Gas;
 use mpc_interface::errors::ErrorCode;
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::Role;
-use mpc_interface::args::CallArgs;
 use mpc_interface::AccountId;
 use serde_json::Value;
 use std::sync::Arc;
@@ -97,7 +97,13 @@ impl<C: ContractClient + ?Sized> ContractClient for Arc<C> {
         (**self).view_raw(method, args).await
     }
 
-    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(
+        &self,
+        method: &str,
+        args: CallArgs,
+        deposit: u128,
+        gas: Gas,
+    ) -> Result<CallOutcome, ClientError> {
         (**self).call_raw(method, args, deposit, gas).await
     }
 }

@@ -68,7 +68,13 @@ impl<C: ContractClient, H: Hook> ContractClient for Intercept<C, H> {
         self.hook.view(&self.inner, method, args).await
     }
 
-    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(
+        &self,
+        method: &str,
+        args: CallArgs,
+        deposit: u128,
+        gas: Gas,
+    ) -> Result<CallOutcome, ClientError> {
         self.hook.call(&self.inner, RawCall { method, args, deposit, gas }).await
     }
 }

@@ -390,7 +390,8 @@ async fn call__should_submit_a_transaction_signed_over_sha256_of_its_borsh() {
     .await;
     let client = client(&mock);
     let args = json!({"info": {"public_key": Ed25519PublicKey([4; 32])}});
-    let outcome = client.call_raw("register_backup_service", CallArgs::Json(args.clone()), 1, Gas::from_tgas(30)).await.unwrap();
+    let outcome =
+        client.call_raw("register_backup_service", CallArgs::Json(args.clone()), 1, Gas::from_tgas(30)).await.unwrap();
 
     // One query gives the nonce and the reference block: no `block` request.
     assert_eq!(mock.methods(), ["query", "send_tx"]);
@@ -495,7 +496,8 @@ async fn call__should_map_a_failed_transaction_to_a_contract_error_with_its_code
         Answer::Result(outcome_for(request, panicked("[WrongState] approve_recovery is allowed only in Recovery"), &[]))
     }))
     .await;
-    let err = client(&mock).call_raw("approve_recovery", CallArgs::Json(json!({})), 1, Gas::from_tgas(30)).await.unwrap_err();
+    let err =
+        client(&mock).call_raw("approve_recovery", CallArgs::Json(json!({})), 1, Gas::from_tgas(30)).await.unwrap_err();
     match &err {
         ClientError::Contract { method, code, message } => {
             assert_eq!(method, "approve_recovery");
@@ -564,7 +566,8 @@ async fn call__should_map_a_refused_access_key_to_a_key_error() {
             "data": {"TxExecutionError": {"InvalidTxError": {"InvalidAccessKeyError": {"MethodNameMismatch": {"method_name": "approve_recovery"}}}}}}))
     }))
     .await;
-    let err = client(&mock).call_raw("approve_recovery", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
+    let err =
+        client(&mock).call_raw("approve_recovery", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert!(matches!(&err, ClientError::Key(m) if m.contains("MethodNameMismatch")), "{err:?}");
     assert!(!err.is_retryable());
 }

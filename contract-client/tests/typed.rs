@@ -56,7 +56,13 @@ impl ContractClient for Recorder {
     async fn view_raw(&self, method: &str, _: Value) -> Result<Vec<u8>, ClientError> {
         Err(ClientError::contract(method, "the recorder has no views"))
     }
-    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(
+        &self,
+        method: &str,
+        args: CallArgs,
+        deposit: u128,
+        gas: Gas,
+    ) -> Result<CallOutcome, ClientError> {
         self.sent.lock().unwrap().push(Sent { method: method.to_owned(), args, deposit, gas });
         Ok(CallOutcome::default())
     }

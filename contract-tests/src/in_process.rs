@@ -170,8 +170,8 @@ impl ContractClient for InProcessClient {
         let account = self.signer.account_id.as_str();
         let call =
             ChainAction::FunctionCall { method: method.to_owned(), args: args.to_bytes(), gas: gas.as_gas(), deposit };
-        let tx =
-            Transaction::new(account, SignerPk::from(&self.signer.public_key), self.contract.contract_id()).action(call);
+        let tx = Transaction::new(account, SignerPk::from(&self.signer.public_key), self.contract.contract_id())
+            .action(call);
         let outcome = self.contract.with_chain(|chain| {
             let outcome = chain.send(tx);
             chain.advance_blocks(1);

@@ -8,14 +8,14 @@
 //! propose and vote a resharing; withdraw a candidate; and the views. The contract's state
 //! is checked after each step.
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use clap::Parser;
 use contract_tests::scenario::{
     access_key, account, backup_identity, backup_key, domains, info, new_node_key, node_key, operator_key, tls_key,
     OutcomeExt, TestNetwork, CONTRACT, KEY_ALLOWANCE,
 };
 use contract_tests::wasm::{contract_wasm, contract_wasm_path};
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine as _;
 use local_chain::{AccessKeyPermission, ChainAction, LocalChain, SignerPk, Transaction, DEFAULT_BALANCE, ONE_NEAR};
 use mpc_interface::keys::AccessPublicKey;
 use mpc_interface::methods::{self, change_methods_for, Role};
@@ -89,13 +89,18 @@ impl Runbook {
                 assert_eq!(command.signing, Signing::View);
                 return self.net.chain.view(contract, method, serde_json::from_str(args).unwrap()).result;
             }
-            ["contract", "call-function", "as-transaction", contract, method, kind @ ("json-args" | "base64-args"), args, "prepaid-gas", gas, "attached-deposit", deposit, "sign-as", signer] => {
+            ["contract", "call-function", "as-transaction", contract, method, kind @ ("json-args" | "base64-args"), args, "prepaid-gas", gas, "attached-deposit", deposit, "sign-as", signer] =>
+            {
                 let args = match *kind {
                     "json-args" => args.as_bytes().to_vec(),
                     _ => BASE64.decode(args).unwrap_or_else(|e| panic!("base64-args of {method}: {e}")),
                 };
-                let call =
-                    ChainAction::FunctionCall { method: method.to_string(), args, gas: tgas(gas), deposit: yocto(deposit) };
+                let call = ChainAction::FunctionCall {
+                    method: method.to_string(),
+                    args,
+                    gas: tgas(gas),
+                    deposit: yocto(deposit),
+                };
                 Transaction::new(signer, self.signer(command, signer), contract).action(call)
             }
             ["contract", "deploy", contract, "use-file", wasm, "with-init-call", method, "json-args", args, "prepaid-gas", gas, "attached-deposit", deposit] => {

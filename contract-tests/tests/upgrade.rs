@@ -26,7 +26,8 @@ fn old_network_at_epoch_1() -> TestNetwork {
     });
     proposal.threshold = ThresholdParameters::min_threshold(N as u64 + 1);
     for i in 0..=N {
-        net.archived_node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal})).expect_ok();
+        net.archived_node_call(&account(i), VOTE_NEW_PARAMETERS, json!({"epoch_id": 1, "proposal": proposal}))
+            .expect_ok();
     }
     for domain in 0..2 {
         for i in 0..=N {

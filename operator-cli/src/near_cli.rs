@@ -207,7 +207,12 @@ pub fn deploy(
         "attached-deposit",
         &amount_text(Role::Contract.deposit()),
     ];
-    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain, comment: None })
+    Ok(NearCommand {
+        body: owned(&body),
+        network: network.name().to_owned(),
+        signing: Signing::Keychain,
+        comment: None,
+    })
 }
 
 /// A function-call access key for `role`, limited to exactly that role's methods.
@@ -237,7 +242,12 @@ pub fn add_key(
         "use-manually-provided-public-key",
         public_key,
     ];
-    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain, comment: None })
+    Ok(NearCommand {
+        body: owned(&body),
+        network: network.name().to_owned(),
+        signing: Signing::Keychain,
+        comment: None,
+    })
 }
 
 /// Removes an access key from `account`.
@@ -308,7 +318,10 @@ mod tests {
         assert_eq!(borsh::from_slice::<ConcludeRecoveryArgs>(&bytes).unwrap(), ConcludeRecoveryArgs { keyset });
         let printed = command.to_string();
         let (comment, line) = printed.split_once('\n').expect("a comment line above the command");
-        assert_eq!(comment, r#"# conclude_recovery takes borsh arguments; base64-args encodes: {"keyset":{"domains":[],"epoch_id":4}}"#);
+        assert_eq!(
+            comment,
+            r#"# conclude_recovery takes borsh arguments; base64-args encodes: {"keyset":{"domains":[],"epoch_id":4}}"#
+        );
         assert!(line.starts_with("near contract call-function"), "{line}");
         assert!(!args.iter().any(|a| a.starts_with('#')), "the comment is never passed to near-cli-rs");
     }

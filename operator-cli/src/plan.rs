@@ -74,9 +74,7 @@ pub fn plan(network: &Network, command: &Command) -> Result<Vec<NearCommand>, In
         Command::ProposeResharing(a) | Command::VoteResharing(a) => resharing(network, a).map(|c| vec![c]),
         Command::WithdrawCandidate(n) => one(near_cli::call(network, node(n, m::WITHDRAW_CANDIDATE_INFO, json!({})))?),
         Command::VoteLaunchMode(a) => launch_vote(network, &a.node, LaunchVote::Mode(a.mode)),
-        Command::VoteAddMeasurements(a) => {
-            launch_vote(network, &a.node, LaunchVote::AllowMeasurements(a.measurements))
-        }
+        Command::VoteAddMeasurements(a) => launch_vote(network, &a.node, LaunchVote::AllowMeasurements(a.measurements)),
         Command::VoteRetireMeasurements(a) => {
             launch_vote(network, &a.node, LaunchVote::RetireMeasurements(a.measurements))
         }

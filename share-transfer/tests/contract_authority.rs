@@ -260,7 +260,13 @@ impl ContractClient for Unreachable {
     async fn view_raw(&self, _: &str, _: serde_json::Value) -> Result<Vec<u8>, ClientError> {
         Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
     }
-    async fn call_raw(&self, _: &str, _: mpc_interface::args::CallArgs, _: u128, _: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(
+        &self,
+        _: &str,
+        _: mpc_interface::args::CallArgs,
+        _: u128,
+        _: Gas,
+    ) -> Result<CallOutcome, ClientError> {
         Err(ClientError::Rpc { endpoint: "http://127.0.0.1:9".into(), reason: "connection refused".into() })
     }
 }

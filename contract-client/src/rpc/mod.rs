@@ -343,7 +343,13 @@ impl ContractClient for RpcClient {
         }
     }
 
-    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(
+        &self,
+        method: &str,
+        args: CallArgs,
+        deposit: u128,
+        gas: Gas,
+    ) -> Result<CallOutcome, ClientError> {
         let described = args.to_string();
         let args = args.to_bytes();
         let key = self.access_key_state().await?;
