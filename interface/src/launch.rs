@@ -44,8 +44,7 @@ pub enum LaunchMode {
     Hard,
 }
 
-/// Read by hand from its name, as the derive would: serde's derived enum parser
-/// costs the MPC contract's wasm about 1.5 kB.
+/// Read by hand from its name, as the derive would: serde's derived enum parser costs the wasm about 1.5 kB.
 impl<'de> Deserialize<'de> for LaunchMode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = <String as Deserialize>::deserialize(d)?;
@@ -57,17 +56,12 @@ impl<'de> Deserialize<'de> for LaunchMode {
     }
 }
 
-/// A participant's vote of the hard launch, the one argument of `vote_launch`.
-/// JSON, externally tagged: `{"Mode": "Hard"}`, `{"AllowMeasurements": "<hex>"}`
-/// or `{"RetireMeasurements": "<hex>"}` (the hex of [`Measurements`]). Each kind
-/// has its own ballot round and events.
+/// The one argument of `vote_launch`, externally tagged: `{"Mode": "Hard"}`, `{"AllowMeasurements": "<hex>"}`
+/// or `{"RetireMeasurements": "<hex>"}` ([`Measurements`]' hex). Each kind has its own ballot round and events.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize)]
 pub enum LaunchVote {
-    /// Switch the launch mode.
     Mode(LaunchMode),
-    /// Allow a backup-service image's measurements.
     AllowMeasurements(Measurements),
-    /// Retire allowed measurements (their attestations stop counting at once).
     RetireMeasurements(Measurements),
 }
 
