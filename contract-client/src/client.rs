@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use mpc_interface::args::CallArgs;
+use mpc_interface::args::Encoded;
 use mpc_interface::constants::Gas;
 use mpc_interface::errors::ErrorCode;
 use mpc_interface::keys::AccessPublicKey;
@@ -82,8 +82,7 @@ pub trait ContractClient: Send + Sync {
     /// `args` are encoded already, as the method's row of the table says
     /// ([`mpc_interface::args::ChangeArgs::encode`]).
     /// Returns `Err(ClientError::Contract)` if it failed on chain.
-    async fn call_raw(&self, method: &str, args: CallArgs, deposit: u128, gas: Gas)
-        -> Result<CallOutcome, ClientError>;
+    async fn call_raw(&self, method: &str, args: Encoded, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError>;
 }
 
 /// A shared client is a client (so wrappers such as [`crate::Intercept`] take one).
@@ -97,13 +96,7 @@ impl<C: ContractClient + ?Sized> ContractClient for Arc<C> {
         (**self).view_raw(method, args).await
     }
 
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: CallArgs,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: Encoded, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         (**self).call_raw(method, args, deposit, gas).await
     }
 }

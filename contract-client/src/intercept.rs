@@ -3,7 +3,7 @@
 
 use crate::{CallOutcome, ClientError, ContractClient, Signer};
 use async_trait::async_trait;
-use mpc_interface::args::CallArgs;
+use mpc_interface::args::Encoded;
 use mpc_interface::constants::Gas;
 use serde_json::Value;
 
@@ -11,8 +11,8 @@ use serde_json::Value;
 #[derive(Clone, Debug)]
 pub struct RawCall<'a> {
     pub method: &'a str,
-    /// Encoded as the method's row of the table says; prints readably.
-    pub args: CallArgs,
+    /// As the method's row of the table says; prints readably.
+    pub args: Encoded,
     pub deposit: u128,
     pub gas: Gas,
 }
@@ -68,13 +68,7 @@ impl<C: ContractClient, H: Hook> ContractClient for Intercept<C, H> {
         self.hook.view(&self.inner, method, args).await
     }
 
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: CallArgs,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: Encoded, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         self.hook.call(&self.inner, RawCall { method, args, deposit, gas }).await
     }
 }

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use contract_client::{CallOutcome, ClientError, ContractClient, Hook, Intercept, MpcContractApi, RawCall, Signer};
-use mpc_interface::args::CallArgs;
+use mpc_interface::args::Encoded;
 use mpc_interface::constants::Gas;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
 use serde_json::{json, Value};
@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 /// Answers views with their method's name and counts the calls it receives.
 struct Inner {
     signer: Signer,
-    calls: Mutex<Vec<(String, CallArgs)>>,
+    calls: Mutex<Vec<(String, Encoded)>>,
 }
 
 fn inner() -> Arc<Inner> {
@@ -30,7 +30,7 @@ impl ContractClient for Inner {
     async fn view_raw(&self, method: &str, _: Value) -> Result<Vec<u8>, ClientError> {
         Ok(serde_json::to_vec(method).unwrap())
     }
-    async fn call_raw(&self, method: &str, args: CallArgs, _: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: Encoded, _: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         self.calls.lock().unwrap().push((method.to_owned(), args));
         Ok(CallOutcome { gas_burnt: gas.as_gas(), ..CallOutcome::default() })
     }
@@ -45,9 +45,9 @@ async fn intercept__should_forward_views_and_calls_unchanged_by_default() {
     let client = Intercept::new(inner.clone(), PassThrough);
     assert_eq!(client.signer(), inner.signer());
     assert_eq!(client.version().await.unwrap(), "version");
-    let outcome = client.call_raw("vote_pk", CallArgs::Borsh(vec![1, 2, 3]), 0, Gas::from_tgas(7)).await.unwrap();
+    let outcome = client.call_raw("vote_pk", Encoded::Borsh(vec![1, 2, 3]), 0, Gas::from_tgas(7)).await.unwrap();
     assert_eq!(outcome.gas_burnt, Gas::from_tgas(7).as_gas());
-    assert_eq!(*inner.calls.lock().unwrap(), vec![("vote_pk".to_owned(), CallArgs::Borsh(vec![1, 2, 3]))]);
+    assert_eq!(*inner.calls.lock().unwrap(), vec![("vote_pk".to_owned(), Encoded::Borsh(vec![1, 2, 3]))]);
 }
 
 /// Fails every call before it is forwarded; replaces every view's answer after.
@@ -98,5 +98,5 @@ async fn intercept__should_let_the_hook_forward_a_call_twice() {
     client.vote_cancel_resharing().await.unwrap();
     let calls = inner.calls.lock().unwrap().clone();
     assert_eq!(calls.len(), 2);
-    assert!(calls.iter().all(|(m, args)| m == "vote_cancel_resharing" && *args == CallArgs::Json(json!({}))));
+    assert!(calls.iter().all(|(m, args)| m == "vote_cancel_resharing" && *args == Encoded::Json(json!({}))));
 }

@@ -16,7 +16,7 @@ use contract_client::{
     ClientError, ContractClient, Credentials, CredentialsError, MpcContractApi, RpcClient, RpcConfig, TlsRoots,
 };
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
-use mpc_interface::args::CallArgs;
+use mpc_interface::args::Encoded;
 use mpc_interface::constants::Gas;
 use mpc_interface::errors::ErrorCode;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey};
@@ -391,7 +391,7 @@ async fn call__should_submit_a_transaction_signed_over_sha256_of_its_borsh() {
     let client = client(&mock);
     let args = json!({"info": {"public_key": Ed25519PublicKey([4; 32])}});
     let outcome =
-        client.call_raw("register_backup_service", CallArgs::Json(args.clone()), 1, Gas::from_tgas(30)).await.unwrap();
+        client.call_raw("register_backup_service", Encoded::Json(args.clone()), 1, Gas::from_tgas(30)).await.unwrap();
 
     // One query gives the nonce and the reference block: no `block` request.
     assert_eq!(mock.methods(), ["query", "send_tx"]);
@@ -434,8 +434,8 @@ async fn call__should_never_reuse_a_nonce_the_chain_has_not_counted_yet() {
     // in flight): the second call must not sign with 42 again.
     let mock = mock(chain(|request| Answer::Result(outcome_for(request, json!({"SuccessValue": ""}), &[])))).await;
     let client = client(&mock);
-    client.call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap();
-    client.call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap();
+    client.call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap();
+    client.call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap();
     let nonces: Vec<u64> = sent_transactions(&mock).iter().map(|t| t.nonce).collect();
     assert_eq!(nonces, [CHAIN_NONCE + 1, CHAIN_NONCE + 2]);
 }
@@ -450,7 +450,7 @@ async fn call__should_fall_back_to_broadcast_tx_commit_when_send_tx_is_unknown()
         _ => Answer::Result(outcome_for(request, json!({"SuccessValue": BASE64.encode(b"1")}), &[])),
     }))
     .await;
-    let outcome = client(&mock).call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap();
+    let outcome = client(&mock).call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap();
     assert_eq!(outcome.value, b"1");
     assert_eq!(mock.methods(), ["query", "send_tx", "broadcast_tx_commit"]);
     let txs = sent_transactions(&mock);
@@ -475,7 +475,7 @@ async fn call__should_look_the_transaction_up_by_hash_after_a_timeout_instead_of
     }))
     .await;
     let client = client(&mock);
-    let outcome = client.call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap();
+    let outcome = client.call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap();
     assert_eq!(mock.methods(), ["query", "send_tx", "tx"]);
     let lookup = &mock.requests()[2]["params"];
     assert_eq!(lookup["tx_hash"].as_str(), outcome.transaction.as_deref());
@@ -497,7 +497,7 @@ async fn call__should_map_a_failed_transaction_to_a_contract_error_with_its_code
     }))
     .await;
     let err =
-        client(&mock).call_raw("approve_recovery", CallArgs::Json(json!({})), 1, Gas::from_tgas(30)).await.unwrap_err();
+        client(&mock).call_raw("approve_recovery", Encoded::Json(json!({})), 1, Gas::from_tgas(30)).await.unwrap_err();
     match &err {
         ClientError::Contract { method, code, message } => {
             assert_eq!(method, "approve_recovery");
@@ -518,7 +518,7 @@ async fn call__should_fail_when_any_receipt_failed_even_if_the_final_status_is_s
         Answer::Result(outcome)
     }))
     .await;
-    let err = client(&mock).call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
+    let err = client(&mock).call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert!(matches!(err, ClientError::Contract { code: Some(ErrorCode::Storage), .. }), "{err:?}");
 }
 
@@ -530,7 +530,7 @@ async fn call__should_not_report_success_for_an_outcome_that_is_not_final() {
         Answer::Result(outcome)
     }))
     .await;
-    let err = client(&mock).call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
+    let err = client(&mock).call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert_transport(&err, "not final");
 }
 
@@ -542,7 +542,7 @@ async fn call__should_refuse_an_outcome_for_another_transaction() {
         Answer::Result(outcome)
     }))
     .await;
-    let err = client(&mock).call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
+    let err = client(&mock).call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert_transport(&err, "not ");
 }
 
@@ -554,7 +554,7 @@ async fn call__should_map_a_stale_nonce_to_a_retryable_error() {
             "data": {"TxExecutionError": {"InvalidTxError": {"InvalidNonce": {"tx_nonce": 42, "ak_nonce": 50}}}}}))
     }))
     .await;
-    let err = client(&mock).call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
+    let err = client(&mock).call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert_transport(&err, "InvalidNonce");
 }
 
@@ -567,7 +567,7 @@ async fn call__should_map_a_refused_access_key_to_a_key_error() {
     }))
     .await;
     let err =
-        client(&mock).call_raw("approve_recovery", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
+        client(&mock).call_raw("approve_recovery", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert!(matches!(&err, ClientError::Key(m) if m.contains("MethodNameMismatch")), "{err:?}");
     assert!(!err.is_retryable());
 }
@@ -579,7 +579,7 @@ async fn call__should_report_an_unknown_access_key_as_a_key_error_before_signing
             "cause": {"name": "UNKNOWN_ACCESS_KEY", "info": {"public_key": format!("ed25519:{}", hash58(9)), "block_height": 1, "block_hash": hash58(1)}}}))
     })
     .await;
-    let err = client(&mock).call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
+    let err = client(&mock).call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert!(matches!(&err, ClientError::Key(m) if m.contains(SIGNER)), "{err:?}");
     assert_eq!(mock.methods(), ["query"]);
 }
@@ -595,7 +595,7 @@ async fn view_and_call__should_be_retryable_transport_errors_when_the_server_is_
     let client = RpcClient::new(config(format!("http://{addr}")), credentials()).unwrap();
     assert_transport(&client.view_raw("state", json!({})).await.unwrap_err(), "cannot connect");
     assert_transport(
-        &client.call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err(),
+        &client.call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err(),
         "cannot connect",
     );
 }
@@ -620,7 +620,7 @@ async fn view__should_be_a_transport_error_when_the_answer_is_garbage() {
 #[tokio::test]
 async fn call__should_be_a_transport_error_when_send_tx_answers_garbage_and_the_lookup_fails() {
     let mock = mock(chain(|_| Answer::Raw(200, "garbage".into()))).await;
-    let err = client(&mock).call_raw("vote_pk", CallArgs::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
+    let err = client(&mock).call_raw("vote_pk", Encoded::Json(json!({})), 0, Gas::from_tgas(30)).await.unwrap_err();
     assert_transport(&err, "may still execute");
     assert_eq!(mock.methods(), ["query", "send_tx", "tx", "tx"]);
 }

@@ -22,7 +22,7 @@ use std::sync::Mutex;
 #[derive(Clone, Debug)]
 struct Sent {
     method: String,
-    args: CallArgs,
+    args: Encoded,
     deposit: u128,
     gas: Gas,
 }
@@ -56,13 +56,7 @@ impl ContractClient for Recorder {
     async fn view_raw(&self, method: &str, _: Value) -> Result<Vec<u8>, ClientError> {
         Err(ClientError::contract(method, "the recorder has no views"))
     }
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: CallArgs,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: Encoded, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         self.sent.lock().unwrap().push(Sent { method: method.to_owned(), args, deposit, gas });
         Ok(CallOutcome::default())
     }
@@ -165,19 +159,19 @@ async fn typed_calls__should_send_the_arguments_as_their_interface_type() {
     let event = KeyEventId { epoch_id: EpochId(2), domain_id: DomainId(1) };
     let key = DomainPublicKey::Ed25519(Ed25519PublicKey([4; 32]));
     client.vote_pk(event, &key, &[key]).await.unwrap();
-    let CallArgs::Borsh(bytes) = client.last().args else { panic!("vote_pk sends borsh") };
+    let Encoded::Borsh(bytes) = client.last().args else { panic!("vote_pk sends borsh") };
     let sent: VotePkArgs = borsh::from_slice(&bytes).unwrap();
     assert_eq!(sent, VotePkArgs { key_event_id: event, public_key: key, verifying_shares: vec![key] });
 
     client.submit_participant_recovery_info(Role::Node, &info(), None).await.unwrap();
     let sent = client.last();
     assert_eq!(sent.deposit, 0, "a node's function-call key attaches nothing");
-    let CallArgs::Json(json) = sent.args else { panic!("submit_participant_recovery_info sends JSON") };
+    let Encoded::Json(json) = sent.args else { panic!("submit_participant_recovery_info sends JSON") };
     let sent: SubmitParticipantRecoveryInfoArgs = serde_json::from_value(json).unwrap();
     assert_eq!(sent, SubmitParticipantRecoveryInfoArgs { info: info(), node_public_key: None });
 
     client.storage_withdraw(None).await.unwrap();
-    assert_eq!(client.last().args, CallArgs::Json(serde_json::json!({ "amount": null })));
+    assert_eq!(client.last().args, Encoded::Json(serde_json::json!({ "amount": null })));
 }
 
 #[tokio::test]
@@ -218,7 +212,7 @@ async fn launch_votes__should_each_send_vote_launch_with_their_kind() {
     let sent = client.sent();
     assert!(sent.iter().all(|s| s.method == methods::VOTE_LAUNCH && s.deposit == 0));
     let args: Vec<_> = sent.into_iter().map(|s| s.args).collect();
-    assert_eq!(args, expected.map(CallArgs::Json).to_vec());
+    assert_eq!(args, expected.map(Encoded::Json).to_vec());
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use crate::test_network::KEY_ALLOWANCE;
 use async_trait::async_trait;
 use contract_client::{CallOutcome, ClientError, ContractClient, Signer};
 use local_chain::{AccessKey, ChainAction, Harness, LocalChain, SignerPk, Transaction, TransactionError};
-use mpc_interface::args::CallArgs;
+use mpc_interface::args::Encoded;
 use mpc_interface::constants::Gas;
 use mpc_interface::keys::AccessPublicKey;
 use std::sync::{Arc, Mutex};
@@ -160,13 +160,7 @@ impl ContractClient for InProcessClient {
         outcome.result.map_err(|message| ClientError::contract(method, message))
     }
 
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: CallArgs,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: Encoded, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         let account = self.signer.account_id.as_str();
         let call =
             ChainAction::FunctionCall { method: method.to_owned(), args: args.to_bytes(), gas: gas.as_gas(), deposit };

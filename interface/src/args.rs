@@ -30,47 +30,47 @@ pub trait ChangeArgs: Serialize + BorshSerialize {
     }
 
     /// These arguments encoded as the method's row of the table says.
-    fn encode(&self) -> CallArgs {
+    fn encode(&self) -> Encoded {
         match Self::method().args {
-            Args::Json => CallArgs::Json(serde_json::to_value(self).expect("argument types serialise to JSON")),
-            Args::Borsh => CallArgs::Borsh(borsh::to_vec(self).expect("argument types serialise to borsh")),
+            Args::Json => Encoded::Json(serde_json::to_value(self).expect("argument types serialise to JSON")),
+            Args::Borsh => Encoded::Borsh(borsh::to_vec(self).expect("argument types serialise to borsh")),
         }
     }
 }
 
 /// A call's arguments on their way to the contract, encoded.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub enum CallArgs {
+pub enum Encoded {
     /// A JSON object (the method's row says [`Args::Json`]).
     Json(serde_json::Value),
     /// The parameters as a borsh tuple (the row says [`Args::Borsh`]).
     Borsh(Vec<u8>),
 }
 
-impl CallArgs {
+impl Encoded {
     /// The bytes a function call carries.
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
-            CallArgs::Json(value) => serde_json::to_vec(value).expect("JSON of a JSON value"),
-            CallArgs::Borsh(bytes) => bytes.clone(),
+            Encoded::Json(value) => serde_json::to_vec(value).expect("JSON of a JSON value"),
+            Encoded::Borsh(bytes) => bytes.clone(),
         }
     }
 
     pub fn encoding(&self) -> Args {
         match self {
-            CallArgs::Json(_) => Args::Json,
-            CallArgs::Borsh(_) => Args::Borsh,
+            Encoded::Json(_) => Args::Json,
+            Encoded::Borsh(_) => Args::Borsh,
         }
     }
 }
 
 /// For logs: the JSON text, or the length of a borsh encoding (its bytes say
 /// nothing to a reader).
-impl fmt::Display for CallArgs {
+impl fmt::Display for Encoded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CallArgs::Json(value) => write!(f, "{value}"),
-            CallArgs::Borsh(bytes) => write!(f, "borsh, {} bytes", bytes.len()),
+            Encoded::Json(value) => write!(f, "{value}"),
+            Encoded::Borsh(bytes) => write!(f, "borsh, {} bytes", bytes.len()),
         }
     }
 }
@@ -96,10 +96,10 @@ macro_rules! change_args {
         /// a JSON method's object goes as it is (unchecked: tests send the
         /// contract what it must refuse), a borsh method's is read into its
         /// argument type, then borsh-encoded.
-        pub fn encode_json(method: &str, json: serde_json::Value) -> Result<CallArgs, ArgsError> {
+        pub fn encode_json(method: &str, json: serde_json::Value) -> Result<Encoded, ArgsError> {
             let row = methods::by_name(method).ok_or_else(|| ArgsError::UnknownMethod(method.to_owned()))?;
             if row.args == Args::Json {
-                return Ok(CallArgs::Json(json));
+                return Ok(Encoded::Json(json));
             }
             let typed = |e: serde_json::Error| ArgsError::Json { method: row.name, reason: e.to_string() };
             match row.name {

@@ -9,7 +9,7 @@ use mpc_interface::args::*;
 use mpc_interface::attestation::HexArray;
 use mpc_interface::keys::{AccessPublicKey, Ed25519PublicKey, X25519PublicKey};
 use mpc_interface::launch::{Attestation, DevAttestation, LaunchMode, LaunchVote, Measurements};
-use mpc_interface::methods::{self, Args, Kind};
+use mpc_interface::methods::{self, Args, Kind, Method};
 use mpc_interface::primitives::*;
 use mpc_interface::recovery::{BackupServiceInfo, Session, SessionKind};
 use serde_json::Value;
@@ -135,6 +135,12 @@ fn samples() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// The table's methods that `keep` keeps, but the verifier's callback: the
+/// contract calls it itself (with borsh), never a client.
+fn client_methods(keep: impl Fn(&Method) -> bool) -> BTreeSet<&'static str> {
+    methods::ALL.iter().filter(|m| m.name != methods::ON_ATTESTATION_VERIFIED && keep(m)).map(|m| m.name).collect()
+}
+
 #[test]
 fn parameter_names__should_read_a_signature_with_generics_and_a_receiver() {
     let names = parameter_names("&mut self, b: Vec<(u8, u8)>, #[serializer(borsh)] a: Option<[u8; 2]>) -> R {");
@@ -147,12 +153,7 @@ fn change_args__should_exist_once_for_every_change_method() {
     let typed: Vec<_> = samples().into_iter().map(|(method, _)| method).collect();
     let unique: BTreeSet<_> = typed.iter().copied().collect();
     assert_eq!(unique.len(), typed.len(), "a method has two argument types");
-    // The verifier's callback takes borsh from the contract itself, never a client's JSON.
-    let changes: BTreeSet<_> = methods::ALL
-        .iter()
-        .filter(|m| m.kind == Kind::Change && m.name != methods::ON_ATTESTATION_VERIFIED)
-        .map(|m| m.name)
-        .collect();
+    let changes = client_methods(|m| m.kind == Kind::Change);
     assert_eq!(unique, changes, "every change method of the table needs one argument type in args.rs");
 }
 
@@ -181,11 +182,7 @@ fn borsh_change_args__should_declare_their_fields_in_the_contracts_parameter_ord
         fields(ConcludeRecoveryArgs { keyset: keyset() }),
     ];
     let listed: BTreeSet<_> = borsh.iter().map(|(method, _)| *method).collect();
-    let table: BTreeSet<_> = methods::ALL
-        .iter()
-        .filter(|m| m.args == Args::Borsh && m.name != methods::ON_ATTESTATION_VERIFIED)
-        .map(|m| m.name)
-        .collect();
+    let table = client_methods(|m| m.args == Args::Borsh);
     assert_eq!(listed, table, "list here every method the table gives borsh arguments");
     for (method, fields) in borsh {
         let expected = contract.get(method).unwrap_or_else(|| panic!("the contract has no `pub fn {method}`"));
@@ -196,16 +193,16 @@ fn borsh_change_args__should_declare_their_fields_in_the_contracts_parameter_ord
 #[test]
 fn borsh_change_args__should_read_back_what_they_write() {
     let args = ConfirmRecoveryDeliveryArgs { keyset: keyset() };
-    let CallArgs::Borsh(bytes) = args.encode() else { panic!("confirm_recovery_delivery is a borsh method") };
+    let Encoded::Borsh(bytes) = args.encode() else { panic!("confirm_recovery_delivery is a borsh method") };
     assert_eq!(borsh::from_slice::<ConfirmRecoveryDeliveryArgs>(&bytes).unwrap(), args);
     let json = serde_json::to_value(&args).unwrap();
-    assert_eq!(encode_json(methods::CONFIRM_RECOVERY_DELIVERY, json).unwrap(), CallArgs::Borsh(bytes));
+    assert_eq!(encode_json(methods::CONFIRM_RECOVERY_DELIVERY, json).unwrap(), Encoded::Borsh(bytes));
 }
 
 #[test]
 fn encode_json__should_pass_json_methods_through_and_refuse_what_a_borsh_type_cannot_hold() {
     let anything = serde_json::json!({"tls_public_key": "not a key", "extra": 1});
-    assert_eq!(encode_json(methods::APPROVE_RECOVERY, anything.clone()).unwrap(), CallArgs::Json(anything));
+    assert_eq!(encode_json(methods::APPROVE_RECOVERY, anything.clone()).unwrap(), Encoded::Json(anything));
     let extra = serde_json::json!({"keyset": keyset(), "extra": 1});
     let err = encode_json(methods::CONCLUDE_RECOVERY, extra).unwrap_err();
     assert!(matches!(err, ArgsError::Json { method: methods::CONCLUDE_RECOVERY, .. }), "{err}");
@@ -215,8 +212,8 @@ fn encode_json__should_pass_json_methods_through_and_refuse_what_a_borsh_type_ca
 
 #[test]
 fn call_args__should_print_json_as_text_and_borsh_as_its_length() {
-    assert_eq!(CallArgs::Json(serde_json::json!({"a": 1})).to_string(), r#"{"a":1}"#);
-    assert_eq!(CallArgs::Borsh(vec![0; 41]).to_string(), "borsh, 41 bytes");
+    assert_eq!(Encoded::Json(serde_json::json!({"a": 1})).to_string(), r#"{"a":1}"#);
+    assert_eq!(Encoded::Borsh(vec![0; 41]).to_string(), "borsh, 41 bytes");
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::error::InputError;
 use crate::network::Network;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use mpc_interface::args::{encode_json, CallArgs};
+use mpc_interface::args::{encode_json, Encoded};
 use mpc_interface::methods::{self, Kind, Method, Role};
 use near_token::NearToken;
 use std::fmt;
@@ -126,8 +126,8 @@ pub fn call(network: &Network, call: Call) -> Result<NearCommand, InputError> {
     let encoded = encode_json(call.method, call.args)
         .map_err(|e| InputError::Invalid { what: "arguments", reason: e.to_string() })?;
     let (kind, text, comment) = match encoded {
-        CallArgs::Json(_) => ("json-args", shown, None),
-        CallArgs::Borsh(bytes) => {
+        Encoded::Json(_) => ("json-args", shown, None),
+        Encoded::Borsh(bytes) => {
             let comment = format!("{} takes borsh arguments; base64-args encodes: {shown}", call.method);
             ("base64-args", BASE64.encode(bytes), Some(comment))
         }

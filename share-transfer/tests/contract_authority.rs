@@ -263,7 +263,7 @@ impl ContractClient for Unreachable {
     async fn call_raw(
         &self,
         _: &str,
-        _: mpc_interface::args::CallArgs,
+        _: mpc_interface::args::Encoded,
         _: u128,
         _: Gas,
     ) -> Result<CallOutcome, ClientError> {

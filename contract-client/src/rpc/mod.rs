@@ -28,7 +28,7 @@ pub use transport::TlsRoots;
 
 use crate::{CallOutcome, ClientError, ContractClient, Signer};
 use async_trait::async_trait;
-use mpc_interface::args::CallArgs;
+use mpc_interface::args::Encoded;
 use mpc_interface::constants::Gas;
 use mpc_interface::AccountId;
 use near_jsonrpc_client::methods;
@@ -343,13 +343,7 @@ impl ContractClient for RpcClient {
         }
     }
 
-    async fn call_raw(
-        &self,
-        method: &str,
-        args: CallArgs,
-        deposit: u128,
-        gas: Gas,
-    ) -> Result<CallOutcome, ClientError> {
+    async fn call_raw(&self, method: &str, args: Encoded, deposit: u128, gas: Gas) -> Result<CallOutcome, ClientError> {
         let described = args.to_string();
         let args = args.to_bytes();
         let key = self.access_key_state().await?;
