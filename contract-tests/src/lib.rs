@@ -8,6 +8,7 @@
 //! // Operators hold a full-access key; their node and backup-service keys are function-call
 //! // keys with the method lists `mpc-operator` prints, added on first use.
 //! let mut net = TestNetwork::running(contract_wasm(), 4);
+//! // Arguments are given as JSON; the six borsh methods' JSON is encoded in borsh (method table).
 //! net.node_call(&account(0), "submit_participant_info", json!({ /* ... */ })).expect_ok();
 //! let state = net.state();
 //! // The contract itself, for receipts with any predecessor, raw storage, the clock:

@@ -13,7 +13,8 @@ pub enum PromiseResult {
 /// [`Harness::view_call`](crate::Harness::view_call)).
 ///
 /// ```ignore
-/// h.call(ContractCall::new("vote_pk").args(json!({"key": k})).by("alice.near").deposit(1));
+/// h.call(ContractCall::new("approve").args(json!({"key": k})).by("alice.near").deposit(1));
+/// h.call(ContractCall::new("confirm").args_borsh(&(epoch, keys)).by("alice.near"));
 /// ```
 #[derive(Clone, Debug)]
 pub struct ContractCall {
