@@ -15,6 +15,11 @@ use serde_json::{json, Value};
 
 const N: usize = 4;
 
+/// The bytes of `method`'s arguments, given as JSON, encoded as the method table says.
+fn encoded(method: &str, args: Value) -> Vec<u8> {
+    mpc_interface::args::encode_json(method, args).expect("arguments of the method's type").to_bytes()
+}
+
 fn workspace_file(path: &str) -> Vec<u8> {
     let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e} (build it with scripts/build-contract.sh)"))
@@ -130,13 +135,13 @@ async fn upgrade__should_keep_state_and_run_a_recovery_with_real_keys() -> anyho
         .into_result()?;
     backup
         .call(contract.id(), methods::CONFIRM_RECOVERY_DELIVERY)
-        .args_json(json!({"keyset": keyset()}))
+        .args(encoded(methods::CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset()})))
         .transact()
         .await?
         .into_result()?;
     new_node
         .call(contract.id(), methods::CONCLUDE_RECOVERY)
-        .args_json(json!({"keyset": keyset()}))
+        .args(encoded(methods::CONCLUDE_RECOVERY, json!({"keyset": keyset()})))
         .transact()
         .await?
         .into_result()?;
@@ -157,7 +162,7 @@ async fn function_call_keys__should_reach_their_methods_and_nothing_operator_onl
 
     // A node method works from the node's key.
     node.call(contract.id(), methods::SUBMIT_PARTICIPANT_INFO)
-        .args_json(json!({"info": info(0, 0)}))
+        .args(encoded(methods::SUBMIT_PARTICIPANT_INFO, json!({"info": info(0, 0)})))
         .transact()
         .await?
         .into_result()?;
@@ -177,7 +182,7 @@ async fn function_call_keys__should_reach_their_methods_and_nothing_operator_onl
     // The backup service's key reaches its own methods (refused by the contract's rules, not by the key).
     let confirm = backup
         .call(contract.id(), methods::CONFIRM_RECOVERY_DELIVERY)
-        .args_json(json!({"keyset": keyset()}))
+        .args(encoded(methods::CONFIRM_RECOVERY_DELIVERY, json!({"keyset": keyset()})))
         .transact()
         .await?;
     let failure = format!("{:?}", confirm.into_result().unwrap_err());
