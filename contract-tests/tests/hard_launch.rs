@@ -103,7 +103,7 @@ fn now_secs(net: &TestNetwork) -> u64 {
 }
 
 #[test]
-fn vote_launch_mode__should_switch_to_hard_at_the_threshold_with_an_event() {
+fn vote_launch__should_switch_the_mode_to_hard_at_the_threshold_with_an_event() {
     let mut net = network(false, true);
     assert_eq!(net.view_json(LAUNCH_MODE, json!({})), json!("Soft"));
     for i in 0..THRESHOLD - 1 {
@@ -127,7 +127,7 @@ fn vote_launch_mode__should_switch_to_hard_at_the_threshold_with_an_event() {
 }
 
 #[test]
-fn vote_launch_mode__should_refuse_hard_without_a_verifier_or_dev_attestations() {
+fn vote_launch__should_refuse_mode_hard_without_a_verifier_or_dev_attestations() {
     let mut net = network(false, false);
     refused(&mut net, "WrongState", "Hard mode needs a TEE verifier", |net| {
         net.node_call(&account(0), VOTE_LAUNCH, json!({"vote": {"Mode": "Hard"}}))
