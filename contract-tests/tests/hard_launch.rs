@@ -318,10 +318,11 @@ fn soft_mode__should_need_no_attestation_and_drop_one_for_replaced_keys() {
 
 // ---- TDX: the verifier's answer to the REAL sample quote, fed to the callback ----
 
-/// The verifier wasm's answer to the sample quote, at a time inside its window.
+/// The verifier wasm's answer to the sample quote, at a time inside its window:
+/// the borsh of a `VerifiedQuote`.
 fn sample_answer(sample: &Sample) -> (Vec<u8>, VerifiedQuote) {
     let out = verify(&mut verifier_at(sample.valid_at), sample.args_json());
-    (out.unwrap().to_vec(), out.json())
+    (out.unwrap().to_vec(), out.borsh())
 }
 
 fn callback(net: &mut TestNetwork, pending: &PendingAttestation, result: PromiseResult) -> ExecutionOutcome {
@@ -380,9 +381,25 @@ fn callback__should_refuse_a_verifier_failure_and_a_garbled_answer() {
     refused(&mut net, "AttestationRejected", "the verifier refused the quote", |net| {
         callback(net, &pending(&operator()), PromiseResult::Failed)
     });
-    refused(&mut net, "AttestationRejected", "the verifier's answer is not a verified report", |net| {
-        callback(net, &pending(&operator()), PromiseResult::Successful(b"{\"mrtd\":1}".to_vec()))
-    });
+    let (answer, report) = sample_answer(&sample);
+    let json = serde_json::to_vec(&report).unwrap();
+    let mut trailing = answer.clone();
+    trailing.push(0);
+    // Borsh of a VerifiedQuote starts with the TCB status: 0 to 7.
+    let mut unknown_status = answer.clone();
+    unknown_status[0] = 8;
+    for (garbled, reason) in [
+        (json, "JSON, from a verifier older than this contract"),
+        (answer[..answer.len() - 1].to_vec(), "not the borsh of a VerifiedQuote"),
+        (trailing, "not the borsh of a VerifiedQuote"),
+        (unknown_status, "not the borsh of a VerifiedQuote"),
+        (Vec::new(), "not the borsh of a VerifiedQuote"),
+    ] {
+        let message = format!("the verifier's answer is not a verified report: {reason}");
+        refused(&mut net, "AttestationRejected", &message, |net| {
+            callback(net, &pending(&operator()), PromiseResult::Successful(garbled))
+        });
+    }
     let before = net.observable();
     let call = Call::new(ON_ATTESTATION_VERIFIED).args_borsh(&pending(&operator())).by(&operator());
     let out = net.harness_mut().call(call.promise_results(vec![PromiseResult::Failed]));
@@ -400,7 +417,7 @@ fn callback__should_register_the_service_when_every_check_passes() {
     report.report_data = report_data_v1(&backup_identity(&operator()), &backup_key(&operator()));
     let mut net = tdx_network(&sample);
     allow(&mut net, Measurements::of(&report));
-    let answer = serde_json::to_vec(&report).unwrap();
+    let answer = borsh::to_vec(&report).unwrap();
     let out = callback(&mut net, &pending(&operator()), PromiseResult::Successful(answer.clone()));
     assert_eq!(out.expect_ok().events()[1]["event"], "backup_service_attested");
     assert!(out.gas_burnt < ATTESTATION_CALLBACK_GAS / 2, "the callback burnt {} gas", out.gas_burnt);
@@ -411,7 +428,7 @@ fn callback__should_register_the_service_when_every_check_passes() {
     // A TCB status outside the policy is refused.
     report.tcb_status = TcbStatus::OutOfDate;
     refused(&mut net, "AttestationRejected", "TCB status OutOfDate is refused", |net| {
-        callback(net, &pending(&operator()), PromiseResult::Successful(serde_json::to_vec(&report).unwrap()))
+        callback(net, &pending(&operator()), PromiseResult::Successful(borsh::to_vec(&report).unwrap()))
     });
     // So is a report whose collateral expired by the callback's block.
     set_clock(&mut net, sample.expires_at);

@@ -5,7 +5,6 @@
 use super::guards::{block_seconds, node_caller, node_voter, participant_or_candidate, verifier_answer, StorageMeter};
 use crate::errors::{Error, LaunchError};
 use crate::state::launch::{self, Report};
-use crate::state::verified;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::attestation::{VERIFY_QUOTE, VERIFY_QUOTE_GAS};
 use mpc_interface::launch::{
@@ -84,8 +83,7 @@ impl MpcContract {
     #[private]
     #[handle_result]
     pub fn on_attestation_verified(&mut self, #[serializer(borsh)] pending: PendingAttestation) -> Result<(), Error> {
-        let answer = verifier_answer()?;
-        let report = verified::read_report(&answer).map_err(|reason| LaunchError::UnreadableReport { reason })?;
+        let report = Report::verified(&verifier_answer()?)?;
         let now = block_seconds();
         let record = launch::check_report(&self.launch, &pending.service, &report, now)?;
         self.store_attestation(&pending, record)
