@@ -6,7 +6,8 @@
 //! collateral object is the JSON that `dcap-qvl` and Phala's/Intel's PCCS tools
 //! write (`QuoteCollateralV3`): PEM chains and JSON documents as strings, CRLs and
 //! signatures as lowercase hex. About 23 kB for a TDX quote. Unknown fields are
-//! refused, so a misspelt field never goes unnoticed.
+//! refused, so a misspelt field never goes unnoticed. The answer, a
+//! [`VerifiedQuote`], is borsh (its layout is in the README).
 
 use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use schemars::JsonSchema;
@@ -105,8 +106,9 @@ impl TcbStatus {
     ];
 }
 
-/// What `verify_quote` returns for a quote it accepted: the TD's measurements and
-/// report data, and how far Intel's collateral vouches for them.
+/// What `verify_quote` returns for a quote it accepted, in borsh: the TD's
+/// measurements and report data, and how far Intel's collateral vouches for them.
+/// (The serde forms serve clients that show it as JSON.)
 #[derive(
     Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
@@ -315,6 +317,38 @@ mod tests {
     fn verify_quote_args__should_refuse_unknown_fields() {
         let err = serde_json::from_str::<VerifyQuoteArgs>(r#"{"quote":"","extra":1}"#).unwrap_err();
         assert!(err.to_string().contains("unknown field `extra`"), "{err}");
+    }
+
+    /// The layout the README documents for readers without borsh.
+    #[test]
+    fn verified_quote__should_have_the_documented_borsh_layout() {
+        let quote = VerifiedQuote {
+            tcb_status: TcbStatus::SWHardeningNeeded,
+            advisory_ids: vec!["INTEL-SA-00837".into()],
+            mrtd: HexArray([0x91; 48]),
+            rtmr0: HexArray([0; 48]),
+            rtmr1: HexArray([1; 48]),
+            rtmr2: HexArray([2; 48]),
+            rtmr3: HexArray([3; 48]),
+            report_data: HexArray([0xab; 64]),
+            verified_at: 1_750_000_000,
+            collateral_expires_at: 1_752_919_235,
+        };
+        let bytes = borsh::to_vec(&quote).unwrap();
+        let mut expected = vec![1u8];
+        expected.extend_from_slice(&1u32.to_le_bytes());
+        expected.extend_from_slice(&14u32.to_le_bytes());
+        expected.extend_from_slice(b"INTEL-SA-00837");
+        for register in [0x91, 0, 1, 2, 3] {
+            expected.extend_from_slice(&[register; 48]);
+        }
+        expected.extend_from_slice(&[0xab; 64]);
+        expected.extend_from_slice(&1_750_000_000u64.to_le_bytes());
+        expected.extend_from_slice(&1_752_919_235u64.to_le_bytes());
+        assert_eq!(bytes, expected);
+        for (tag, (status, _)) in TcbStatus::NAMES.into_iter().enumerate() {
+            assert_eq!(borsh::to_vec(&status).unwrap(), [tag as u8], "{status:?}");
+        }
     }
 
     #[test]
