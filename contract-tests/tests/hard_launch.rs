@@ -442,14 +442,8 @@ fn register_with_a_tdx_quote__should_call_the_verifier_then_the_callback_and_sto
     let sample = Sample::up_to_date();
     let mut net = tdx_network(&sample);
     let before = net.observable();
-    let attestation = json!({"Tdx": sample.args_json()});
-    let call = Call::new(REGISTER_BACKUP_SERVICE)
-        .args(json!({"info": backup_info(&operator()), "attestation": attestation}))
-        .by(&operator())
-        .signer_pk(key_bytes(&operator_key(&operator())))
-        .deposit(OPERATOR_DEPOSIT)
-        .gas(by_name(REGISTER_BACKUP_SERVICE).unwrap().gas.as_gas());
-    let out = net.harness_mut().call(call);
+    let args = json!({"info": backup_info(&operator()), "attestation": {"Tdx": sample.args_json()}});
+    let out = net.harness_mut().call(operator_register(serde_json::to_vec(&args).unwrap()));
     out.expect_ok();
     assert!(net.observable() == before, "nothing is stored before the callback");
     assert_eq!(out.receipts.len(), 2, "{:?}", out.receipts);
@@ -466,13 +460,44 @@ fn register_with_a_tdx_quote__should_call_the_verifier_then_the_callback_and_sto
     };
     let (method, args, gas) = call_of(verifier);
     assert_eq!((method.as_str(), gas), (VERIFY_QUOTE, VERIFY_QUOTE_GAS.as_gas()));
-    let forwarded: Value = serde_json::from_slice(&args).unwrap();
-    assert_eq!(forwarded, sample.args_json(), "the quote reaches the verifier as the caller wrote it");
+    let written = serde_json::to_vec(&sample.args_json()).unwrap();
+    assert!(args == written, "the quote reaches the verifier as the caller wrote it");
     let (method, args, gas) = call_of(own);
     assert_eq!((method.as_str(), gas), (ON_ATTESTATION_VERIFIED, ATTESTATION_CALLBACK_GAS));
     assert_eq!(borsh::from_slice::<PendingAttestation>(&args).unwrap(), pending(&operator()));
     assert!(out.gas_used <= by_name(REGISTER_BACKUP_SERVICE).unwrap().gas.as_gas());
     eprintln!("register_backup_service with a TDX quote burnt {} Tgas", out.gas_burnt as f64 / 1e12);
+}
+
+/// `register_backup_service` from the operator's full-access key, with raw arguments.
+fn operator_register(args: Vec<u8>) -> Call {
+    Call::new(REGISTER_BACKUP_SERVICE)
+        .args_raw(args)
+        .by(&operator())
+        .signer_pk(key_bytes(&operator_key(&operator())))
+        .deposit(OPERATOR_DEPOSIT)
+        .gas(by_name(REGISTER_BACKUP_SERVICE).unwrap().gas.as_gas())
+}
+
+/// The verifier's argument is the caller's text, byte for byte, however it is
+/// laid out; a key spelt with escapes is refused rather than misread.
+#[test]
+fn register_with_a_tdx_quote__should_forward_the_callers_bytes_of_the_quote() {
+    let sample = Sample::up_to_date();
+    let mut net = tdx_network(&sample);
+    let quote = serde_json::to_string_pretty(&sample.args_json()).unwrap();
+    let info = serde_json::to_string(&backup_info(&operator())).unwrap();
+    let text = format!("{{ \"info\" : {info},\n \"attestation\" : {{ \"Tdx\" :\t{quote} }} }}");
+    let out = net.harness_mut().call(operator_register(text.into_bytes()));
+    out.expect_ok();
+    let [MockAction::FunctionCallWeight { args, .. }] = &out.receipts[0].actions[..] else {
+        panic!("expected the verifier's call, got {:?}", out.receipts[0].actions);
+    };
+    assert!(args == quote.as_bytes(), "forwarded {}", String::from_utf8_lossy(args));
+    let escaped = format!(r#"{{"info": {info}, "attestation": {{"Td\u0078": {quote}}}}}"#);
+    refused(&mut net, "InvalidArgument", "the TDX attestation was not found in the arguments", |net| {
+        net.harness_mut().call(operator_register(escaped.into_bytes()))
+    });
 }
 
 #[test]
