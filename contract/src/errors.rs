@@ -193,7 +193,9 @@ pub enum LaunchError {
     AttestationRequired,
     #[error("this contract takes no TDX attestation: it was initialised without a `tee_verifier`")]
     NoVerifier,
-    #[error("the TDX attestation was not found in the arguments: write the keys `attestation` and `Tdx` without escapes")]
+    #[error(
+        "the TDX attestation was not found in the arguments: write the keys `attestation` and `Tdx` without escapes"
+    )]
     QuoteNotFound,
     #[error("development attestations are refused: this contract was not initialised with `allow_dev_attestation`")]
     DevAttestationRefused,

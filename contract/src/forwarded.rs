@@ -103,7 +103,8 @@ pub fn tdx_quote(input: &[u8]) -> Option<&[u8]> {
 mod tests {
     use super::*;
 
-    const QUOTE: &str = r#"{ "quote" : "AAEC\"}]", "collateral": {"tcb_info": "{\"a\": [1, {\"b\": null}]}", "n": 12.5e3} }"#;
+    const QUOTE: &str =
+        r#"{ "quote" : "AAEC\"}]", "collateral": {"tcb_info": "{\"a\": [1, {\"b\": null}]}", "n": 12.5e3} }"#;
 
     #[test]
     fn tdx_quote__should_return_the_callers_bytes_wherever_the_key_is() {

@@ -319,10 +319,8 @@ mod tests {
         assert!(err.to_string().contains("unknown field `extra`"), "{err}");
     }
 
-    /// The layout the README documents for readers without borsh.
-    #[test]
-    fn verified_quote__should_have_the_documented_borsh_layout() {
-        let quote = VerifiedQuote {
+    fn verified_quote() -> VerifiedQuote {
+        VerifiedQuote {
             tcb_status: TcbStatus::SWHardeningNeeded,
             advisory_ids: vec!["INTEL-SA-00837".into()],
             mrtd: HexArray([0x91; 48]),
@@ -333,8 +331,13 @@ mod tests {
             report_data: HexArray([0xab; 64]),
             verified_at: 1_750_000_000,
             collateral_expires_at: 1_752_919_235,
-        };
-        let bytes = borsh::to_vec(&quote).unwrap();
+        }
+    }
+
+    /// The layout the README documents for readers without borsh.
+    #[test]
+    fn verified_quote__should_have_the_documented_borsh_layout() {
+        let bytes = borsh::to_vec(&verified_quote()).unwrap();
         let mut expected = vec![1u8];
         expected.extend_from_slice(&1u32.to_le_bytes());
         expected.extend_from_slice(&14u32.to_le_bytes());
@@ -353,20 +356,9 @@ mod tests {
 
     #[test]
     fn verified_quote__should_write_measurements_as_hex() {
-        let view = VerifiedQuote {
-            tcb_status: TcbStatus::UpToDate,
-            advisory_ids: vec!["INTEL-SA-00837".into()],
-            mrtd: HexArray([0x91; 48]),
-            rtmr0: HexArray([0; 48]),
-            rtmr1: HexArray([1; 48]),
-            rtmr2: HexArray([2; 48]),
-            rtmr3: HexArray([3; 48]),
-            report_data: HexArray([0xab; 64]),
-            verified_at: 1_750_000_000,
-            collateral_expires_at: 1_752_919_235,
-        };
+        let view = verified_quote();
         let json = serde_json::to_value(&view).unwrap();
-        assert_eq!(json["tcb_status"], "UpToDate");
+        assert_eq!(json["tcb_status"], "SWHardeningNeeded");
         assert_eq!(json["mrtd"], "91".repeat(48));
         assert_eq!(json["report_data"], "ab".repeat(64));
         assert_eq!(serde_json::from_value::<VerifiedQuote>(json).unwrap(), view);

@@ -155,19 +155,23 @@ fn accept__should_refuse_a_reattestation_for_a_service_replaced_meanwhile() {
     assert!(matches!(err, Error::Launch(LaunchError::ServiceChanged { .. })));
 }
 
-/// A verifier's answer with advisories (strings in the borsh).
+/// A verifier's answer for `image(9)`, with advisories (strings in the borsh).
 fn verified_quote() -> mpc_interface::attestation::VerifiedQuote {
+    let Measurements { mrtd, rtmr0, rtmr1, rtmr2, rtmr3 } = image(9);
+    let advisory_ids = vec!["INTEL-SA-00837".into(), "quote \" and \\ escaped".into()];
+    let (report_data, verified_at, collateral_expires_at) = (HexArray([0xab; 64]), 1_750_000_000, 1_752_919_235);
+    let tcb_status = TcbStatus::SWHardeningNeeded;
     mpc_interface::attestation::VerifiedQuote {
-        tcb_status: TcbStatus::SWHardeningNeeded,
-        advisory_ids: vec!["INTEL-SA-00837".into(), "quote \" and \\ escaped".into()],
-        mrtd: HexArray([0x91; 48]),
-        rtmr0: HexArray([0; 48]),
-        rtmr1: HexArray([1; 48]),
-        rtmr2: HexArray([2; 48]),
-        rtmr3: HexArray([3; 48]),
-        report_data: HexArray([0xab; 64]),
-        verified_at: 1_750_000_000,
-        collateral_expires_at: 1_752_919_235,
+        tcb_status,
+        advisory_ids,
+        mrtd,
+        rtmr0,
+        rtmr1,
+        rtmr2,
+        rtmr3,
+        report_data,
+        verified_at,
+        collateral_expires_at,
     }
 }
 
@@ -180,7 +184,7 @@ fn verified_report__should_read_the_borsh_the_verifier_returns() {
         Report {
             kind: AttestationKind::Tdx,
             tcb_status: Some(TcbStatus::SWHardeningNeeded),
-            measurements: Measurements::of(&quote),
+            measurements: image(9),
             report_data: HexArray([0xab; 64]),
             expires_at: 1_752_919_235,
         }
