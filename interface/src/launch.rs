@@ -324,22 +324,6 @@ mod tests {
     use crate::keys::Secp256k1PublicKey;
 
     #[test]
-    fn measurements__should_read_back_the_borsh_of_its_five_registers() {
-        let registers: [[u8; 48]; 5] = std::array::from_fn(|i| std::array::from_fn(|j| (i * 48 + j) as u8));
-        let m = Measurements {
-            mrtd: HexArray(registers[0]),
-            rtmr0: HexArray(registers[1]),
-            rtmr1: HexArray(registers[2]),
-            rtmr2: HexArray(registers[3]),
-            rtmr3: HexArray(registers[4]),
-        };
-        let bytes = borsh::to_vec(&m).unwrap();
-        assert_eq!(bytes, registers.concat(), "MRTD, RTMR0..3 in order, as the derive writes them");
-        assert_eq!(borsh::from_slice::<Measurements>(&bytes).unwrap(), m);
-        assert!(borsh::from_slice::<Measurements>(&bytes[..239]).is_err());
-    }
-
-    #[test]
     fn launch_mode__should_read_its_names_and_refuse_others() {
         assert_eq!(serde_json::from_str::<LaunchMode>(r#""Hard""#).unwrap(), LaunchMode::Hard);
         assert_eq!(serde_json::from_str::<LaunchMode>(r#""Soft""#).unwrap(), LaunchMode::Soft);
