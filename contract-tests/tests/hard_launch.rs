@@ -330,10 +330,11 @@ fn soft_mode__should_need_no_attestation_and_drop_one_for_replaced_keys() {
 
 // ---- TDX: the verifier's answer to the REAL sample quote, fed to the callback ----
 
-/// The verifier wasm's answer to the sample quote, at a time inside its window.
+/// The verifier wasm's answer to the sample quote, at a time inside its window:
+/// the borsh of a `VerifiedQuote`.
 fn sample_answer(sample: &Sample) -> (Vec<u8>, VerifiedQuote) {
     let out = verify(&mut verifier_at(sample.valid_at), sample.args_json());
-    (out.unwrap().to_vec(), out.json())
+    (out.unwrap().to_vec(), out.borsh())
 }
 
 fn callback(net: &mut TestNetwork, pending: &PendingAttestation, result: PromiseResult) -> ExecutionOutcome {
@@ -392,9 +393,25 @@ fn callback__should_refuse_a_verifier_failure_and_a_garbled_answer() {
     refused(&mut net, "AttestationRejected", "the verifier refused the quote", |net| {
         callback(net, &pending(&operator()), PromiseResult::Failed)
     });
-    refused(&mut net, "AttestationRejected", "the verifier's answer is not a verified report", |net| {
-        callback(net, &pending(&operator()), PromiseResult::Successful(b"{\"mrtd\":1}".to_vec()))
-    });
+    let (answer, report) = sample_answer(&sample);
+    let json = serde_json::to_vec(&report).unwrap();
+    let mut trailing = answer.clone();
+    trailing.push(0);
+    // Borsh of a VerifiedQuote starts with the TCB status: 0 to 7.
+    let mut unknown_status = answer.clone();
+    unknown_status[0] = 8;
+    for (garbled, reason) in [
+        (json, "JSON, from a verifier older than this contract"),
+        (answer[..answer.len() - 1].to_vec(), "not the borsh of a VerifiedQuote"),
+        (trailing, "not the borsh of a VerifiedQuote"),
+        (unknown_status, "not the borsh of a VerifiedQuote"),
+        (Vec::new(), "not the borsh of a VerifiedQuote"),
+    ] {
+        let message = format!("the verifier's answer is not a verified report: {reason}");
+        refused(&mut net, "AttestationRejected", &message, |net| {
+            callback(net, &pending(&operator()), PromiseResult::Successful(garbled))
+        });
+    }
     let before = net.observable();
     let call = Call::new(ON_ATTESTATION_VERIFIED).args_borsh(&pending(&operator())).by(&operator());
     let out = net.harness_mut().call(call.promise_results(vec![PromiseResult::Failed]));
@@ -412,7 +429,7 @@ fn callback__should_register_the_service_when_every_check_passes() {
     report.report_data = report_data_v1(&backup_identity(&operator()), &backup_key(&operator()));
     let mut net = tdx_network(&sample);
     allow(&mut net, Measurements::of(&report));
-    let answer = serde_json::to_vec(&report).unwrap();
+    let answer = borsh::to_vec(&report).unwrap();
     let out = callback(&mut net, &pending(&operator()), PromiseResult::Successful(answer.clone()));
     assert_eq!(out.expect_ok().events()[1]["event"], "backup_service_attested");
     assert!(out.gas_burnt < ATTESTATION_CALLBACK_GAS / 2, "the callback burnt {} gas", out.gas_burnt);
@@ -423,7 +440,7 @@ fn callback__should_register_the_service_when_every_check_passes() {
     // A TCB status outside the policy is refused.
     report.tcb_status = TcbStatus::OutOfDate;
     refused(&mut net, "AttestationRejected", "TCB status OutOfDate is refused", |net| {
-        callback(net, &pending(&operator()), PromiseResult::Successful(serde_json::to_vec(&report).unwrap()))
+        callback(net, &pending(&operator()), PromiseResult::Successful(borsh::to_vec(&report).unwrap()))
     });
     // So is a report whose collateral expired by the callback's block.
     set_clock(&mut net, sample.expires_at);
@@ -437,14 +454,8 @@ fn register_with_a_tdx_quote__should_call_the_verifier_then_the_callback_and_sto
     let sample = Sample::up_to_date();
     let mut net = tdx_network(&sample);
     let before = net.observable();
-    let attestation = json!({"Tdx": sample.args_json()});
-    let call = Call::new(REGISTER_BACKUP_SERVICE)
-        .args(json!({"info": backup_info(&operator()), "attestation": attestation}))
-        .by(&operator())
-        .signer_pk(key_bytes(&operator_key(&operator())))
-        .deposit(OPERATOR_DEPOSIT)
-        .gas(by_name(REGISTER_BACKUP_SERVICE).unwrap().gas.as_gas());
-    let out = net.harness_mut().call(call);
+    let args = json!({"info": backup_info(&operator()), "attestation": {"Tdx": sample.args_json()}});
+    let out = net.harness_mut().call(operator_register(serde_json::to_vec(&args).unwrap()));
     out.expect_ok();
     assert!(net.observable() == before, "nothing is stored before the callback");
     assert_eq!(out.receipts.len(), 2, "{:?}", out.receipts);
@@ -461,13 +472,44 @@ fn register_with_a_tdx_quote__should_call_the_verifier_then_the_callback_and_sto
     };
     let (method, args, gas) = call_of(verifier);
     assert_eq!((method.as_str(), gas), (VERIFY_QUOTE, VERIFY_QUOTE_GAS.as_gas()));
-    let forwarded: Value = serde_json::from_slice(&args).unwrap();
-    assert_eq!(forwarded, sample.args_json(), "the quote reaches the verifier as the caller wrote it");
+    let written = serde_json::to_vec(&sample.args_json()).unwrap();
+    assert!(args == written, "the quote reaches the verifier as the caller wrote it");
     let (method, args, gas) = call_of(own);
     assert_eq!((method.as_str(), gas), (ON_ATTESTATION_VERIFIED, ATTESTATION_CALLBACK_GAS));
     assert_eq!(borsh::from_slice::<PendingAttestation>(&args).unwrap(), pending(&operator()));
     assert!(out.gas_used <= by_name(REGISTER_BACKUP_SERVICE).unwrap().gas.as_gas());
     eprintln!("register_backup_service with a TDX quote burnt {} Tgas", out.gas_burnt as f64 / 1e12);
+}
+
+/// `register_backup_service` from the operator's full-access key, with raw arguments.
+fn operator_register(args: Vec<u8>) -> Call {
+    Call::new(REGISTER_BACKUP_SERVICE)
+        .args_raw(args)
+        .by(&operator())
+        .signer_pk(key_bytes(&operator_key(&operator())))
+        .deposit(OPERATOR_DEPOSIT)
+        .gas(by_name(REGISTER_BACKUP_SERVICE).unwrap().gas.as_gas())
+}
+
+/// The verifier's argument is the caller's text, byte for byte, however it is
+/// laid out; a key spelt with escapes is refused rather than misread.
+#[test]
+fn register_with_a_tdx_quote__should_forward_the_callers_bytes_of_the_quote() {
+    let sample = Sample::up_to_date();
+    let mut net = tdx_network(&sample);
+    let quote = serde_json::to_string_pretty(&sample.args_json()).unwrap();
+    let info = serde_json::to_string(&backup_info(&operator())).unwrap();
+    let text = format!("{{ \"info\" : {info},\n \"attestation\" : {{ \"Tdx\" :\t{quote} }} }}");
+    let out = net.harness_mut().call(operator_register(text.into_bytes()));
+    out.expect_ok();
+    let [MockAction::FunctionCallWeight { args, .. }] = &out.receipts[0].actions[..] else {
+        panic!("expected the verifier's call, got {:?}", out.receipts[0].actions);
+    };
+    assert!(args == quote.as_bytes(), "forwarded {}", String::from_utf8_lossy(args));
+    let escaped = format!(r#"{{"info": {info}, "attestation": {{"Td\u0078": {quote}}}}}"#);
+    refused(&mut net, "InvalidArgument", "the TDX attestation was not found in the arguments", |net| {
+        net.harness_mut().call(operator_register(escaped.into_bytes()))
+    });
 }
 
 #[test]

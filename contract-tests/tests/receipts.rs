@@ -69,7 +69,7 @@ fn verifier_promise__should_hand_the_verified_report_to_the_callback() {
     };
     assert_eq!(value, &verify.result().unwrap());
     assert_eq!(callback.logs(), ["promise succeeded"]);
-    let report: VerifiedQuote = out.json();
+    let report: VerifiedQuote = borsh::from_slice(out.unwrap()).expect("the verifier answers in borsh");
     assert_eq!(report.tcb_status, TcbStatus::UpToDate);
     assert_eq!(report.verified_at, sample.valid_at);
 }

@@ -193,6 +193,10 @@ pub enum LaunchError {
     AttestationRequired,
     #[error("this contract takes no TDX attestation: it was initialised without a `tee_verifier`")]
     NoVerifier,
+    #[error(
+        "the TDX attestation was not found in the arguments: write the keys `attestation` and `Tdx` without escapes"
+    )]
+    QuoteNotFound,
     #[error("development attestations are refused: this contract was not initialised with `allow_dev_attestation`")]
     DevAttestationRefused,
     #[error("the verifier refused the quote (its receipt's failure says why)")]
@@ -293,7 +297,8 @@ impl Error {
                 | LaunchError::AlreadyAllowed { .. }
                 | LaunchError::NotAllowed { .. }
                 | LaunchError::TooManyMeasurements { .. }
-                | LaunchError::AttestationRequired => ErrorCode::InvalidArgument,
+                | LaunchError::AttestationRequired
+                | LaunchError::QuoteNotFound => ErrorCode::InvalidArgument,
                 LaunchError::NoWayToAttest | LaunchError::NoVerifier => ErrorCode::WrongState,
                 LaunchError::ServiceChanged { .. } => ErrorCode::Conflict,
                 LaunchError::NotAttested { .. } => ErrorCode::Unauthorized,

@@ -14,6 +14,7 @@ mod alloc;
 pub mod api;
 pub mod errors;
 pub mod events;
+pub mod forwarded;
 pub mod state;
 pub mod storage;
 pub mod storage_keys;

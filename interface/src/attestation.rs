@@ -6,7 +6,8 @@
 //! collateral object is the JSON that `dcap-qvl` and Phala's/Intel's PCCS tools
 //! write (`QuoteCollateralV3`): PEM chains and JSON documents as strings, CRLs and
 //! signatures as lowercase hex. About 23 kB for a TDX quote. Unknown fields are
-//! refused, so a misspelt field never goes unnoticed.
+//! refused, so a misspelt field never goes unnoticed. The answer, a
+//! [`VerifiedQuote`], is borsh (its layout is in the README).
 
 use borsh::{BorshDeserialize, BorshSchema, BorshSerialize};
 use schemars::JsonSchema;
@@ -105,8 +106,9 @@ impl TcbStatus {
     ];
 }
 
-/// What `verify_quote` returns for a quote it accepted: the TD's measurements and
-/// report data, and how far Intel's collateral vouches for them.
+/// What `verify_quote` returns for a quote it accepted, in borsh: the TD's
+/// measurements and report data, and how far Intel's collateral vouches for them.
+/// (The serde forms serve clients that show it as JSON.)
 #[derive(
     Clone, PartialEq, Eq, Debug, Serialize, Deserialize, JsonSchema, BorshSerialize, BorshDeserialize, BorshSchema,
 )]
@@ -317,10 +319,9 @@ mod tests {
         assert!(err.to_string().contains("unknown field `extra`"), "{err}");
     }
 
-    #[test]
-    fn verified_quote__should_write_measurements_as_hex() {
-        let view = VerifiedQuote {
-            tcb_status: TcbStatus::UpToDate,
+    fn verified_quote() -> VerifiedQuote {
+        VerifiedQuote {
+            tcb_status: TcbStatus::SWHardeningNeeded,
             advisory_ids: vec!["INTEL-SA-00837".into()],
             mrtd: HexArray([0x91; 48]),
             rtmr0: HexArray([0; 48]),
@@ -330,9 +331,34 @@ mod tests {
             report_data: HexArray([0xab; 64]),
             verified_at: 1_750_000_000,
             collateral_expires_at: 1_752_919_235,
-        };
+        }
+    }
+
+    /// The layout the README documents for readers without borsh.
+    #[test]
+    fn verified_quote__should_have_the_documented_borsh_layout() {
+        let bytes = borsh::to_vec(&verified_quote()).unwrap();
+        let mut expected = vec![1u8];
+        expected.extend_from_slice(&1u32.to_le_bytes());
+        expected.extend_from_slice(&14u32.to_le_bytes());
+        expected.extend_from_slice(b"INTEL-SA-00837");
+        for register in [0x91, 0, 1, 2, 3] {
+            expected.extend_from_slice(&[register; 48]);
+        }
+        expected.extend_from_slice(&[0xab; 64]);
+        expected.extend_from_slice(&1_750_000_000u64.to_le_bytes());
+        expected.extend_from_slice(&1_752_919_235u64.to_le_bytes());
+        assert_eq!(bytes, expected);
+        for (tag, (status, _)) in TcbStatus::NAMES.into_iter().enumerate() {
+            assert_eq!(borsh::to_vec(&status).unwrap(), [tag as u8], "{status:?}");
+        }
+    }
+
+    #[test]
+    fn verified_quote__should_write_measurements_as_hex() {
+        let view = verified_quote();
         let json = serde_json::to_value(&view).unwrap();
-        assert_eq!(json["tcb_status"], "UpToDate");
+        assert_eq!(json["tcb_status"], "SWHardeningNeeded");
         assert_eq!(json["mrtd"], "91".repeat(48));
         assert_eq!(json["report_data"], "ab".repeat(64));
         assert_eq!(serde_json::from_value::<VerifiedQuote>(json).unwrap(), view);

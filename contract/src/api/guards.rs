@@ -333,7 +333,7 @@ pub fn block_seconds() -> u64 {
     env::block_timestamp() / 1_000_000_000
 }
 
-/// The largest verifier answer read: a report is about 1 kB, advisories included.
+/// The largest verifier answer read: a report is about 400 bytes of borsh, advisories included.
 const MAX_REPORT_BYTES: usize = 16 * 1024;
 
 /// The verifier's answer, read from the callback's one promise result:

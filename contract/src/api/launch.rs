@@ -5,7 +5,6 @@
 use super::guards::{block_seconds, node_caller, node_voter, participant_or_candidate, verifier_answer, StorageMeter};
 use crate::errors::{Error, LaunchError};
 use crate::state::launch::{self, Report};
-use crate::state::verified;
 use crate::{MpcContract, MpcContractExt};
 use mpc_interface::attestation::{VERIFY_QUOTE, VERIFY_QUOTE_GAS};
 use mpc_interface::launch::{
@@ -17,12 +16,24 @@ use near_sdk::{env, near, AccountId, Gas, NearToken, PromiseIndex};
 use serde::{Deserialize, Serialize};
 
 /// A TDX attestation's `{"quote": ..., "collateral": ...}` object
-/// (`VerifyQuoteArgs`), kept as the caller's JSON text and forwarded to the
-/// verifier unread: the verifier parses and checks it, and the MPC contract's
-/// wasm carries no parser for the collateral.
-#[derive(Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ForwardedQuote(Box<serde_json::value::RawValue>);
+/// (`VerifyQuoteArgs`), skipped by the argument parser and forwarded to the
+/// verifier unread, as the caller's own bytes (`crate::forwarded` finds them in
+/// the call's input): the verifier parses and checks it, and the MPC
+/// contract's wasm carries no parser for the collateral.
+pub struct ForwardedQuote;
+
+impl<'de> Deserialize<'de> for ForwardedQuote {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| ForwardedQuote)
+    }
+}
+
+/// near-sdk's generated cross-contract helpers need it; nothing is kept to write.
+impl Serialize for ForwardedQuote {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("a forwarded quote is not kept: build the arguments from VerifyQuoteArgs"))
+    }
+}
 
 /// The attestation argument as the contract reads it.
 pub type AttestationArg = Attestation<ForwardedQuote>;
@@ -71,8 +82,7 @@ impl MpcContract {
     #[private]
     #[handle_result]
     pub fn on_attestation_verified(&mut self, #[serializer(borsh)] pending: PendingAttestation) -> Result<(), Error> {
-        let answer = verifier_answer()?;
-        let report = verified::read_report(&answer).map_err(|reason| LaunchError::UnreadableReport { reason })?;
+        let report = Report::verified(&verifier_answer()?)?;
         let now = block_seconds();
         let record = launch::check_report(&self.launch, &pending.service, &report, now)?;
         self.store_attestation(&pending, record)
@@ -113,9 +123,11 @@ impl MpcContract {
                 self.store_attestation(&pending, record)?;
                 Ok(Forward(None))
             }
-            Attestation::Tdx(args) => {
+            Attestation::Tdx(ForwardedQuote) => {
                 let verifier = self.launch.tee_verifier.clone().ok_or(LaunchError::NoVerifier)?;
-                Ok(Forward(Some(verify_then_callback(verifier, &args, &pending))))
+                let input = env::input().unwrap_or_default();
+                let quote = crate::forwarded::tdx_quote(&input).ok_or(LaunchError::QuoteNotFound)?;
+                Ok(Forward(Some(verify_then_callback(verifier, quote, &pending))))
             }
         }
     }
@@ -171,8 +183,7 @@ impl near_sdk::schemars::JsonSchema for Forward {
 
 /// `verify_quote` on the verifier with `VERIFY_QUOTE_GAS`, then this
 /// contract's `on_attestation_verified`: returns the callback's promise.
-fn verify_then_callback(verifier: AccountId, quote: &ForwardedQuote, pending: &PendingAttestation) -> PromiseIndex {
-    let args = quote.0.get().as_bytes();
+fn verify_then_callback(verifier: AccountId, args: &[u8], pending: &PendingAttestation) -> PromiseIndex {
     let none = NearToken::from_yoctonear(0);
     let verify = env::promise_create(verifier, VERIFY_QUOTE, args, none, Gas::from_gas(VERIFY_QUOTE_GAS.as_gas()));
     let pending = borsh::to_vec(pending).expect("borsh of a pending attestation");

@@ -9,7 +9,7 @@ use crate::storage::launch::LaunchSettings;
 use crate::storage::registry::Registry;
 use crate::storage::services::ServiceRegistry;
 use crate::storage::votes::{BallotKind, VoteBook, Weight};
-use mpc_interface::attestation::{ReportData, TcbStatus};
+use mpc_interface::attestation::{ReportData, TcbStatus, VerifiedQuote};
 use mpc_interface::launch::{
     report_data_v1_with, AttestationKind, AttestationRecord, AttestationStatus, BackupAttestationView, DevAttestation,
     LaunchMode, Measurements, PendingAttestation, DEV_ATTESTATION_TTL_SECONDS, MAX_ALLOWED_MEASUREMENTS,
@@ -121,6 +121,25 @@ impl Report {
             report_data: dev.report_data,
             expires_at: now.saturating_add(DEV_ATTESTATION_TTL_SECONDS),
         }
+    }
+
+    /// The TEE verifier's answer to a TDX quote: the borsh of a
+    /// [`VerifiedQuote`], valid until the collateral expires.
+    pub fn verified(answer: &[u8]) -> Result<Self, LaunchError> {
+        // Borsh of a VerifiedQuote starts with the TCB status (0 to 7), never `{`.
+        if answer.first() == Some(&b'{') {
+            let reason = "JSON, from a verifier older than this contract (deploy the verifier of this release)";
+            return Err(LaunchError::UnreadableReport { reason });
+        }
+        let quote: VerifiedQuote = borsh::from_slice(answer)
+            .map_err(|_| LaunchError::UnreadableReport { reason: "not the borsh of a VerifiedQuote" })?;
+        Ok(Report {
+            kind: AttestationKind::Tdx,
+            tcb_status: Some(quote.tcb_status),
+            measurements: Measurements::of(&quote),
+            report_data: quote.report_data,
+            expires_at: quote.collateral_expires_at,
+        })
     }
 }
 

@@ -154,3 +154,60 @@ fn accept__should_refuse_a_reattestation_for_a_service_replaced_meanwhile() {
     let err = accept(&mut launch, &mut services, &pending, record).unwrap_err();
     assert!(matches!(err, Error::Launch(LaunchError::ServiceChanged { .. })));
 }
+
+/// A verifier's answer for `image(9)`, with advisories (strings in the borsh).
+fn verified_quote() -> mpc_interface::attestation::VerifiedQuote {
+    let Measurements { mrtd, rtmr0, rtmr1, rtmr2, rtmr3 } = image(9);
+    let advisory_ids = vec!["INTEL-SA-00837".into(), "quote \" and \\ escaped".into()];
+    let (report_data, verified_at, collateral_expires_at) = (HexArray([0xab; 64]), 1_750_000_000, 1_752_919_235);
+    let tcb_status = TcbStatus::SWHardeningNeeded;
+    mpc_interface::attestation::VerifiedQuote {
+        tcb_status,
+        advisory_ids,
+        mrtd,
+        rtmr0,
+        rtmr1,
+        rtmr2,
+        rtmr3,
+        report_data,
+        verified_at,
+        collateral_expires_at,
+    }
+}
+
+#[test]
+fn verified_report__should_read_the_borsh_the_verifier_returns() {
+    let quote = verified_quote();
+    let report = Report::verified(&borsh::to_vec(&quote).unwrap()).unwrap();
+    assert_eq!(
+        report,
+        Report {
+            kind: AttestationKind::Tdx,
+            tcb_status: Some(TcbStatus::SWHardeningNeeded),
+            measurements: image(9),
+            report_data: HexArray([0xab; 64]),
+            expires_at: 1_752_919_235,
+        }
+    );
+}
+
+#[test]
+fn verified_report__should_refuse_json_truncated_padded_and_unknown_status_answers() {
+    let borsh = borsh::to_vec(&verified_quote()).unwrap();
+    let mut padded = borsh.clone();
+    padded.push(0);
+    let mut unknown_status = borsh.clone();
+    unknown_status[0] = TcbStatus::NAMES.len() as u8;
+    let not_borsh = "not the borsh of a VerifiedQuote";
+    for (case, answer, reason) in [
+        ("json", serde_json::to_vec(&verified_quote()).unwrap(), "JSON, from a verifier older than this contract"),
+        ("truncated", borsh[..borsh.len() - 1].to_vec(), not_borsh),
+        ("padded", padded, not_borsh),
+        ("unknown status", unknown_status, not_borsh),
+        ("empty", Vec::new(), not_borsh),
+    ] {
+        let err = Report::verified(&answer).unwrap_err();
+        assert!(err.to_string().contains(reason), "{case}: {err}");
+        assert!(matches!(err, LaunchError::UnreadableReport { .. }), "{case}");
+    }
+}

@@ -12,7 +12,6 @@ pub mod running;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod validation;
-pub mod verified;
 
 use crate::errors::{Error, StateError};
 use crate::events::Event;
