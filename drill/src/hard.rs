@@ -168,7 +168,7 @@ pub(crate) async fn refused_while_expired(
         Err(AuthorityError::NotAttested { .. }) => {}
         other => return Err(anyhow!("the new node should refuse the expired service, but sees {other:?}")),
     }
-    let confirm = network.client(&op.account, op.service_key).confirm_recovery_delivery(&keyset).await;
+    let confirm = network.client(&op.account, op.service_key).confirm_recovery_delivery(keyset).await;
     match confirm {
         Err(ClientError::Contract { code: Some(ErrorCode::Unauthorized), .. }) => {}
         other => return Err(anyhow!("the contract should refuse the expired service's confirmation: {other:?}")),
