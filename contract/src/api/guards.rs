@@ -260,15 +260,7 @@ pub fn recovery_backup_service(
 ) -> Result<(), Error> {
     let account_id = &caller.account_id;
     recovering_account(recovery, account_id, "confirm delivery for")?;
-    let service = services
-        .backup_services
-        .get(account_id)
-        .ok_or_else(|| RecoveryError::NoBackupService { account_id: account_id.clone() })?;
-    if service.signer_public_key != caller.public_key {
-        return Err(
-            RecoveryError::NotBackupService { account_id: account_id.clone(), actual: caller.public_key }.into()
-        );
-    }
+    services.signed_by(caller)?;
     Ok(())
 }
 

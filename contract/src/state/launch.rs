@@ -3,7 +3,7 @@
 //! part in share transfers now. Times are Unix seconds of the block.
 
 use super::{backup, Caller, Step};
-use crate::errors::{CallerError, Error, LaunchError, RecoveryError};
+use crate::errors::{CallerError, Error, LaunchError};
 use crate::events::Event;
 use crate::storage::launch::LaunchSettings;
 use crate::storage::registry::Registry;
@@ -202,17 +202,8 @@ pub fn register(
 /// `reattest_backup_service`: the signer must be the account's registered
 /// backup service; its attestation will vouch for exactly that service.
 pub fn reattesting(services: &ServiceRegistry, caller: &Caller) -> Result<PendingAttestation, Error> {
-    let account_id = &caller.account_id;
-    let service = services
-        .backup_services
-        .get(account_id)
-        .ok_or_else(|| RecoveryError::NoBackupService { account_id: account_id.clone() })?;
-    if service.signer_public_key != caller.public_key {
-        return Err(
-            RecoveryError::NotBackupService { account_id: account_id.clone(), actual: caller.public_key }.into()
-        );
-    }
-    Ok(PendingAttestation { account_id: account_id.clone(), service, registers: false })
+    let service = services.signed_by(caller)?;
+    Ok(PendingAttestation { account_id: caller.account_id.clone(), service, registers: false })
 }
 
 /// Stores an accepted attestation for `pending`: registers the service

@@ -1,6 +1,8 @@
 //! Backup-service registrations and the ephemeral keys of share transfers.
 
 use super::raw::{RawIterableMap, RawMap};
+use crate::errors::{Error, RecoveryError};
+use crate::state::Caller;
 use crate::storage_keys::StorageKey;
 use mpc_interface::recovery::{BackupServiceInfo, EphemeralKeys};
 use near_sdk::{near, AccountId};
@@ -17,6 +19,22 @@ impl ServiceRegistry {
             backup_services: RawIterableMap::new(StorageKey::BackupServices),
             ephemeral_keys: RawMap::new(StorageKey::EphemeralKeys),
         }
+    }
+
+    /// The backup service registered for the caller's account, if the caller
+    /// signs with that service's key (and not, say, the node's).
+    pub fn signed_by(&self, caller: &Caller) -> Result<BackupServiceInfo, Error> {
+        let account_id = &caller.account_id;
+        let service = self
+            .backup_services
+            .get(account_id)
+            .ok_or_else(|| RecoveryError::NoBackupService { account_id: account_id.clone() })?;
+        if service.signer_public_key != caller.public_key {
+            return Err(
+                RecoveryError::NotBackupService { account_id: account_id.clone(), actual: caller.public_key }.into()
+            );
+        }
+        Ok(service)
     }
 
     /// Ends every share-transfer session of `account_id`.
