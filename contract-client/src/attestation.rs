@@ -3,24 +3,14 @@
 //! [`ContractClient`]. Names, gas and deposits come from the method table in
 //! `mpc-interface`.
 
-use crate::typed::call;
+use crate::typed::{call, view};
 use crate::{CallOutcome, ClientError, ContractClient};
 use async_trait::async_trait;
 use mpc_interface::args::{ReattestBackupServiceArgs, VoteLaunchArgs};
 use mpc_interface::launch::{Attestation, BackupAttestationView, LaunchMode, LaunchVote, Measurements};
 use mpc_interface::methods::{self, Role};
 use mpc_interface::AccountId;
-use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
-
-async fn view<C: ContractClient + ?Sized, T: DeserializeOwned>(
-    client: &C,
-    method: &str,
-    args: Value,
-) -> Result<T, ClientError> {
-    let bytes = client.view_raw(method, args).await?;
-    serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode { method: method.to_owned(), reason: e.to_string() })
-}
+use serde_json::json;
 
 /// The hard launch's views and calls. Implemented for every [`ContractClient`].
 #[async_trait]

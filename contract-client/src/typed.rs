@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 /// Calls a view and decodes its answer.
-async fn view<C, T>(client: &C, method: &str, args: Value) -> Result<T, ClientError>
+pub(crate) async fn view<C, T>(client: &C, method: &str, args: Value) -> Result<T, ClientError>
 where
     C: ContractClient + ?Sized,
     T: DeserializeOwned,

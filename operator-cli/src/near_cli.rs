@@ -50,6 +50,11 @@ pub struct NearCommand {
 }
 
 impl NearCommand {
+    /// `near <body> network-config <network> <signing tail>`, without a comment.
+    fn new(network: &Network, body: &[&str], signing: Signing) -> Self {
+        Self { body: owned(body), network: network.name().to_owned(), signing, comment: None }
+    }
+
     /// Arguments after `near`.
     pub fn args(&self) -> Vec<String> {
         let mut args = self.body.clone();
@@ -147,7 +152,7 @@ pub fn call(network: &Network, call: Call) -> Result<NearCommand, InputError> {
         "sign-as",
         call.signer,
     ];
-    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: call.signing, comment })
+    Ok(NearCommand { comment, ..NearCommand::new(network, &body, call.signing) })
 }
 
 /// JSON with every object's keys sorted, so a printed command is the same
@@ -181,7 +186,7 @@ pub fn view(
         return Err(InputError::Invalid { what: "method table", reason: format!("`{name}` is not a view") });
     }
     let body = ["contract", "call-function", "as-read-only", contract, name, "json-args", &canonical_json(&args)];
-    Ok(NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::View, comment: None })
+    Ok(NearCommand::new(network, &body, Signing::View))
 }
 
 /// Deploys `wasm` to `contract` and makes the `(method, args)` call in the same transaction.
@@ -207,12 +212,7 @@ pub fn deploy(
         "attached-deposit",
         &amount_text(Role::Contract.deposit()),
     ];
-    Ok(NearCommand {
-        body: owned(&body),
-        network: network.name().to_owned(),
-        signing: Signing::Keychain,
-        comment: None,
-    })
+    Ok(NearCommand::new(network, &body, Signing::Keychain))
 }
 
 /// A function-call access key for `role`, limited to exactly that role's methods.
@@ -242,18 +242,13 @@ pub fn add_key(
         "use-manually-provided-public-key",
         public_key,
     ];
-    Ok(NearCommand {
-        body: owned(&body),
-        network: network.name().to_owned(),
-        signing: Signing::Keychain,
-        comment: None,
-    })
+    Ok(NearCommand::new(network, &body, Signing::Keychain))
 }
 
 /// Removes an access key from `account`.
 pub fn delete_key(network: &Network, account: &str, public_key: &str) -> NearCommand {
     let body = ["account", "delete-keys", account, "public-keys", public_key];
-    NearCommand { body: owned(&body), network: network.name().to_owned(), signing: Signing::Keychain, comment: None }
+    NearCommand::new(network, &body, Signing::Keychain)
 }
 
 pub fn role_name(role: Role) -> &'static str {

@@ -302,7 +302,7 @@ pub fn ephemeral_key_publisher(
     recovery: Option<&RecoveryState>,
 ) -> Result<bool, Error> {
     let account_id = &caller.account_id;
-    if services.backup_services.get(account_id).is_some_and(|s| s.signer_public_key == caller.public_key) {
+    if services.is_service_key(caller) {
         return Ok(true);
     }
     match recovery {

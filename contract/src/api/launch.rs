@@ -85,6 +85,11 @@ impl MpcContract {
         let report = Report::verified(&verifier_answer()?)?;
         let now = block_seconds();
         let record = launch::check_report(&self.launch, &pending.service, &report, now)?;
+        // Checked again: the account may have left the candidates while the
+        // verifier ran (`register_backup_service` checked it at the call).
+        if pending.registers {
+            participant_or_candidate(&self.registry, &pending.account_id)?;
+        }
         self.store_attestation(&pending, record)
     }
 
@@ -137,11 +142,6 @@ impl MpcContract {
         pending: &PendingAttestation,
         record: mpc_interface::launch::AttestationRecord,
     ) -> Result<(), Error> {
-        // Checked again at the callback: the account may have left the
-        // candidates while the verifier ran.
-        if pending.registers {
-            participant_or_candidate(&self.registry, &pending.account_id)?;
-        }
         let meter = StorageMeter::start();
         let step = launch::accept(&mut self.launch, &mut self.services, pending, record)?;
         self.charge_storage(&pending.account_id, &meter, None)?;

@@ -259,11 +259,10 @@ pub fn require_attested(
     if launch.mode == LaunchMode::Soft {
         return Ok(());
     }
-    let account_id = &caller.account_id;
-    let by_service = services.backup_services.get(account_id).is_some_and(|s| s.signer_public_key == caller.public_key);
-    if !by_service {
+    if !services.is_service_key(caller) {
         return Ok(());
     }
+    let account_id = &caller.account_id;
     let status = view(launch, services, account_id, now).status;
     if status.allows_transfers() {
         return Ok(());

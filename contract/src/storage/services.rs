@@ -21,6 +21,11 @@ impl ServiceRegistry {
         }
     }
 
+    /// Whether the caller signs with its account's registered backup service's key.
+    pub fn is_service_key(&self, caller: &Caller) -> bool {
+        self.backup_services.get(&caller.account_id).is_some_and(|s| s.signer_public_key == caller.public_key)
+    }
+
     /// The backup service registered for the caller's account, if the caller
     /// signs with that service's key (and not, say, the node's).
     pub fn signed_by(&self, caller: &Caller) -> Result<BackupServiceInfo, Error> {
